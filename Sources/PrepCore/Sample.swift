@@ -1,0 +1,59 @@
+/// One training sample as every stage after templating sees it: token ids, which positions are
+/// trained, and where the documents inside it start.
+///
+/// Labels follow HF's aligned convention: `labels[i] == ids[i]` where `trained[i]` is set and
+/// -100 elsewhere; the model shifts. A sample that holds one document has `boundaries == [0, count]`;
+/// a packed block lists the start of each document and ends with the block length, the shape
+/// flash-attention's `cu_seqlens` expects. Padding after the last document is not inside any
+/// boundary pair only when the sample says so with `paddedFrom`.
+public struct Sample: Sendable, Equatable {
+  /// Token ids (the Qwen vocabulary is larger than 65,535, so 32 bits).
+  public var ids: [UInt32]
+  /// One flag per id: 1 where the position is trained (its label is its id), 0 where the label is -100.
+  public var trained: [UInt8]
+  /// Cumulative document offsets: starts at 0, strictly increasing, ends at `ids.count`.
+  public var boundaries: [UInt32]
+
+  /// Creates a sample; `boundaries` defaults to one document spanning all ids.
+  public init(ids: [UInt32], trained: [UInt8], boundaries: [UInt32]? = nil) {
+    precondition(ids.count == trained.count, "ids and trained flags must have the same length")
+    self.ids = ids
+    self.trained = trained
+    self.boundaries = boundaries ?? [0, UInt32(ids.count)]
+  }
+
+  /// The number of positions.
+  public var count: Int { ids.count }
+
+  /// The number of trained positions.
+  public var trainedCount: Int {
+    var n = 0
+    for flag in trained where flag != 0 { n &+= 1 }
+    return n
+  }
+
+  /// HF-style labels: the id where trained, -100 elsewhere.
+  public var labels: [Int64] {
+    var out = [Int64]()
+    out.reserveCapacity(ids.count)
+    for i in 0..<ids.count {
+      out.append(trained[i] != 0 ? Int64(ids[i]) : -100)
+    }
+    return out
+  }
+
+  /// Whether this sample holds more than one document (a packed block).
+  public var isPacked: Bool { boundaries.count > 2 }
+
+  /// Position ids that restart at 0 at each document boundary.
+  public var positionIDs: [UInt32] {
+    var out = [UInt32]()
+    out.reserveCapacity(ids.count)
+    var segment = 0
+    for i in 0..<ids.count {
+      while segment + 1 < boundaries.count - 1 && UInt32(i) >= boundaries[segment + 1] { segment += 1 }
+      out.append(UInt32(i) &- boundaries[segment])
+    }
+    return out
+  }
+}

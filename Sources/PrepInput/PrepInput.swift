@@ -1,0 +1,2 @@
+// PrepInput: placeholder until the module lands.
+enum _PrepInputPlaceholder {}

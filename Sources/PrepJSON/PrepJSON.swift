@@ -1,0 +1,2 @@
+// PrepJSON: placeholder until the module lands.
+enum _PrepJSONPlaceholder {}

@@ -1,0 +1,2 @@
+// PrepPack: placeholder until the module lands.
+enum _PrepPackPlaceholder {}

@@ -1,0 +1,2 @@
+// PrepPipeline: placeholder until the module lands.
+enum _PrepPipelinePlaceholder {}

@@ -1,0 +1,2 @@
+// PrepShard: placeholder until the module lands.
+enum _PrepShardPlaceholder {}

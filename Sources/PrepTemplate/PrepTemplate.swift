@@ -1,0 +1,2 @@
+// PrepTemplate: placeholder until the module lands.
+enum _PrepTemplatePlaceholder {}

@@ -1,0 +1,2 @@
+// PrepTokenizer: placeholder until the module lands.
+enum _PrepTokenizerPlaceholder {}

@@ -1,0 +1,2 @@
+// PrepTrain: placeholder until the module lands.
+enum _PrepTrainPlaceholder {}

@@ -1,0 +1,2 @@
+// PrepZstd: placeholder until the module lands.
+enum _PrepZstdPlaceholder {}
