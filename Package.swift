@@ -25,7 +25,7 @@ let package = Package(
     // Pure core: samples, source locations, checksums. No C, no I/O.
     .target(name: "PrepCore"),
     // Byte-level BPE exactly as HF tokenizers runs Qwen's tokenizer.json.
-    .target(name: "PrepTokenizer"),
+    .target(name: "PrepTokenizer", dependencies: ["PrepCore"]),
     // A fast JSON reader over UTF-8 bytes (records, tokenizer files) and Python-style rendering.
     .target(name: "PrepJSON", dependencies: ["PrepCore"]),
     // The one wrapper around libzstd.

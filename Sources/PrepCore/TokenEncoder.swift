@@ -1,0 +1,26 @@
+/// What the stages after the tokenizer need of it. `PrepTokenizer.Tokenizer` is the implementation;
+/// tests of templates and packing may use a small fake.
+public protocol TokenEncoder: Sendable {
+  /// Appends the ids of `text` to `ids`, exactly as HF `tokenizer(text, add_special_tokens=False)`:
+  /// added tokens written literally in the text (`<|im_start|>`, `<|endoftext|>`, `<think>`, ...) become
+  /// their ids; everything else goes through NFC, the pre-tokenizer and BPE.
+  func encode(_ text: String, into ids: inout [UInt32])
+
+  /// The id of an added token given by its exact content (`"<|im_end|>"`), or nil if the tokenizer has none.
+  func addedTokenID(_ content: String) -> UInt32?
+
+  /// Text for ids, invalid UTF-8 replaced by U+FFFD (HF's `errors="replace"`).
+  func decode(_ ids: [UInt32]) -> String
+
+  /// The number of ids, added tokens included (ids are below this).
+  var vocabularySize: Int { get }
+}
+
+extension TokenEncoder {
+  /// The ids of `text`, as a new array.
+  public func encode(_ text: String) -> [UInt32] {
+    var ids = [UInt32]()
+    encode(text, into: &ids)
+    return ids
+  }
+}

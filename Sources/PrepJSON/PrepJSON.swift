@@ -1,2 +1,0 @@
-// PrepJSON: placeholder until the module lands.
-enum _PrepJSONPlaceholder {}

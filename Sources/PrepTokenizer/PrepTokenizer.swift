@@ -1,2 +1,0 @@
-// PrepTokenizer: placeholder until the module lands.
-enum _PrepTokenizerPlaceholder {}

@@ -1,2 +1,0 @@
-// PrepZstd: placeholder until the module lands.
-enum _PrepZstdPlaceholder {}

@@ -1,0 +1,112 @@
+internal import CZstd
+
+/// A zstd failure, with the library's own message.
+public struct ZstdError: Error, CustomStringConvertible, Sendable {
+  /// What failed and why, in zstd's words.
+  public var description: String
+}
+
+/// One-shot zstd compression and decompression, with the compression mode pinned so that output
+/// bytes never depend on the machine: single-threaded (`nbWorkers = 0`) always.
+public enum Zstd {
+  /// The linked libzstd's version, e.g. `1.5.4` (recorded in index.json: output can change between releases).
+  public static var version: String {
+    let n = ZSTD_versionNumber()
+    return "\(n / 10000).\(n / 100 % 100).\(n % 100)"
+  }
+
+  /// Compresses `input` as one zstd frame with its content size and a content checksum.
+  ///
+  /// The corresponding C functions are `ZSTD_compress2` and `ZSTD_CCtx_setParameter`.
+  public static func compress(_ input: [UInt8], level: Int32) throws(ZstdError) -> [UInt8] {
+    guard let cctx = unsafe ZSTD_createCCtx() else { throw ZstdError(description: "ZSTD_createCCtx failed") }
+    defer { unsafe _ = ZSTD_freeCCtx(cctx) }
+    try check(unsafe ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, level), "set level")
+    try check(unsafe ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1), "set checksum")
+    try check(unsafe ZSTD_CCtx_setParameter(cctx, ZSTD_c_nbWorkers, 0), "set workers")
+    let bound = ZSTD_compressBound(input.count)
+    var out = [UInt8](repeating: 0, count: bound)
+    let written = unsafe out.withUnsafeMutableBytes { dst in
+      unsafe input.withUnsafeBytes { src in
+        unsafe ZSTD_compress2(cctx, dst.baseAddress, dst.count, src.baseAddress, src.count)
+      }
+    }
+    try check(written, "compress")
+    out.removeLast(out.count - written)
+    return out
+  }
+
+  /// Decompresses one or more complete frames. `expectedSize` must be the exact decompressed size
+  /// when known (a shard's index records it); otherwise the frame header's content size is used.
+  ///
+  /// The corresponding C functions are `ZSTD_getFrameContentSize` and `ZSTD_decompress`.
+  public static func decompress(_ input: [UInt8], expectedSize: Int? = nil) throws(ZstdError) -> [UInt8] {
+    var size = expectedSize ?? -1
+    if size < 0 {
+      let declared = unsafe input.withUnsafeBytes { unsafe ZSTD_getFrameContentSize($0.baseAddress, $0.count) }
+      guard declared != ZSTD_CONTENTSIZE_UNKNOWN, declared != ZSTD_CONTENTSIZE_ERROR, declared < UInt64(Int.max)
+      else { throw ZstdError(description: "zstd frame has no usable content size") }
+      size = Int(declared)
+    }
+    var out = [UInt8](repeating: 0, count: size)
+    let got = unsafe out.withUnsafeMutableBytes { dst in
+      unsafe input.withUnsafeBytes { src in
+        unsafe ZSTD_decompress(dst.baseAddress, dst.count, src.baseAddress, src.count)
+      }
+    }
+    try check(got, "decompress")
+    guard got == size else { throw ZstdError(description: "zstd frame holds \(got) bytes, expected \(size)") }
+    return out
+  }
+
+  fileprivate static func check(_ code: Int, _ what: String) throws(ZstdError) {
+    if ZSTD_isError(code) != 0 {
+      let name = unsafe String(cString: ZSTD_getErrorName(code))
+      throw ZstdError(description: "zstd \(what): \(name)")
+    }
+  }
+}
+
+/// Streaming decompression of a `.zst` file read piece by piece (inputs larger than memory).
+///
+/// Owns a `ZSTD_DCtx`; feed compressed bytes in any split and receive decompressed bytes.
+@safe public final class ZstdStreamDecoder {
+  private nonisolated(unsafe) let dctx: OpaquePointer
+  private var outBuffer: [UInt8]
+
+  /// Creates a decoder. The corresponding C function is `ZSTD_createDCtx`.
+  public init() throws(ZstdError) {
+    guard let d = unsafe ZSTD_createDCtx() else { throw ZstdError(description: "ZSTD_createDCtx failed") }
+    unsafe dctx = d
+    outBuffer = [UInt8](repeating: 0, count: ZSTD_DStreamOutSize())
+  }
+
+  deinit { unsafe _ = ZSTD_freeDCtx(dctx) }
+
+  /// Decompresses `input` (any piece of the compressed stream), appending the output to `output`.
+  ///
+  /// The corresponding C function is `ZSTD_decompressStream`.
+  public func decode(_ input: [UInt8], appendingTo output: inout [UInt8]) throws(ZstdError) {
+    var failure: ZstdError? = nil
+    unsafe input.withUnsafeBytes { src in
+      var inBuf = unsafe ZSTD_inBuffer(src: src.baseAddress, size: src.count, pos: 0)
+      while true {
+        let (code, produced) = unsafe outBuffer.withUnsafeMutableBytes { dst in
+          var outBuf = unsafe ZSTD_outBuffer(dst: dst.baseAddress, size: dst.count, pos: 0)
+          let code = unsafe ZSTD_decompressStream(dctx, &outBuf, &inBuf)
+          return unsafe (code, outBuf.pos)
+        }
+        if ZSTD_isError(code) != 0 {
+          let name = unsafe String(cString: ZSTD_getErrorName(code))
+          failure = ZstdError(description: "zstd stream: " + name)
+          return
+        }
+        output.append(contentsOf: outBuffer[0..<produced])
+        // Done with this piece once all input is consumed and the output buffer was not filled.
+        let consumed = unsafe inBuf.pos >= inBuf.size
+        if consumed && produced < outBuffer.count { return }
+      }
+    }
+    if let failure { throw failure }
+  }
+}
