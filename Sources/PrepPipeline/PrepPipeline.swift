@@ -1,2 +1,0 @@
-// PrepPipeline: placeholder until the module lands.
-enum _PrepPipelinePlaceholder {}

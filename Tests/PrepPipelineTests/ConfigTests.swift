@@ -1,0 +1,102 @@
+import Foundation
+import PrepPipeline
+import Testing
+
+private let sample = """
+  description: demo
+  input:
+    path: data/train.jsonl
+  recipe:
+    kind: fudan
+    max_length: 384
+    user: "文本:{text},类型选型:{category}"
+  output:
+    dir: out/demo
+  """
+
+@Test func parsedTreeKeepsLinesAndValues() throws {
+  let tree = try ConfigValue.parse(yaml: sample, file: "demo.pipeline")
+  #expect(tree.value(at: ["recipe", "max_length"]) == .scalar("384", quoted: false, line: 6))
+  #expect(tree.value(at: ["recipe", "user"]) == .scalar("文本:{text},类型选型:{category}", quoted: true, line: 7))
+  #expect(tree.value(at: ["input", "missing"]) == nil)
+}
+
+@Test func unknownKeyIsReportedWithLineAndSuggestion() throws {
+  let tree = try ConfigValue.parse(yaml: sample.replacingOccurrences(of: "max_length", with: "max_lenght"),
+                                   file: "demo.pipeline")
+  var recipe = try ConfigReader(tree.value(at: ["recipe"]), file: "demo.pipeline", path: "recipe")
+  _ = try recipe.string("kind")
+  _ = try recipe.int("max_length")
+  _ = try recipe.string("user")
+  let error = #expect(throws: ConfigError.self) { try recipe.finish() }
+  #expect(error?.line == 6)
+  #expect(error?.key == "recipe.max_lenght")
+  #expect(error?.description.contains("did you mean 'max_length'?") == true)
+  #expect(error?.description.hasPrefix("demo.pipeline:6: recipe.max_lenght: unknown key") == true)
+}
+
+@Test func wrongTypeNamesKeyAndValue() throws {
+  let tree = try ConfigValue.parse(yaml: "recipe:\n  max_length: lots\n", file: "x.pipeline")
+  var recipe = try ConfigReader(tree.value(at: ["recipe"]), file: "x.pipeline", path: "recipe")
+  let error = #expect(throws: ConfigError.self) { _ = try recipe.int("max_length") }
+  #expect(error?.description == "x.pipeline:2: recipe.max_length: expected a whole number, found 'lots'")
+}
+
+@Test func choiceSuggestsNearestValue() throws {
+  let tree = try ConfigValue.parse(yaml: "packing:\n  mode: best-fti\n", file: "x.pipeline")
+  var packing = try ConfigReader(tree.value(at: ["packing"]), file: "x.pipeline", path: "packing")
+  let error = #expect(throws: ConfigError.self) {
+    _ = try packing.choice("mode", ["none", "blocks", "best_fit"], default: "none")
+  }
+  #expect(error?.description.contains("did you mean 'best_fit'?") == true)
+}
+
+@Test func invalidYAMLNamesTheLine() {
+  let error = #expect(throws: ConfigError.self) {
+    _ = try ConfigValue.parse(yaml: "input:\n  path: [a, b\nrecipe: x\n", file: "bad.pipeline")
+  }
+  #expect(error?.file == "bad.pipeline")
+  #expect((error?.line ?? 0) > 0)
+}
+
+@Test func overridesUseAliasesSectionsAndVariables() throws {
+  var file = PipelineFile(path: "demo.pipeline", tree: try ConfigValue.parse(yaml: sample, file: "demo.pipeline"))
+  try file.apply("input=/data/big.jsonl")
+  try file.apply("output=/tmp/o")
+  try file.apply("recipe.max_length=512")
+  try file.apply("name=PrepBot")
+  try file.apply("author=the prep team")
+  try file.apply("input.path=[a.jsonl, b.jsonl]")
+  #expect(file.tree.value(at: ["output", "dir"]) == .scalar("/tmp/o", quoted: false, line: 0))
+  #expect(file.tree.value(at: ["recipe", "max_length"]) == .scalar("512", quoted: false, line: 0))
+  #expect(file.tree.value(at: ["variables", "author"]) == .scalar("the prep team", quoted: false, line: 0))
+  #expect(file.tree.value(at: ["description"]) == .scalar("demo", quoted: false, line: 1))
+  #expect(file.tree.value(at: ["variables", "name"]) == .scalar("PrepBot", quoted: false, line: 0))
+  guard case .sequence(let items, _)? = file.tree.value(at: ["input", "path"]) else {
+    Issue.record("input.path should be a list")
+    return
+  }
+  #expect(items.count == 2)
+  #expect(throws: ConfigError.self) { try file.apply("recpie.max_length=3") }
+  #expect(throws: ConfigError.self) { try file.apply("novalue") }
+}
+
+@Test func dryRunYAMLParsesBackToTheSameTree() throws {
+  let tree = try ConfigValue.parse(yaml: sample + "\n  tags: [a, \"b: c\"]\n", file: "demo.pipeline")
+  let again = try ConfigValue.parse(yaml: tree.yaml(), file: "again")
+  #expect(again.value(at: ["recipe", "user"])?.scalarText == "文本:{text},类型选型:{category}")
+  #expect(again.value(at: ["output", "tags", "1"])?.scalarText == "b: c")
+  #expect(again.value(at: ["recipe", "max_length"])?.scalarText == "384")
+}
+
+@Test func nearestOnlySuggestsCloseWords() {
+  #expect(nearest("max_lenght", in: ["max_length", "system"]) == "max_length")
+  #expect(nearest("zzzzzz", in: ["max_length", "system"]) == nil)
+}
+
+extension ConfigValue {
+  var scalarText: String? {
+    if case .scalar(let s, _, _) = self { return s }
+    return nil
+  }
+}
