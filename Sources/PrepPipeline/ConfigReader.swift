@@ -61,7 +61,9 @@ public struct ConfigReader {
   }
 
   /// A string that must be one of `choices`.
-  public mutating func choice(_ key: String, _ choices: [String], default fallback: String) throws(ConfigError) -> String {
+  public mutating func choice(_ key: String, _ choices: [String], default fallback: String) throws(ConfigError)
+    -> String
+  {
     let s = try string(key, default: fallback)
     guard choices.contains(s) else {
       let hint = nearest(s, in: choices).map { "; did you mean '\($0)'?" } ?? ""
@@ -141,8 +143,9 @@ public struct ConfigReader {
     for entry in entries where !known.contains(entry.key) {
       let hint = nearest(entry.key, in: known).map { "; did you mean '\($0)'?" } ?? ""
       let valid = Array(Set(known)).sorted().joined(separator: ", ")
-      throw ConfigError(file: file, line: entry.line, key: keyPath(entry.key),
-                        message: "unknown key\(hint) (valid here: \(valid))")
+      throw ConfigError(
+        file: file, line: entry.line, key: keyPath(entry.key),
+        message: "unknown key\(hint) (valid here: \(valid))")
     }
   }
 }

@@ -70,7 +70,9 @@ extension ConfigValue {
     guard let node else { throw ConfigError(file: file, line: 1, key: "", message: "the pipeline file is empty") }
     let tree = try convert(node, file: file, path: "")
     guard case .mapping = tree else {
-      throw ConfigError(file: file, line: tree.line, key: "", message: "a pipeline file is a mapping of sections (input:, recipe:, output:, ...)")
+      throw ConfigError(
+        file: file, line: tree.line, key: "",
+        message: "a pipeline file is a mapping of sections (input:, recipe:, output:, ...)")
     }
     return tree
   }
@@ -86,7 +88,8 @@ extension ConfigValue {
     let line = node.mark?.line ?? 0
     switch node {
     case .scalar(let scalar):
-      let quoted = scalar.style == .singleQuoted || scalar.style == .doubleQuoted || scalar.style == .literal
+      let quoted =
+        scalar.style == .singleQuoted || scalar.style == .doubleQuoted || scalar.style == .literal
         || scalar.style == .folded
       return .scalar(scalar.string, quoted: quoted, line: line)
     case .sequence(let seq):
@@ -97,14 +100,17 @@ extension ConfigValue {
       var entries: [ConfigEntry] = []
       for (keyNode, valueNode) in map {
         guard case .scalar(let k) = keyNode else {
-          throw ConfigError(file: file, line: keyNode.mark?.line ?? line, key: path, message: "keys must be plain words")
+          throw ConfigError(
+            file: file, line: keyNode.mark?.line ?? line, key: path, message: "keys must be plain words")
         }
         let keyPath = path.isEmpty ? k.string : "\(path).\(k.string)"
         if entries.contains(where: { $0.key == k.string }) {
           throw ConfigError(file: file, line: keyNode.mark?.line ?? line, key: keyPath, message: "key given twice")
         }
-        entries.append(ConfigEntry(key: k.string, value: try convert(valueNode, file: file, path: keyPath),
-                                   line: keyNode.mark?.line ?? line))
+        entries.append(
+          ConfigEntry(
+            key: k.string, value: try convert(valueNode, file: file, path: keyPath),
+            line: keyNode.mark?.line ?? line))
       }
       return .mapping(entries, line: line)
     case .alias:
@@ -135,7 +141,8 @@ extension ConfigValue {
       if let i = entries.firstIndex(where: { $0.key == first }) {
         entries[i].value = entries[i].value.setting(rest, to: newValue)
       } else {
-        entries.append(ConfigEntry(key: first, value: ConfigValue.mapping([], line: 0).setting(rest, to: newValue), line: 0))
+        entries.append(
+          ConfigEntry(key: first, value: ConfigValue.mapping([], line: 0).setting(rest, to: newValue), line: 0))
       }
       return .mapping(entries, line: line)
     case .sequence(var items, let line):
@@ -166,7 +173,11 @@ extension ConfigValue {
       out += "\n"
       for item in items {
         out += pad + "- "
-        if case .mapping = item { out += "\n" + item.yaml(indent: indent + 4).dropLast() + "\n" } else { item.write(into: &out, indent: indent + 2) }
+        if case .mapping = item {
+          out += "\n" + item.yaml(indent: indent + 4).dropLast() + "\n"
+        } else {
+          item.write(into: &out, indent: indent + 2)
+        }
       }
     case .mapping(let entries, _):
       if entries.isEmpty { out += "{}\n"; return }
@@ -180,9 +191,11 @@ extension ConfigValue {
   }
 
   private static func render(_ s: String, quoted: Bool) -> String {
-    let plainSafe = !s.isEmpty && !quoted && s.unicodeScalars.allSatisfy { c in
-      c.properties.isAlphabetic || c.properties.numericType != nil || "._/-+".unicodeScalars.contains(c)
-    }
+    let plainSafe =
+      !s.isEmpty && !quoted
+      && s.unicodeScalars.allSatisfy { c in
+        c.properties.isAlphabetic || c.properties.numericType != nil || "._/-+".unicodeScalars.contains(c)
+      }
     if plainSafe { return s }
     var q = "\""
     for c in s.unicodeScalars {

@@ -25,8 +25,10 @@ public struct PipelineFile: Sendable {
   ]
 
   /// The top-level sections a pipeline file may have.
-  public static let sections = ["description", "input", "tokenizer", "recipe", "packing", "output", "split",
-                                "max_samples", "limits", "variables"]
+  public static let sections = [
+    "description", "input", "tokenizer", "recipe", "packing", "output", "split",
+    "max_samples", "limits", "variables",
+  ]
 
   /// Finds a pipeline by name: the path as given, else `pipelines/<name>` (adding `.pipeline` if missing).
   public static func locate(_ name: String) -> String? {
@@ -40,8 +42,9 @@ public struct PipelineFile: Sendable {
   /// Reads and parses a pipeline file, then applies `key=value` overrides in order.
   public static func load(_ name: String, overrides: [String] = []) throws(ConfigError) -> PipelineFile {
     guard let path = locate(name) else {
-      throw ConfigError(file: name, line: 0, key: "",
-                        message: "no such pipeline file (looked in the current directory and in pipelines/)")
+      throw ConfigError(
+        file: name, line: 0, key: "",
+        message: "no such pipeline file (looked in the current directory and in pipelines/)")
     }
     guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
       throw ConfigError(file: path, line: 0, key: "", message: "cannot read the file as UTF-8 text")

@@ -22,8 +22,9 @@ private let sample = """
 }
 
 @Test func unknownKeyIsReportedWithLineAndSuggestion() throws {
-  let tree = try ConfigValue.parse(yaml: sample.replacingOccurrences(of: "max_length", with: "max_lenght"),
-                                   file: "demo.pipeline")
+  let tree = try ConfigValue.parse(
+    yaml: sample.replacingOccurrences(of: "max_length", with: "max_lenght"),
+    file: "demo.pipeline")
   var recipe = try ConfigReader(tree.value(at: ["recipe"]), file: "demo.pipeline", path: "recipe")
   _ = try recipe.string("kind")
   _ = try recipe.int("max_length")

@@ -1,0 +1,73 @@
+import Dispatch
+import PrepPipeline
+import Synchronization
+import Testing
+
+@Test(arguments: [1, 2, 3, 8])
+func reduceSeesInputOrderForAnyWorkerCount(workers: Int) throws {
+  var i = 0
+  var seen: [Int] = []
+  try orderedMapReduce(
+    workers: workers, window: 4,
+    next: { () -> Int? in
+      defer { i += 1 }
+      return i < 500 ? i : nil
+    },
+    map: { (n: Int) -> Int in
+      // Uneven work so that later items often finish first.
+      var x = n
+      for _ in 0..<((n * 7919) % 2000) { x = (x &* 31) &+ 7 }
+      return n * 2 + (x & 0)
+    },
+    reduce: { seen.append($0) })
+  #expect(seen == (0..<500).map { $0 * 2 })
+}
+
+@Test func inFlightItemsNeverExceedTheWindow() throws {
+  let live = Atomic<Int>(0)
+  let peak = Atomic<Int>(0)
+  var produced = 0
+  var reduced = 0
+  var maxAhead = 0
+  try orderedMapReduce(
+    workers: 3, window: 5,
+    next: { () -> Int? in
+      maxAhead = max(maxAhead, produced - reduced)
+      produced += 1
+      return produced <= 200 ? produced : nil
+    },
+    map: { (n: Int) -> Int in
+      let now = live.add(1, ordering: .relaxed).newValue
+      _ = peak.max(now, ordering: .relaxed)
+      var x = 0
+      for k in 0..<5000 { x &+= k &* n }
+      live.subtract(1, ordering: .relaxed)
+      return x
+    },
+    reduce: { _ in reduced += 1 })
+  #expect(reduced == 200)
+  #expect(maxAhead <= 5)
+  #expect(peak.load(ordering: .relaxed) <= 3)
+}
+
+struct Boom: Error {}
+
+@Test func aReduceErrorStopsTheRunAndIsRethrown() {
+  var i = 0
+  var reduced = 0
+  #expect(throws: Boom.self) {
+    try orderedMapReduce(
+      workers: 2, window: 4,
+      next: { () -> Int? in
+        i += 1
+        return i <= 100 ? i : nil
+      },
+      map: { $0 },
+      reduce: { n in
+        if n == 10 { throw Boom() }
+        reduced += 1
+      })
+  }
+  #expect(reduced == 9)
+  #expect(i < 100)
+}
