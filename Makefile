@@ -15,7 +15,7 @@ BIN_DIR = $(shell $(SWIFT) build -c $(CONFIG) --show-bin-path 2>/dev/null)
 PREP = $(BIN_DIR)/prep
 export PREP_TOKENIZER ?= $(abspath $(TOKENIZER_DIR))
 
-.PHONY: all build run test deps tokenizer venv lint golden conformance clean help \
+.PHONY: all build run test deps tokenizer venv lint format golden conformance clean help corpus \
         bench-tokenizer bench-fudan bench-monkey train-demo
 
 help:
@@ -76,5 +76,45 @@ test: deps tokenizer
 	$(SWIFT) build --build-tests
 	PREP_BIN=$$($(SWIFT) build --show-bin-path)/prep $(SWIFT) test --skip-build
 
+lint:
+	$(SWIFT) format lint --strict -r Sources Tests Benchmarks/*/Sources 2>/dev/null || $(SWIFT) format lint --strict -r Sources Tests
+
+format:
+	$(SWIFT) format -i -r Sources Tests
+
 clean:
 	rm -rf .build out
+
+# ---- reference checks and benchmarks (Python venv; never needed by prep itself) ------------------
+
+CORPUS_DIR ?= $(CACHE)/corpus
+CORPUS ?= $(CORPUS_DIR)/monkey_dev.jsonl
+FILE ?= $(CORPUS)
+
+# The 100 MB real-text dev corpus (Debian documentation; needs root for apt, a few minutes).
+corpus: $(CORPUS_DIR)/monkey_dev.jsonl
+$(CORPUS_DIR)/monkey_dev.jsonl:
+	sh ../shared/corpus/make_corpus.sh $(CORPUS_DIR)
+
+# Regenerate every committed golden file from the reference implementations.
+golden: venv tokenizer
+	$(VENV_PY) scripts/tokenizer/make_golden.py
+	bash scripts/golden/make_goldens.sh
+
+# prep vs HF tokenizers on any JSONL: documents compared, mismatches (must be 0), the first mismatch in detail.
+conformance: build venv
+	$(VENV_PY) scripts/conformance/conformance.py $(FILE) --prep $(PREP) --tokenizer $(TOKENIZER_DIR)
+
+bench-tokenizer: build venv
+	$(VENV_PY) scripts/bench/bench_tokenizer.py $(FILE) --prep $(PREP) --tokenizer $(TOKENIZER_DIR)
+
+bench-fudan: build venv
+	$(VENV_PY) scripts/bench/bench_pipeline.py fudan --prep $(PREP) --tokenizer $(TOKENIZER_DIR) --corpus $(CORPUS)
+
+bench-monkey: build venv
+	$(VENV_PY) scripts/bench/bench_pipeline.py monkey --prep $(PREP) --tokenizer $(TOKENIZER_DIR) --corpus $(CORPUS)
+
+train-demo: build
+	rm -rf out/fudan
+	$(PREP) run pipelines/fudan.pipeline --force --quiet
+	$(PREP) train out/fudan --steps 200
