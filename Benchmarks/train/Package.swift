@@ -13,5 +13,7 @@ let package = Package(
     .target(name: "PrepCore"),
     .target(name: "PrepTrain", dependencies: ["PrepCore", "COpenBLAS"]),
     .executableTarget(name: "train-bench", dependencies: ["PrepCore", "PrepTrain"]),
+    // Writes a trained toy model plus its logits and loss on a packed probe for reference_check.py.
+    .executableTarget(name: "train-reference", dependencies: ["PrepCore", "PrepTrain"]),
   ]
 )
