@@ -34,6 +34,7 @@ struct PackedRow {
   ) throws(TrainError) {
     let bounds = sample.boundaries
     let n = sample.ids.count
+    if n == 0 && bounds.allSatisfy({ $0 == 0 }) { return }  // an empty sample adds nothing
     guard sample.trained.count == n, let first = bounds.first, first == 0, bounds.count >= 2,
       Int(bounds[bounds.count - 1]) <= n
     else {

@@ -38,6 +38,23 @@ import Testing
     }
   }
 
+  @Test func aSampleSourceIsReadToTheEnd() throws {
+    struct Source: SampleSource {
+      var left: [Sample]
+      mutating func nextSample() throws -> Sample? { left.isEmpty ? nil : left.removeFirst() }
+    }
+    var source = Source(left: [Tiny.packed, Sample(ids: [], trained: []), Tiny.single])
+    var config = Tiny.config()
+    config.shuffle = false
+    let fromSource = try Trainer(config: config, source: &source)
+    let fromArray = try Trainer(config: config, samples: [Tiny.packed, Tiny.single])
+    #expect(fromSource.vocabulary == fromArray.vocabulary)
+    let (a, b) = (fromSource.step(), fromArray.step())
+    #expect(a.loss == b.loss)
+    #expect(a.gradientNorm == b.gradientNorm)
+    #expect(a.tokens == b.tokens)
+  }
+
   @Test func badInputsAreNamed() throws {
     var config = Tiny.config()
     config.kvHeads = 3

@@ -108,7 +108,8 @@ do {
     "model: hidden \(o.hidden), \(o.layers) layers, \(o.heads) heads / \(o.kvHeads) kv, intermediate \(4 * o.hidden), "
       + "vocabulary \(trainer.vocabulary.size)\(trainer.vocabulary.isCompact ? " (compact)" : ""), "
       + "\(o.threads) OpenBLAS thread(s)")
-  print("data: \(samples.count) synthetic samples of \(o.minLength)-\(o.maxLength) tokens, batch \(o.batchTokens) tokens")
+  print(
+    "data: \(samples.count) synthetic samples of \(o.minLength)-\(o.maxLength) tokens, batch \(o.batchTokens) tokens")
   _ = trainer.step()  // warm-up: buffers grow to their size
   let summary = trainer.run(steps: o.steps) { r in
     print(
@@ -118,7 +119,8 @@ do {
   let peak = benchmarkPeakSGEMM(size: o.peakSize, threads: o.threads)
   let ratio = peak > 0 ? summary.sgemmGFLOPS / peak : 0
   print("")
-  print("loss \(String(format3: summary.firstLoss)) -> \(String(format3: summary.lastLoss)) over \(summary.steps) steps")
+  print(
+    "loss \(String(format3: summary.firstLoss)) -> \(String(format3: summary.lastLoss)) over \(summary.steps) steps")
   print("training throughput     \(Int(summary.tokensPerSecond)) tokens/s")
   print("sgemm share of step time \(String(format3: 100 * summary.sgemmShare)) %")
   print("training-step sgemm     \(String(format3: summary.sgemmGFLOPS)) GFLOP/s")
