@@ -1,2 +1,0 @@
-// PrepTrain: placeholder until the module lands.
-enum _PrepTrainPlaceholder {}
