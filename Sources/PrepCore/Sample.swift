@@ -4,8 +4,8 @@
 /// Labels follow HF's aligned convention: `labels[i] == ids[i]` where `trained[i]` is set and
 /// -100 elsewhere; the model shifts. A sample that holds one document has `boundaries == [0, count]`;
 /// a packed block lists the start of each document and ends with the block length, the shape
-/// flash-attention's `cu_seqlens` expects. Padding after the last document is not inside any
-/// boundary pair only when the sample says so with `paddedFrom`.
+/// flash-attention's `cu_seqlens` expects. Padding added after the last document (by `pad` or packing) is
+/// untrained pad ids at the end; the packing decides whether it is a segment of its own (docs/shard-format.md).
 public struct Sample: Sendable, Equatable {
   /// Token ids (the Qwen vocabulary is larger than 65,535, so 32 bits).
   public var ids: [UInt32]
