@@ -130,3 +130,41 @@ private func nextFitBlocks(_ lengths: [Int], capacity: Int) -> Int {
     #expect(throws: PackError.self) { try SFTPacker(.init(capacity: 8, openBlocks: 0)) }
   }
 }
+
+@Suite struct PackerTests {
+  @Test func everyModeIsFedTheSameWay() throws {
+    let a = Sample(ids: [1, 2, 3], trained: [0, 1, 1])
+    let b = Sample(ids: [4, 5, 6, 7, 8], trained: [0, 0, 1, 1, 1])
+    var out = [PackedBlock]()
+
+    var none = Packer.passThrough
+    none.add(sample: a, into: &out)
+    none.finish(into: &out)
+    #expect(out.map(\.sample) == [a])
+    #expect(none.stats.blocks == 1 && none.stats.contentTokens == 3)
+
+    out = []
+    var fixed = try Packer.fixed(length: 4, padID: pad)
+    fixed.add(sample: a, into: &out)
+    fixed.add(sample: b, into: &out)
+    #expect(out.map(\.sample.ids) == [[1, 2, 3, pad], [4, 5, 6, 7]])
+    #expect(fixed.stats.truncated == 1 && fixed.stats.paddingTokens == 1 && fixed.stats.droppedTokens == 1)
+
+    out = []
+    var sft = Packer.sft(try SFTPacker(.init(capacity: 8, padID: pad)))
+    sft.add(sample: a, into: &out)
+    sft.add(sample: b, into: &out)
+    #expect(out.count == 1)  // exactly full: emitted at once
+    sft.finish(into: &out)
+    #expect(out.count == 1 && out[0].sample.boundaries == [0, 3, 8] && out[0].padding == 0)
+    #expect(sft.stats.documentsPlaced == 2)
+
+    out = []
+    var blocks = Packer.pretrain(try PretrainBlocker(.init(blockSize: 3)))
+    blocks.add(document: [1, 2], into: &out)
+    blocks.add(document: [3, 4, 5, 6, 7], into: &out)
+    blocks.finish(into: &out)
+    #expect(out.map(\.sample.ids) == [[1, 2, 3], [4, 5, 6]])
+    #expect(blocks.stats.blocks == 2 && blocks.stats.droppedTokens == 1)
+  }
+}
