@@ -57,8 +57,12 @@ public struct PretrainBlocker: Sendable {
 
   /// Creates a blocker; throws when `blockSize` or `seedCompatBatch` is not positive.
   public init(_ config: Config) throws(PackError) {
-    guard config.blockSize > 0 else { throw PackError(key: "block_size", message: "must be positive, got \(config.blockSize)") }
-    if let b = config.seedCompatBatch, b <= 0 { throw PackError(key: "seed_compat_batch", message: "must be positive, got \(b)") }
+    guard config.blockSize > 0 else {
+      throw PackError(key: "block_size", message: "must be positive, got \(config.blockSize)")
+    }
+    if let b = config.seedCompatBatch, b <= 0 {
+      throw PackError(key: "seed_compat_batch", message: "must be positive, got \(b)")
+    }
     self.config = config
     ids.reserveCapacity(config.blockSize)
   }
@@ -117,7 +121,9 @@ public struct PretrainBlocker: Sendable {
       }
     }
     boundaries.append(UInt32(count))
-    out.append(PackedBlock(sample: Sample(ids: ids, trained: trained, boundaries: boundaries), padding: padding, documents: pieces))
+    out.append(
+      PackedBlock(
+        sample: Sample(ids: ids, trained: trained, boundaries: boundaries), padding: padding, documents: pieces))
     stats.blocks &+= 1
     stats.documentsPlaced &+= pieces
     stats.contentTokens &+= count - padding

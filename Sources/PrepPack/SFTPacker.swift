@@ -64,7 +64,9 @@ public struct SFTPacker: Sendable {
 
   /// Creates a packer; throws when `capacity` or `openBlocks` is not positive.
   public init(_ config: Config) throws(PackError) {
-    guard config.capacity > 0 else { throw PackError(key: "capacity", message: "must be positive, got \(config.capacity)") }
+    guard config.capacity > 0 else {
+      throw PackError(key: "capacity", message: "must be positive, got \(config.capacity)")
+    }
     guard config.openBlocks > 0 else {
       throw PackError(key: "open_blocks", message: "must be positive, got \(config.openBlocks)")
     }

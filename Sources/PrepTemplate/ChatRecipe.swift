@@ -53,7 +53,9 @@ public struct ChatRecipe: Recipe, Equatable {
 
   /// Creates the recipe.
   public init(_ config: Config = Config()) throws(TemplateError) {
-    if let m = config.maxLength, m <= 0 { throw .invalidSetting(key: "max_length", message: "must be positive, got \(m)") }
+    if let m = config.maxLength, m <= 0 {
+      throw .invalidSetting(key: "max_length", message: "must be positive, got \(m)")
+    }
     self.config = config
   }
 
@@ -103,7 +105,9 @@ public struct ChatRecipe: Recipe, Equatable {
       }
       var pair = (role: "", content: "")
       for (key, slot) in [(config.roleKey, 0), (config.contentKey, 1)] {
-        guard let v = message[key] else { throw RecordFailure(.missingField, "\(field)[\(index)]: missing field '\(key)'") }
+        guard let v = message[key] else {
+          throw RecordFailure(.missingField, "\(field)[\(index)]: missing field '\(key)'")
+        }
         guard case .string(let s) = v else {
           throw RecordFailure(.wrongFieldType, "\(field)[\(index)].\(key) is \(v.typeName), expected a string")
         }

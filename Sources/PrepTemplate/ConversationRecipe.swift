@@ -107,7 +107,9 @@ public struct ConversationRecipe: Recipe, Equatable {
 
   /// Creates the recipe; throws on a non-positive `maxLength` or `pad` without `maxLength`.
   public init(_ config: Config) throws(TemplateError) {
-    if let m = config.maxLength, m <= 0 { throw .invalidSetting(key: "max_length", message: "must be positive, got \(m)") }
+    if let m = config.maxLength, m <= 0 {
+      throw .invalidSetting(key: "max_length", message: "must be positive, got \(m)")
+    }
     if config.pad && config.maxLength == nil {
       throw .invalidSetting(key: "pad", message: "padding needs max_length")
     }
@@ -224,7 +226,8 @@ public struct ConversationRecipe: Recipe, Equatable {
     if config.labels == .assistantOnly {
       for (i, turn) in turns.enumerated() where (turn.role == .user) != (i % 2 == 0) {
         throw RecordFailure(
-          .invalidConversation, "turn \(i) is \(turn.role == .user ? "user" : "assistant"): roles must alternate user, assistant")
+          .invalidConversation,
+          "turn \(i) is \(turn.role == .user ? "user" : "assistant"): roles must alternate user, assistant")
       }
       if turns.count % 2 != 0 {
         throw RecordFailure(.invalidConversation, "the conversation ends with a user turn (no response to train)")

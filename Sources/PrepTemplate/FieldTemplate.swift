@@ -42,7 +42,8 @@ public struct FieldTemplate: Sendable, Equatable, CustomStringConvertible {
         }
         let path = String(decoding: bytes[(i + 1)..<close], as: UTF8.self)
         let segments = path.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
-        let bad = path.isEmpty || segments.contains { $0.isEmpty }
+        let bad =
+          path.isEmpty || segments.contains { $0.isEmpty }
           || path.utf8.contains { $0 == UInt8(ascii: "{") || $0 == UInt8(ascii: ":") || $0 == UInt8(ascii: "!") }
         if bad { throw .invalidPlaceholder(template: source, placeholder: path) }
         if !literal.isEmpty {

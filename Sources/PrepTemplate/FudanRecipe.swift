@@ -64,7 +64,9 @@ public struct FudanRecipe: Recipe, Equatable {
 
   /// Creates the recipe; throws if `maxLength` is not positive.
   public init(_ config: Config) throws(TemplateError) {
-    if let m = config.maxLength, m <= 0 { throw .invalidSetting(key: "max_length", message: "must be positive, got \(m)") }
+    if let m = config.maxLength, m <= 0 {
+      throw .invalidSetting(key: "max_length", message: "must be positive, got \(m)")
+    }
     self.config = config
   }
 

@@ -48,9 +48,12 @@ public enum TemplateError: Error, Sendable, Equatable, CustomStringConvertible {
   /// A message naming what to fix.
   public var description: String {
     switch self {
-    case .unclosedPlaceholder(let t, let o): "template \"\(t)\": '{' at byte \(o) is never closed (write '{{' for a literal brace)"
-    case .strayClosingBrace(let t, let o): "template \"\(t)\": '}' at byte \(o) has no opening '{' (write '}}' for a literal brace)"
-    case .invalidPlaceholder(let t, let p): "template \"\(t)\": invalid placeholder '{\(p)}' (expected a field path such as {text} or {meta.source})"
+    case .unclosedPlaceholder(let t, let o):
+      "template \"\(t)\": '{' at byte \(o) is never closed (write '{{' for a literal brace)"
+    case .strayClosingBrace(let t, let o):
+      "template \"\(t)\": '}' at byte \(o) has no opening '{' (write '}}' for a literal brace)"
+    case .invalidPlaceholder(let t, let p):
+      "template \"\(t)\": invalid placeholder '{\(p)}' (expected a field path such as {text} or {meta.source})"
     case .missingSpecialToken(let s): "the tokenizer has no added token \(s)"
     case .invalidSetting(let k, let m): "\(k): \(m)"
     case .unfilledPlaceholder(let n, let f):

@@ -72,7 +72,9 @@ private func randomDocs(_ rng: inout SplitMix, count: Int, maxLength: Int) -> [[
   @Test func resetPositionsRecordsDocumentStartsAndMasksThem() throws {
     var blocker = try PretrainBlocker(.init(blockSize: 8, resetPositions: true))
     var out = [PackedBlock]()
-    for d: [UInt32] in [[1, 2, 3], [4, 5, 6, 7, 8, 9, 10], [11, 12, 13, 14, 15, 16]] { blocker.add(document: d, into: &out) }
+    for d: [UInt32] in [[1, 2, 3], [4, 5, 6, 7, 8, 9, 10], [11, 12, 13, 14, 15, 16]] {
+      blocker.add(document: d, into: &out)
+    }
     blocker.finish(into: &out)
     #expect(out.count == 2)
     #expect(out[0].sample.ids == [1, 2, 3, 4, 5, 6, 7, 8])

@@ -120,7 +120,8 @@ private func nextFitBlocks(_ lengths: [Int], capacity: Int) -> Int {
     let padded = fitToLength(s, length: 5, padID: pad)
     #expect(padded.sample == Sample(ids: [1, 2, 3, pad, pad], trained: [0, 1, 1, 0, 0], boundaries: [0, 5]))
     #expect(!padded.truncated)
-    let cut = fitToLength(Sample(ids: [1, 2, 3, 4], trained: [1, 1, 1, 1], boundaries: [0, 3, 4]), length: 2, padID: pad)
+    let cut = fitToLength(
+      Sample(ids: [1, 2, 3, 4], trained: [1, 1, 1, 1], boundaries: [0, 3, 4]), length: 2, padID: pad)
     #expect(cut.sample == Sample(ids: [1, 2], trained: [1, 1], boundaries: [0, 2]))
     #expect(cut.truncated)
   }

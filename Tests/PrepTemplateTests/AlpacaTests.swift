@@ -42,7 +42,9 @@ private func alpaca(_ instruction: String, _ input: JSONValue?, _ output: String
   @Test func matchesTheOracleWithAndWithoutInput() throws {
     let recipe = try AlpacaRecipe(.init())
     let ctx = try context()
-    for (input, expectedInput) in [(JSONValue?.none, String?.none), (.string(""), ""), (.null, nil), (.string("上下文"), "上下文")] {
+    for (input, expectedInput) in [
+      (JSONValue?.none, String?.none), (.string(""), ""), (.null, nil), (.string("上下文"), "上下文"),
+    ] {
       let outcome = try recipe.apply(alpaca("翻译", input, "好的"), context: ctx)
       let sample = try #require(outcome.sample)
       let expected = oracleAlpaca(instruction: "翻译", input: expectedInput, output: "好的")
@@ -68,7 +70,8 @@ private func alpaca(_ instruction: String, _ input: JSONValue?, _ output: String
     let recipe = try AlpacaRecipe(.init(variables: ["name": "小助手", "author": "prep"]))
     let record = alpaca("你是谁?", nil, "我是 {{name}},由 {{author}} 开发。{{ name }}")
     let sample = try #require(try recipe.apply(record, context: context()).sample)
-    let expected = oracleAlpaca(instruction: "你是谁?", input: nil, output: "我是 {{name}},由 {{author}} 开发。{{ name }}", name: "小助手", author: "prep")
+    let expected = oracleAlpaca(
+      instruction: "你是谁?", input: nil, output: "我是 {{name}},由 {{author}} 开发。{{ name }}", name: "小助手", author: "prep")
     #expect(sample.ids == expected.ids)
     #expect(sample.labels == expected.labels)
   }

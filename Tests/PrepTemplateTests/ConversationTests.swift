@@ -10,22 +10,27 @@ private func oracleBelle(
 ) -> (ids: [UInt32], labels: [Int64]) {
   let ignore: Int64 = -100
   let nlIDs = enc("\n")
-  let roleTag = [userTag: "<|im_start|>\(userRole)", "assistant": "<|im_start|>assistant", "gpt": "<|im_start|>assistant"]
+  let roleTag = [
+    userTag: "<|im_start|>\(userRole)", "assistant": "<|im_start|>assistant", "gpt": "<|im_start|>assistant",
+  ]
   var source = turns
   if let first = source.first, first.0 != userTag { source.removeFirst() }
   let sys = [imStart] + enc("system") + nlIDs + enc(system) + [imEnd] + nlIDs
   var ids = sys
-  var labels = [Int64(imStart)] + [Int64](repeating: ignore, count: sys.count - 3) + [Int64(imEnd)] + nlIDs.map(Int64.init)
+  var labels =
+    [Int64(imStart)] + [Int64](repeating: ignore, count: sys.count - 3) + [Int64(imEnd)] + nlIDs.map(Int64.init)
   for (from, value) in source {
     let role = roleTag[from]!
     let roleIDs = enc(role)
     let piece = roleIDs + nlIDs + enc(value) + [imEnd] + nlIDs
     ids += piece
     if role.hasSuffix("assistant") {
-      labels += [Int64(imStart)] + [Int64](repeating: ignore, count: roleIDs.count)
+      labels +=
+        [Int64(imStart)] + [Int64](repeating: ignore, count: roleIDs.count)
         + piece[(roleIDs.count + 1)..<(piece.count - 2)].map(Int64.init) + [Int64(imEnd)] + nlIDs.map(Int64.init)
     } else {
-      labels += [Int64(imStart)] + [Int64](repeating: ignore, count: piece.count - 3) + [Int64(imEnd)] + nlIDs.map(Int64.init)
+      labels +=
+        [Int64(imStart)] + [Int64](repeating: ignore, count: piece.count - 3) + [Int64(imEnd)] + nlIDs.map(Int64.init)
     }
   }
   if ids.count < maxLength {
@@ -117,11 +122,14 @@ private func sharegpt(_ turns: [(String, String)]) -> JSONObject {
 
   @Test func openAIShapeWithASystemMessage() throws {
     let record = object([
-      ("messages", .array([
-        .object(object([("role", .string("system")), ("content", .string("Be brief."))])),
-        .object(object([("role", .string("user")), ("content", .string("hi"))])),
-        .object(object([("role", .string("assistant")), ("content", .string("yo"))])),
-      ]))
+      (
+        "messages",
+        .array([
+          .object(object([("role", .string("system")), ("content", .string("Be brief."))])),
+          .object(object([("role", .string("user")), ("content", .string("hi"))])),
+          .object(object([("role", .string("assistant")), ("content", .string("yo"))])),
+        ])
+      )
     ])
     var config = ConversationRecipe.Config.openAI()
     config.labels = .assistantOnly
@@ -129,7 +137,8 @@ private func sharegpt(_ turns: [(String, String)]) -> JSONObject {
     let sample = try #require(try ConversationRecipe(config).apply(record, context: context()).sample)
     #expect(
       fake.decode(sample.ids)
-        == "<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\nyo<|im_end|>\n")
+        == "<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\nyo<|im_end|>\n"
+    )
   }
 
   @Test func invalidConversationsAreRejected() throws {
@@ -139,11 +148,15 @@ private func sharegpt(_ turns: [(String, String)]) -> JSONObject {
     let strict = try ConversationRecipe(lf)
     let ctx = try context()
     #expect(try qwen1.apply(sharegpt([("gpt", "only")]), context: ctx).rejectReason == .invalidConversation)
-    #expect(try qwen1.apply(sharegpt([("human", "a"), ("robot", "b")]), context: ctx).rejectReason == .invalidConversation)
-    #expect(try qwen1.apply(sharegpt([("human", "a"), ("system", "b")]), context: ctx).rejectReason == .invalidConversation)
-    #expect(try strict.apply(sharegpt([("human", "a"), ("human", "b")]), context: ctx).rejectReason == .invalidConversation)
-    #expect(try strict.apply(sharegpt([("human", "a"), ("gpt", "b"), ("human", "c")]), context: ctx).rejectReason
-      == .invalidConversation)
+    #expect(
+      try qwen1.apply(sharegpt([("human", "a"), ("robot", "b")]), context: ctx).rejectReason == .invalidConversation)
+    #expect(
+      try qwen1.apply(sharegpt([("human", "a"), ("system", "b")]), context: ctx).rejectReason == .invalidConversation)
+    #expect(
+      try strict.apply(sharegpt([("human", "a"), ("human", "b")]), context: ctx).rejectReason == .invalidConversation)
+    #expect(
+      try strict.apply(sharegpt([("human", "a"), ("gpt", "b"), ("human", "c")]), context: ctx).rejectReason
+        == .invalidConversation)
     #expect(try qwen1.apply(object([("conversations", .string("x"))]), context: ctx).rejectReason == .wrongFieldType)
     #expect(try qwen1.apply(object([]), context: ctx).rejectReason == .missingField)
     let noValue = object([("conversations", .array([.object(object([("from", .string("human"))]))]))])

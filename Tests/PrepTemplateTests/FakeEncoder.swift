@@ -5,7 +5,9 @@ import PrepTemplate
 /// A tokenizer stand-in: the three control tokens are matched literally (151643...151645), every other UTF-8
 /// byte is its own id. Enough to check structure, masks and truncation; real ids come from golden tests.
 struct FakeEncoder: TokenEncoder {
-  static let added: [(String, UInt32)] = [("<|endoftext|>", 151_643), ("<|im_start|>", 151_644), ("<|im_end|>", 151_645)]
+  static let added: [(String, UInt32)] = [
+    ("<|endoftext|>", 151_643), ("<|im_start|>", 151_644), ("<|im_end|>", 151_645),
+  ]
 
   func encode(_ text: String, into ids: inout [UInt32]) {
     let bytes = Array(text.utf8)

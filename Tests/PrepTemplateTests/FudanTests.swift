@@ -4,10 +4,13 @@ import PrepTemplate
 import Testing
 
 /// The oracle's `fudan`, transliterated: the reference the recipe must equal.
-private func oracleFudan(_ text: String, _ category: String, _ output: String, maxLength: Int) -> (ids: [UInt32], labels: [Int64]) {
+private func oracleFudan(_ text: String, _ category: String, _ output: String, maxLength: Int) -> (
+  ids: [UInt32], labels: [Int64]
+) {
   let system = FudanRecipe.Config.fudanSystem
   let user = "文本:\(text),类型选型:\(category)"
-  let prompt = enc("<|im_start|>system\n\(system)<|im_end|>\n<|im_start|>user\n\(user)<|im_end|>\n<|im_start|>assistant\n")
+  let prompt = enc(
+    "<|im_start|>system\n\(system)<|im_end|>\n<|im_start|>user\n\(user)<|im_end|>\n<|im_start|>assistant\n")
   let response = enc(output)
   let ids = prompt + response + [eot]
   let labels = [Int64](repeating: -100, count: prompt.count) + response.map(Int64.init) + [Int64(eot)]
@@ -51,12 +54,17 @@ private func oracleFudan(_ text: String, _ category: String, _ output: String, m
 
   @Test func customTemplatesAndMissingFields() throws {
     let config = FudanRecipe.Config(
-      system: "S", user: try FieldTemplate("Q: {q}"), response: try FieldTemplate("{a.b}"), ending: .imEnd, maxLength: nil)
+      system: "S", user: try FieldTemplate("Q: {q}"), response: try FieldTemplate("{a.b}"), ending: .imEnd,
+      maxLength: nil)
     let recipe = try FudanRecipe(config)
-    let ok = try recipe.apply(object([("q", .string("x")), ("a", .object(object([("b", .number("1.5"))])))]), context: context())
+    let ok = try recipe.apply(
+      object([("q", .string("x")), ("a", .object(object([("b", .number("1.5"))])))]), context: context())
     let sample = try #require(ok.sample)
-    #expect(fake.decode(sample.ids) == "<|im_start|>system\nS<|im_end|>\n<|im_start|>user\nQ: x<|im_end|>\n<|im_start|>assistant\n1.5<|im_end|>\n")
-    let promptCount = enc("<|im_start|>system\nS<|im_end|>\n<|im_start|>user\nQ: x<|im_end|>\n<|im_start|>assistant\n").count
+    #expect(
+      fake.decode(sample.ids)
+        == "<|im_start|>system\nS<|im_end|>\n<|im_start|>user\nQ: x<|im_end|>\n<|im_start|>assistant\n1.5<|im_end|>\n")
+    let promptCount = enc("<|im_start|>system\nS<|im_end|>\n<|im_start|>user\nQ: x<|im_end|>\n<|im_start|>assistant\n")
+      .count
     #expect(sample.trained == [UInt8](repeating: 0, count: promptCount) + [1, 1, 1, 1, 1])
     let missing = try recipe.apply(object([("q", .string("x"))]), context: context())
     #expect(missing.rejectReason == .missingField)

@@ -30,7 +30,10 @@ struct TestJSONReader {
       i += 1
       var object = JSONObject()
       skip()
-      if bytes[i] == UInt8(ascii: "}") { i += 1; return .object(object) }
+      if bytes[i] == UInt8(ascii: "}") {
+        i += 1
+        return .object(object)
+      }
       while true {
         skip()
         guard case .string(let key) = try value() else { throw Bad(offset: i) }
@@ -47,7 +50,10 @@ struct TestJSONReader {
       i += 1
       var items = [JSONValue]()
       skip()
-      if bytes[i] == UInt8(ascii: "]") { i += 1; return .array(items) }
+      if bytes[i] == UInt8(ascii: "]") {
+        i += 1
+        return .array(items)
+      }
       while true {
         items.append(try value())
         skip()
@@ -87,9 +93,15 @@ struct TestJSONReader {
       }
       i += 1
       return .string(String(decoding: out, as: UTF8.self))
-    case UInt8(ascii: "t"): i += 4; return .bool(true)
-    case UInt8(ascii: "f"): i += 5; return .bool(false)
-    case UInt8(ascii: "n"): i += 4; return .null
+    case UInt8(ascii: "t"):
+      i += 4
+      return .bool(true)
+    case UInt8(ascii: "f"):
+      i += 5
+      return .bool(false)
+    case UInt8(ascii: "n"):
+      i += 4
+      return .null
     default:
       let start = i
       while i < bytes.count, !",]} \n".utf8.contains(bytes[i]) { i += 1 }

@@ -37,7 +37,10 @@ import Testing
   @Test func monkeyDocumentsAreTheOracleSegments() throws {
     // Default mode, empty text kept as the oracle does: enc(text) + <|endoftext|>.
     let recipe = PretrainRecipe(.init(emptyText: .keep))
-    guard case .array(let docs)? = golden.root["monkey_documents"] else { Issue.record("no documents"); return }
+    guard case .array(let docs)? = golden.root["monkey_documents"] else {
+      Issue.record("no documents")
+      return
+    }
     let records = golden.cases("monkey")
     #expect(!records.isEmpty)
     guard case .object(let entry)? = golden.root["monkey"], case .array(let rs)? = entry["records"] else { return }

@@ -24,7 +24,8 @@ import Testing
 
   @Test func missingOrNonStringTextIsRejected() throws {
     #expect(try PretrainRecipe().apply(object([]), context: context()).rejectReason == .missingField)
-    #expect(try PretrainRecipe().apply(object([("text", .number("1"))]), context: context()).rejectReason == .wrongFieldType)
+    #expect(
+      try PretrainRecipe().apply(object([("text", .number("1"))]), context: context()).rejectReason == .wrongFieldType)
   }
 
   @Test func aTokenizerWithoutControlTokensIsRefused() {
