@@ -32,6 +32,15 @@ import Testing
     try check(AlpacaRecipe(.init(cutoffLength: 256, allowUnfilledPlaceholders: true)), "alpaca")
   }
 
+  @Test func belleWithUserRole() throws {
+    try check(ConversationRecipe(.init(userRole: "user", maxLength: 120)), "belle_user")
+  }
+
+  @Test func alpacaIdentityWithoutSystem() throws {
+    let variables = ["name": "小助手", "author": "prep"]
+    try check(AlpacaRecipe(.init(system: "", cutoffLength: 64, variables: variables)), "alpaca_identity")
+  }
+
   @Test func chatWholeString() throws { try check(ChatRecipe(), "chat", labels: false) }
 
   @Test func monkeyDocumentsAreTheOracleSegments() throws {

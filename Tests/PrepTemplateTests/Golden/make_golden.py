@@ -84,15 +84,19 @@ def main():
     enc(tok, "\n")
     data = {}
 
-    def run(name, fn, records, **kw):
+    def run(key, fn, records, **kw):
         o.records = lambda _path: iter(records)
-        args = argparse.Namespace(input="-", system="You are a helpful assistant.", user_tag="human", user_role="human",
-                                  name="{{name}}", author="{{author}}", seed_compat=False, **kw)
-        data[name] = {"records": records, "outputs": list(fn(tok, args))}
+        settings = dict(input="-", system="You are a helpful assistant.", user_tag="human", user_role="human",
+                        name="{{name}}", author="{{author}}", seed_compat=False)
+        settings.update(kw)
+        args = argparse.Namespace(**settings)
+        data[key] = {"records": records, "outputs": list(fn(tok, args))}
 
     run("fudan", o.fudan, FUDAN, max_length=384)
     run("belle", o.belle, BELLE, max_length=300)
     run("alpaca", o.alpaca, ALPACA, cutoff_len=256)
+    run("alpaca_identity", o.alpaca, ALPACA, cutoff_len=64, system="", name="小助手", author="prep")
+    run("belle_user", o.belle, BELLE[:2], max_length=120, user_role="user")
     run("monkey", o.monkey, MONKEY, block_size=16)
     docs = []
     for r in MONKEY:
