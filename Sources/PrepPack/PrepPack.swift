@@ -1,2 +1,0 @@
-// PrepPack: placeholder until the module lands.
-enum _PrepPackPlaceholder {}

@@ -1,0 +1,159 @@
+import PrepCore
+
+/// Packs whole SFT samples into blocks of `capacity` positions by best fit over a bounded set of open
+/// blocks, streaming and deterministic.
+///
+/// Each sample goes into the open block with the least room that still fits it (ties: the oldest block).
+/// When none fits, a new block is opened; if `openBlocks` are already open, the fullest one (ties: the
+/// oldest) is closed and emitted first. A block that becomes exactly full is emitted at once; `finish`
+/// emits the rest oldest first. Memory: at most `openBlocks` × `capacity` ids.
+///
+/// Every emitted block is padded to `capacity` with untrained `padID` (part of the last segment: see
+/// `PackedBlock`), its boundaries are the cumulative document offsets, and (by default) the first position
+/// of every packed document is not trained: under the aligned label convention its label would be
+/// predicted from the previous document's last token.
+public struct SFTPacker: Sendable {
+  /// What to do with a sample longer than `capacity`.
+  public enum Oversize: String, Sendable, Equatable {
+    /// Keep its first `capacity` positions as a block of its own (counted in `truncated`; default).
+    case truncate
+    /// Leave it out (counted in `dropped`).
+    case drop
+  }
+
+  /// Settings.
+  public struct Config: Sendable, Equatable {
+    /// Block length.
+    public var capacity: Int
+    /// How many blocks may be open at once (default 64): more fills blocks better, costs memory.
+    public var openBlocks: Int
+    /// Over-long samples (default `.truncate`).
+    public var oversize: Oversize
+    /// Clear the trained flag of each document's first position (default true).
+    public var maskFirstLabel: Bool
+    /// The pad id (`<|endoftext|>`, 151643 for Qwen).
+    public var padID: UInt32
+
+    /// Creates a configuration.
+    public init(
+      capacity: Int, openBlocks: Int = 64, oversize: Oversize = .truncate, maskFirstLabel: Bool = true,
+      padID: UInt32 = 151_643
+    ) {
+      self.capacity = capacity
+      self.openBlocks = openBlocks
+      self.oversize = oversize
+      self.maskFirstLabel = maskFirstLabel
+      self.padID = padID
+    }
+  }
+
+  private struct Bin: Sendable {
+    var serial: Int
+    var ids: [UInt32]
+    var trained: [UInt8]
+    var boundaries: [UInt32]  // document starts; the end is added on close
+    var documents: Int
+  }
+
+  /// The settings.
+  public let config: Config
+  /// Counters so far.
+  public private(set) var stats = PackStats()
+  private var bins: [Bin] = []
+  private var nextSerial = 0
+
+  /// Creates a packer; throws when `capacity` or `openBlocks` is not positive.
+  public init(_ config: Config) throws(PackError) {
+    guard config.capacity > 0 else {
+      throw PackError(key: "capacity", message: "must be positive, got \(config.capacity)")
+    }
+    guard config.openBlocks > 0 else {
+      throw PackError(key: "open_blocks", message: "must be positive, got \(config.openBlocks)")
+    }
+    self.config = config
+  }
+
+  /// Takes one sample (in input order) and emits the blocks this closes.
+  public mutating func add(_ sample: Sample, into out: inout [PackedBlock]) {
+    stats.documentsIn &+= 1
+    var sample = sample
+    let capacity = config.capacity
+    if sample.count == 0 {
+      stats.dropped &+= 1
+      return
+    }
+    if sample.count > capacity {
+      if config.oversize == .drop {
+        stats.dropped &+= 1
+        stats.droppedTokens &+= sample.count
+        return
+      }
+      stats.truncated &+= 1
+      stats.droppedTokens &+= sample.count - capacity
+      sample.ids.removeSubrange(capacity...)
+      sample.trained.removeSubrange(capacity...)
+      var b = sample.boundaries.dropLast().filter { Int($0) < capacity }
+      if b.isEmpty { b = [0] }
+      b.append(UInt32(capacity))
+      sample.boundaries = Array(b)
+    }
+    let n = sample.count
+    // Best fit: the least remaining room that still fits; ties go to the oldest (lowest index: bins stay
+    // in serial order).
+    var best = -1
+    var bestRoom = Int.max
+    for (i, bin) in bins.enumerated() {
+      let room = capacity - bin.ids.count
+      if room >= n && room < bestRoom {
+        best = i
+        bestRoom = room
+      }
+    }
+    if best < 0 {
+      if bins.count >= config.openBlocks {
+        var fullest = 0
+        for i in 1..<bins.count where bins[i].ids.count > bins[fullest].ids.count { fullest = i }
+        close(at: fullest, into: &out)
+      }
+      bins.append(Bin(serial: nextSerial, ids: [], trained: [], boundaries: [], documents: 0))
+      nextSerial &+= 1
+      best = bins.count - 1
+      bins[best].ids.reserveCapacity(capacity)
+      bins[best].trained.reserveCapacity(capacity)
+    }
+    let offset = UInt32(bins[best].ids.count)
+    let firstTrained = bins[best].trained.count
+    bins[best].ids += sample.ids
+    bins[best].trained += sample.trained
+    for start in sample.boundaries.dropLast() {
+      bins[best].boundaries.append(offset &+ start)
+      if config.maskFirstLabel { bins[best].trained[firstTrained + Int(start)] = 0 }
+    }
+    bins[best].documents &+= 1
+    if bins[best].ids.count == capacity { close(at: best, into: &out) }
+  }
+
+  /// Emits every open block, oldest first.
+  public mutating func finish(into out: inout [PackedBlock]) {
+    while !bins.isEmpty { close(at: 0, into: &out) }
+  }
+
+  private mutating func close(at index: Int, into out: inout [PackedBlock]) {
+    var bin = bins.remove(at: index)
+    let content = bin.ids.count
+    let padding = config.capacity - content
+    if padding > 0 {
+      bin.ids += repeatElement(config.padID, count: padding)
+      bin.trained += repeatElement(0, count: padding)
+    }
+    bin.boundaries.append(UInt32(config.capacity))
+    out.append(
+      PackedBlock(
+        sample: Sample(ids: bin.ids, trained: bin.trained, boundaries: bin.boundaries), padding: padding,
+        documents: bin.documents))
+    stats.blocks &+= 1
+    stats.documentsPlaced &+= bin.documents
+    stats.contentTokens &+= content
+    stats.paddingTokens &+= padding
+  }
+}

@@ -1,0 +1,155 @@
+import PrepCore
+import PrepJSON
+
+/// LLaMA-Factory's alpaca format with `template: qwen` (seeds 001/004, oracle `alpaca`).
+///
+/// user = instruction + `"\n"` + input (input left out when missing, null or empty);
+/// source = enc(system block + `<|im_start|>user\n{user}<|im_end|>\n<|im_start|>assistant\n`) as one string,
+/// where the system block is `<|im_start|>system\n{system}<|im_end|>\n` when the system text is not empty;
+/// target = enc(`{output}<|im_end|>\n`). Source masked, target trained; both cut by `infer_seqlen`.
+/// `{{name}}` placeholders in instruction, input and output are filled from `variables` first.
+public struct AlpacaRecipe: Recipe, Equatable {
+  /// Settings. Defaults are the oracle's.
+  public struct Config: Sendable, Equatable {
+    /// Field of the instruction (default `instruction`; a string, required).
+    public var instructionField: String
+    /// Field of the input (default `input`; optional: missing, null or "" means none).
+    public var inputField: String
+    /// Field of the output (default `output`; a string, required).
+    public var outputField: String
+    /// The system text (default "You are a helpful assistant.", the oracle's `--system` default and
+    /// Qwen-2's; LLaMA-Factory's current qwen default is "You are Qwen, created by Alibaba Cloud. You are
+    /// a helpful assistant."). Empty = no system block.
+    public var system: String
+    /// A field whose non-empty string replaces `system` for that record (LLaMA-Factory's `system` column);
+    /// nil = none (default).
+    public var systemField: String?
+    /// `cutoff_len` (default 1024).
+    public var cutoffLength: Int
+    /// Values for `{{name}}` placeholders in the data (`name`, `author` for identity.json).
+    public var variables: [String: String]
+    /// When false (default) a `{{name}}` with no value stops the run; when true it is left as written.
+    public var allowUnfilledPlaceholders: Bool
+
+    /// Creates a configuration.
+    public init(
+      instructionField: String = "instruction", inputField: String = "input", outputField: String = "output",
+      system: String = "You are a helpful assistant.", systemField: String? = nil, cutoffLength: Int = 1024,
+      variables: [String: String] = [:], allowUnfilledPlaceholders: Bool = false
+    ) {
+      self.instructionField = instructionField
+      self.inputField = inputField
+      self.outputField = outputField
+      self.system = system
+      self.systemField = systemField
+      self.cutoffLength = cutoffLength
+      self.variables = variables
+      self.allowUnfilledPlaceholders = allowUnfilledPlaceholders
+    }
+  }
+
+  /// The settings.
+  public var config: Config
+
+  /// Creates the recipe; throws if `cutoffLength` is not positive.
+  public init(_ config: Config) throws(TemplateError) {
+    guard config.cutoffLength > 0 else {
+      throw .invalidSetting(key: "cutoff_len", message: "must be positive, got \(config.cutoffLength)")
+    }
+    self.config = config
+  }
+
+  /// Converts one record. Throws `unfilledPlaceholder` for a `{{name}}` without a value (unless allowed).
+  public func apply<E: TokenEncoder>(_ record: JSONObject, context: RecipeContext<E>) throws(TemplateError)
+    -> RecipeOutcome
+  {
+    var prompt: String
+    var output: String
+    var system = config.system
+    do throws(RecordFailure) {
+      prompt = try requireString(record, config.instructionField)
+      switch record[config.inputField] {
+      case nil, .null?: break
+      case .string(let input)?: if !input.isEmpty { prompt += "\n" + input }
+      case let other?:
+        throw RecordFailure(.wrongFieldType, "field '\(config.inputField)' is \(other.typeName), expected a string")
+      }
+      output = try requireString(record, config.outputField)
+      if let field = config.systemField, let value = record[field] {
+        switch value {
+        case .null: break
+        case .string(let s): if !s.isEmpty { system = s }
+        default: throw RecordFailure(.wrongFieldType, "field '\(field)' is \(value.typeName), expected a string")
+        }
+      }
+    } catch { return error.outcome }
+    prompt = try fillPlaceholders(prompt, field: config.instructionField)
+    output = try fillPlaceholders(output, field: config.outputField)
+
+    let systemBlock = system.isEmpty ? "" : "<|im_start|>system\n\(system)<|im_end|>\n"
+    var source = [UInt32]()
+    context.encode("\(systemBlock)<|im_start|>user\n\(prompt)<|im_end|>\n<|im_start|>assistant\n", into: &source)
+    var target = [UInt32]()
+    context.encode("\(output)<|im_end|>\n", into: &target)
+    let (sourceLength, targetLength) = inferSeqlen(
+      source: source.count, target: target.count, cutoff: config.cutoffLength)
+    let truncated = sourceLength < source.count || targetLength < target.count
+    var ids = Array(source[..<sourceLength])
+    ids += target[..<targetLength]
+    var trained = [UInt8](repeating: 0, count: sourceLength)
+    trained += repeatElement(1, count: targetLength)
+    return .sample(Sample(ids: ids, trained: trained), truncated: truncated)
+  }
+
+  /// Replaces every `{{identifier}}` (ASCII letters, digits, `_`) that has a value in `variables`, in one
+  /// left-to-right pass (a value is not scanned again).
+  func fillPlaceholders(_ text: String, field: String) throws(TemplateError) -> String {
+    let bytes = Array(text.utf8)
+    guard bytes.count >= 5, bytes.contains(UInt8(ascii: "{")) else { return text }
+    var out = [UInt8]()
+    out.reserveCapacity(bytes.count)
+    var i = 0
+    var changed = false
+    while i < bytes.count {
+      if bytes[i] == UInt8(ascii: "{"), i + 1 < bytes.count, bytes[i + 1] == UInt8(ascii: "{") {
+        var j = i + 2
+        while j < bytes.count, isIdentifierByte(bytes[j]) { j += 1 }
+        if j > i + 2, j + 1 < bytes.count, bytes[j] == UInt8(ascii: "}"), bytes[j + 1] == UInt8(ascii: "}") {
+          let name = String(decoding: bytes[(i + 2)..<j], as: UTF8.self)
+          if let value = config.variables[name] {
+            out += value.utf8
+            changed = true
+            i = j + 2
+            continue
+          }
+          if !config.allowUnfilledPlaceholders { throw .unfilledPlaceholder(name: name, field: field) }
+        }
+      }
+      out.append(bytes[i])
+      i += 1
+    }
+    return changed ? String(decoding: out, as: UTF8.self) : text
+  }
+}
+
+@inline(__always)
+private func isIdentifierByte(_ b: UInt8) -> Bool {
+  (b >= UInt8(ascii: "a") && b <= UInt8(ascii: "z")) || (b >= UInt8(ascii: "A") && b <= UInt8(ascii: "Z"))
+    || (b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9")) || b == UInt8(ascii: "_")
+}
+
+/// LLaMA-Factory's `infer_seqlen`: how many source and target tokens to keep under `cutoff`.
+public func inferSeqlen(source: Int, target: Int, cutoff: Int) -> (source: Int, target: Int) {
+  let maxTarget: Int
+  if target * 2 < cutoff {
+    maxTarget = cutoff
+  } else if source * 2 < cutoff {
+    maxTarget = cutoff - source
+  } else {
+    // Python: int(cutoff_len * (target_len / (source_len + target_len))), float division then truncation.
+    maxTarget = Int(Double(cutoff) * (Double(target) / Double(source + target)))
+  }
+  let newTarget = min(maxTarget, target)
+  let maxSource = max(cutoff - newTarget, 0)
+  return (min(maxSource, source), newTarget)
+}

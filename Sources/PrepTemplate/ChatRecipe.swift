@@ -1,0 +1,204 @@
+import PrepCore
+import PrepJSON
+
+/// HF `apply_chat_template(messages, tokenize=True, add_generation_prompt=False)` of the Qwen3 tokenizer's
+/// template, for plain `system`/`user`/`assistant`/`tool` messages (oracle `chat`): the template is rendered
+/// to one string and the whole string is tokenized at once.
+///
+/// Rendering (Qwen3): a first system message becomes `<|im_start|>system\n{content}<|im_end|>\n` (no default
+/// system); user and later system messages `<|im_start|>{role}\n{content}<|im_end|>\n`; an assistant message
+/// after the last real user query that is the last message (or carries reasoning) gets
+/// `<think>\n{reasoning}\n</think>\n\n` before its content; reasoning written inline as `<think>…</think>` is
+/// split off as the template does; consecutive tool messages become one user turn of `<tool_response>`
+/// blocks. Not supported: `tools`, `tool_calls`, `reasoning_content`, generation prompt.
+public struct ChatRecipe: Recipe, Equatable {
+  /// Which tokens are trained.
+  public enum LabelPolicy: String, Sendable, Equatable {
+    /// Every token (the oracle writes no labels).
+    case all
+    /// Assistant turns after their `<|im_start|>assistant\n` header, through `<|im_end|>\n`. Computed by
+    /// tokenizing the rendered turns piecewise; a record whose piecewise ids differ from the whole-string ids
+    /// (a token spanning a turn boundary) is rejected as `invalid_conversation`.
+    case assistantOnly = "assistant_only"
+  }
+
+  /// Settings.
+  public struct Config: Sendable, Equatable {
+    /// The list of messages (default `messages`).
+    public var messagesField: String
+    /// The role key (default `role`).
+    public var roleKey: String
+    /// The content key (default `content`).
+    public var contentKey: String
+    /// The label policy (default `.all`).
+    public var labels: LabelPolicy
+    /// Length limit, cut from the right; nil = none (default).
+    public var maxLength: Int?
+
+    /// Creates a configuration.
+    public init(
+      messagesField: String = "messages", roleKey: String = "role", contentKey: String = "content",
+      labels: LabelPolicy = .all, maxLength: Int? = nil
+    ) {
+      self.messagesField = messagesField
+      self.roleKey = roleKey
+      self.contentKey = contentKey
+      self.labels = labels
+      self.maxLength = maxLength
+    }
+  }
+
+  /// The settings.
+  public var config: Config
+
+  /// Creates the recipe.
+  public init(_ config: Config = Config()) throws(TemplateError) {
+    if let m = config.maxLength, m <= 0 {
+      throw .invalidSetting(key: "max_length", message: "must be positive, got \(m)")
+    }
+    self.config = config
+  }
+
+  /// Converts one record.
+  public func apply<E: TokenEncoder>(_ record: JSONObject, context: RecipeContext<E>) throws(TemplateError)
+    -> RecipeOutcome
+  {
+    let pieces: [(text: String, assistant: Bool)]
+    do throws(RecordFailure) { pieces = try render(record) } catch { return error.outcome }
+    var whole = ""
+    for piece in pieces { whole += piece.text }
+    var ids = [UInt32]()
+    context.encode(whole, into: &ids)
+    if ids.isEmpty { return .rejected(.emptySample, detail: "the messages render to no tokens") }
+    var trained: [UInt8]
+    switch config.labels {
+    case .all:
+      trained = [UInt8](repeating: 1, count: ids.count)
+    case .assistantOnly:
+      var pieceIDs = [UInt32]()
+      trained = []
+      for piece in pieces {
+        let start = pieceIDs.count
+        context.encode(piece.text, into: &pieceIDs)
+        trained += repeatElement(piece.assistant ? 1 : 0, count: pieceIDs.count - start)
+      }
+      guard pieceIDs == ids else {
+        return .rejected(
+          .invalidConversation, detail: "a token spans a turn boundary: cannot mask assistant turns exactly")
+      }
+    }
+    let truncated = cut(&ids, &trained, to: config.maxLength)
+    return .sample(Sample(ids: ids, trained: trained), truncated: truncated)
+  }
+
+  /// The rendered template as pieces, assistant bodies (after the header, through `<|im_end|>\n`) marked.
+  func render(_ record: JSONObject) throws(RecordFailure) -> [(text: String, assistant: Bool)] {
+    let field = config.messagesField
+    guard let value = record[field] else { throw RecordFailure(.missingField, "missing field '\(field)'") }
+    guard case .array(let items) = value else {
+      throw RecordFailure(.wrongFieldType, "field '\(field)' is \(value.typeName), expected a list of messages")
+    }
+    var messages = [(role: String, content: String)]()
+    for (index, item) in items.enumerated() {
+      guard case .object(let message) = item else {
+        throw RecordFailure(.wrongFieldType, "\(field)[\(index)] is \(item.typeName), expected an object")
+      }
+      var pair = (role: "", content: "")
+      for (key, slot) in [(config.roleKey, 0), (config.contentKey, 1)] {
+        guard let v = message[key] else {
+          throw RecordFailure(.missingField, "\(field)[\(index)]: missing field '\(key)'")
+        }
+        guard case .string(let s) = v else {
+          throw RecordFailure(.wrongFieldType, "\(field)[\(index)].\(key) is \(v.typeName), expected a string")
+        }
+        if slot == 0 { pair.role = s } else { pair.content = s }
+      }
+      guard ["system", "user", "assistant", "tool"].contains(pair.role) else {
+        throw RecordFailure(.invalidConversation, "\(field)[\(index)]: unsupported role '\(pair.role)'")
+      }
+      messages.append(pair)
+    }
+    if messages.isEmpty { throw RecordFailure(.invalidConversation, "'\(field)' is empty") }
+
+    var lastQuery = messages.count - 1
+    for index in stride(from: messages.count - 1, through: 0, by: -1) {
+      let m = messages[index]
+      if m.role == "user" && !(m.content.hasPrefix("<tool_response>") && m.content.hasSuffix("</tool_response>")) {
+        lastQuery = index
+        break
+      }
+    }
+    var pieces = [(text: String, assistant: Bool)]()
+    func add(_ text: String, _ assistant: Bool) {
+      if let last = pieces.last, last.assistant == assistant {
+        pieces[pieces.count - 1].text += text
+      } else {
+        pieces.append((text, assistant))
+      }
+    }
+    if messages[0].role == "system" { add("<|im_start|>system\n" + messages[0].content + "<|im_end|>\n", false) }
+    for (index, m) in messages.enumerated() {
+      let isLast = index == messages.count - 1
+      switch m.role {
+      case "user", "system":
+        if m.role == "system" && index == 0 { continue }
+        add("<|im_start|>" + m.role + "\n" + m.content + "<|im_end|>\n", false)
+      case "assistant":
+        var content = m.content
+        var reasoning = ""
+        let parts = pythonSplit(content, "</think>")
+        if parts.count > 1 {
+          // content.split('</think>')[-1].lstrip('\n'), and
+          // content.split('</think>')[0].rstrip('\n').split('<think>')[-1].lstrip('\n')
+          let inner = pythonSplit(stripNewlines(parts[0], leading: false, trailing: true), "<think>")
+          reasoning = stripNewlines(inner[inner.count - 1], leading: true, trailing: false)
+          content = stripNewlines(parts[parts.count - 1], leading: true, trailing: false)
+        }
+        add("<|im_start|>assistant\n", false)
+        if index > lastQuery && (isLast || !reasoning.isEmpty) {
+          add(
+            "<think>\n" + stripNewlines(reasoning, leading: true, trailing: true) + "\n</think>\n\n"
+              + stripNewlines(content, leading: true, trailing: false), true)
+        } else {
+          add(content, true)
+        }
+        add("<|im_end|>\n", true)
+      default:  // tool
+        var text = ""
+        if index == 0 || messages[index - 1].role != "tool" { text += "<|im_start|>user" }
+        text += "\n<tool_response>\n" + m.content + "\n</tool_response>"
+        if isLast || messages[index + 1].role != "tool" { text += "<|im_end|>\n" }
+        add(text, false)
+      }
+    }
+    return pieces
+  }
+}
+
+/// Python's `s.lstrip('\n')` / `s.rstrip('\n')` / `s.strip('\n')`.
+private func stripNewlines(_ s: String, leading: Bool, trailing: Bool) -> String {
+  var bytes = Substring(s).utf8[...]
+  if leading { while bytes.first == UInt8(ascii: "\n") { bytes = bytes.dropFirst() } }
+  if trailing { while bytes.last == UInt8(ascii: "\n") { bytes = bytes.dropLast() } }
+  return String(Substring(bytes))
+}
+
+/// Python's `s.split(separator)` (never empty: a string without the separator gives `[s]`).
+func pythonSplit(_ s: String, _ separator: String) -> [String] {
+  let bytes = Array(s.utf8)
+  let sep = Array(separator.utf8)
+  var out = [String]()
+  var start = 0
+  var i = 0
+  while i + sep.count <= bytes.count {
+    if bytes[i] == sep[0] && Array(bytes[i..<(i + sep.count)]) == sep {
+      out.append(String(decoding: bytes[start..<i], as: UTF8.self))
+      i += sep.count
+      start = i
+    } else {
+      i += 1
+    }
+  }
+  out.append(String(decoding: bytes[start...], as: UTF8.self))
+  return out
+}

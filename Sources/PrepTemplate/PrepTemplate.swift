@@ -1,2 +1,0 @@
-// PrepTemplate: placeholder until the module lands.
-enum _PrepTemplatePlaceholder {}

@@ -1,0 +1,53 @@
+import PrepCore
+import PrepJSON
+import PrepTemplate
+import Testing
+
+private func messages(_ pairs: [(String, String)]) -> JSONObject {
+  object([("messages", .array(pairs.map { .object(object([("role", .string($0.0)), ("content", .string($0.1))])) }))])
+}
+
+/// Expected strings were rendered by HF `apply_chat_template(..., tokenize=False)` with the Qwen3
+/// tokenizer_config.json in `.cache/tokenizer/qwen3` (checked by hand when the test was written).
+@Suite struct ChatTests {
+  let cases: [([(String, String)], String)] = [
+    (
+      [("system", "S"), ("user", "U"), ("assistant", "A")],
+      "<|im_start|>system\nS<|im_end|>\n<|im_start|>user\nU<|im_end|>\n<|im_start|>assistant\n<think>\n\n</think>\n\nA<|im_end|>\n"
+    ),
+    (
+      [("user", "U1"), ("assistant", "A1"), ("user", "U2"), ("assistant", "\n<think>\nr\n</think>\n\nA2")],
+      "<|im_start|>user\nU1<|im_end|>\n<|im_start|>assistant\nA1<|im_end|>\n<|im_start|>user\nU2<|im_end|>\n"
+        + "<|im_start|>assistant\n<think>\nr\n</think>\n\nA2<|im_end|>\n"
+    ),
+    (
+      [("user", "U"), ("assistant", "x<think>\nhm\n</think>\nA"), ("tool", "t1"), ("tool", "t2"), ("assistant", "B")],
+      "<|im_start|>user\nU<|im_end|>\n<|im_start|>assistant\n<think>\nhm\n</think>\n\nA<|im_end|>\n"
+        + "<|im_start|>user\n<tool_response>\nt1\n</tool_response>\n<tool_response>\nt2\n</tool_response><|im_end|>\n"
+        + "<|im_start|>assistant\n<think>\n\n</think>\n\nB<|im_end|>\n"
+    ),
+  ]
+
+  @Test func rendersLikeTheQwen3Template() throws {
+    let recipe = try ChatRecipe()
+    for (pairs, expected) in cases {
+      let sample = try #require(try recipe.apply(messages(pairs), context: context()).sample)
+      #expect(sample.ids == enc(expected))
+      #expect(sample.trainedCount == sample.count)
+    }
+  }
+
+  @Test func assistantOnlyMasksEverythingButAssistantBodies() throws {
+    let recipe = try ChatRecipe(.init(labels: .assistantOnly))
+    let sample = try #require(try recipe.apply(messages(cases[1].0), context: context()).sample)
+    #expect(sample.ids == enc(cases[1].1))
+    let trained = zip(sample.ids, sample.trained).filter { $0.1 == 1 }.map(\.0)
+    #expect(fake.decode(trained) == "A1<|im_end|>\n<think>\nr\n</think>\n\nA2<|im_end|>\n")
+  }
+
+  @Test func unsupportedRolesAndEmptyListsAreRejected() throws {
+    let recipe = try ChatRecipe()
+    #expect(try recipe.apply(messages([("robot", "x")]), context: context()).rejectReason == .invalidConversation)
+    #expect(try recipe.apply(messages([]), context: context()).rejectReason == .invalidConversation)
+  }
+}
