@@ -34,6 +34,7 @@ extension JSONValue {
   ) throws(JSONError) -> JSONValue {
     let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) ?? _emptyBytes
     var parser = JSONParser(base, bytes.count, options)
+    defer { parser.release() }
     let value = try parser.parseDocument()
     if let loneSurrogates { loneSurrogates.pointee &+= parser.loneSurrogates }
     return value
@@ -76,6 +77,7 @@ extension JSONValue {
   ) throws(JSONError) -> [JSONValue?]? {
     let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) ?? _emptyBytes
     var parser = JSONParser(base, bytes.count, options)
+    defer { parser.release() }
     let wanted = keys.map { Array($0.utf8) }
     return try parser.extractDocument(wanted)
   }
@@ -125,8 +127,33 @@ struct JSONParser {
   var depth: Int = 0
   let options: JSONParseOptions
   var loneSurrogates: Int = 0
-  /// Reused buffer for strings with escapes.
-  var scratch: [UInt8] = []
+  /// Reused buffer for strings with escapes (grown on demand, freed by `release()`).
+  var buf: UnsafeMutablePointer<UInt8>? = nil
+  var bufCapacity = 0
+  /// Bytes used in `buf` by the string being decoded.
+  var bufCount = 0
+
+  /// Frees the escape buffer.
+  func release() { buf?.deallocate() }
+
+  /// Makes room for `extra` more bytes in `buf` and returns it.
+  @inline(__always)
+  mutating func reserve(_ extra: Int) -> UnsafeMutablePointer<UInt8> {
+    if let b = buf, bufCount &+ extra <= bufCapacity { return b }
+    return grow(extra)
+  }
+
+  mutating func grow(_ extra: Int) -> UnsafeMutablePointer<UInt8> {
+    let newCapacity = max(bufCapacity * 2, bufCount + extra, 256)
+    let n = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
+    if let old = buf {
+      n.update(from: old, count: bufCount)
+      old.deallocate()
+    }
+    buf = n
+    bufCapacity = newCapacity
+    return n
+  }
 
   init(_ p: UnsafePointer<UInt8>, _ count: Int, _ options: JSONParseOptions) {
     self.p = p
@@ -361,7 +388,7 @@ struct JSONParser {
 
   /// The slow path: decodes escapes into `scratch` from `stop` on.
   mutating func parseEscapedString(_ start: Int, _ firstStop: Int) throws(JSONError) -> String {
-    scratch.removeAll(keepingCapacity: true)
+    bufCount = 0
     var runStart = start
     var stop = firstStop
     while true {
@@ -369,7 +396,10 @@ struct JSONParser {
         throw fail(.unexpectedEnd, count, "unterminated string starting at byte \(start &- 1)")
       }
       let b = p[stop]
-      scratch.append(contentsOf: UnsafeBufferPointer(start: p + runStart, count: stop &- runStart))
+      let run = stop &- runStart
+      let out = reserve(run &+ 4)
+      (out + bufCount).update(from: p + runStart, count: run)
+      bufCount &+= run
       if b == 0x22 {
         pos = stop &+ 1
         break
@@ -383,7 +413,7 @@ struct JSONParser {
       runStart = i
       stop = scanPlain(i)
     }
-    if let s = scratch.withUnsafeBufferPointer({ String(validating: $0, as: UTF8.self) }) { return s }
+    if let s = String(validating: UnsafeBufferPointer(start: buf, count: bufCount), as: UTF8.self) { return s }
     throw invalidUTF8InEscapedString(start)
   }
 
@@ -402,20 +432,21 @@ struct JSONParser {
     return fail(.invalidUTF8, start, "invalid UTF-8 in a string")
   }
 
-  /// Decodes one escape; `i` is just after the backslash and ends just after the escape.
+  /// Decodes one escape into `buf` (which has room for 4 more bytes); `i` is just after the backslash and
+  /// ends just after the escape.
+  @inline(__always)
   mutating func decodeEscape(_ i: inout Int) throws(JSONError) {
     guard i < count else { throw fail(.unexpectedEnd, i, "unterminated escape") }
     let e = p[i]
     i &+= 1
+    let simple = escapeTable[Int(e)]
+    if simple != 0xFF {
+      let out = reserve(1)
+      out[bufCount] = simple
+      bufCount &+= 1
+      return
+    }
     switch e {
-    case UInt8(ascii: "\""): scratch.append(0x22)
-    case UInt8(ascii: "\\"): scratch.append(0x5C)
-    case UInt8(ascii: "/"): scratch.append(0x2F)
-    case UInt8(ascii: "b"): scratch.append(0x08)
-    case UInt8(ascii: "f"): scratch.append(0x0C)
-    case UInt8(ascii: "n"): scratch.append(0x0A)
-    case UInt8(ascii: "r"): scratch.append(0x0D)
-    case UInt8(ascii: "t"): scratch.append(0x09)
     case UInt8(ascii: "u"):
       let u = try hex4(&i)
       var scalar = u
@@ -436,7 +467,8 @@ struct JSONParser {
       } else if u >= 0xDC00 && u <= 0xDFFF {
         scalar = try lone(i &- 6)
       }
-      appendUTF8(scalar, &scratch)
+      let out = reserve(4)
+      bufCount &+= writeUTF8(scalar, out + bufCount)
     default:
       throw fail(.invalidEscape, i &- 2, "invalid escape '\\\(Character(Unicode.Scalar(e)))' in a string")
     }
@@ -491,7 +523,7 @@ struct JSONParser {
       if b < 0x20 { throw fail(.controlCharacter, stop, "raw control character 0x\(hex2(b)) in a string") }
       plain = false
       var i = stop &+ 1
-      scratch.removeAll(keepingCapacity: true)
+      bufCount = 0
       try decodeEscape(&i)
       runStart = i
       stop = scanPlain(i)
@@ -640,6 +672,43 @@ struct JSONParser {
     skipWhitespace()
     if pos < count { throw fail(.trailingData, pos, "extra data after the JSON value") }
   }
+}
+
+/// The byte an escape letter stands for (`n` -> LF), or 0xFF for `u` and invalid letters.
+private let escapeTable: [UInt8] = {
+  var t = [UInt8](repeating: 0xFF, count: 256)
+  t[0x22] = 0x22
+  t[0x5C] = 0x5C
+  t[0x2F] = 0x2F
+  t[Int(UInt8(ascii: "b"))] = 0x08
+  t[Int(UInt8(ascii: "f"))] = 0x0C
+  t[Int(UInt8(ascii: "n"))] = 0x0A
+  t[Int(UInt8(ascii: "r"))] = 0x0D
+  t[Int(UInt8(ascii: "t"))] = 0x09
+  return t
+}()
+
+/// Writes the UTF-8 encoding of `v` at `out`; returns its length.
+@inline(__always)
+func writeUTF8(_ v: UInt32, _ out: UnsafeMutablePointer<UInt8>) -> Int {
+  if v < 0x80 {
+    out[0] = UInt8(v)
+    return 1
+  } else if v < 0x800 {
+    out[0] = UInt8(0xC0 | (v >> 6))
+    out[1] = UInt8(0x80 | (v & 0x3F))
+    return 2
+  } else if v < 0x10000 {
+    out[0] = UInt8(0xE0 | (v >> 12))
+    out[1] = UInt8(0x80 | ((v >> 6) & 0x3F))
+    out[2] = UInt8(0x80 | (v & 0x3F))
+    return 3
+  }
+  out[0] = UInt8(0xF0 | (v >> 18))
+  out[1] = UInt8(0x80 | ((v >> 12) & 0x3F))
+  out[2] = UInt8(0x80 | ((v >> 6) & 0x3F))
+  out[3] = UInt8(0x80 | (v & 0x3F))
+  return 4
 }
 
 @inline(__always)
