@@ -33,6 +33,15 @@ final class RecordSplitter {
   var bomChecked = false
   /// The record in progress is over the limit: its bytes are dropped.
   var dropping = false
+  /// Bytes of over-long records dropped since the last cut (they count towards the chunk size, so that
+  /// boundaries depend on the input only).
+  var droppedInChunk = 0
+
+  /// True when the records since the last cut fill a chunk (checked at record ends only).
+  var chunkFull: Bool {
+    !records.isEmpty
+      && (keptEnd &+ droppedInChunk >= options.chunkSize || records.count >= options.maxRecordsPerChunk)
+  }
 
   // JSON lines: where the current line starts.
   var lineStartOffset = 0
@@ -73,6 +82,7 @@ final class RecordSplitter {
         scanPos &-= keptEnd
         recStart &-= keptEnd
         keptEnd = 0
+        droppedInChunk = 0
         records.removeAll(keepingCapacity: true)
         return (bytes, out)
       }
@@ -155,7 +165,7 @@ final class RecordSplitter {
       }
       line &+= 1
       lineStartOffset = scanOffset
-      if keptEnd >= options.chunkSize || records.count >= options.maxRecordsPerChunk { return true }
+      if chunkFull { return true }
     }
   }
 
@@ -176,12 +186,14 @@ final class RecordSplitter {
   /// Drops the scanned bytes after the last kept record (the over-long record in progress).
   func dropTail() {
     dropping = true
+    droppedInChunk &+= buf.count &- keptEnd
     buf.removeSubrange(keptEnd..<buf.count)
     scanPos = keptEnd
   }
 
   /// Drops `buf[from..<to]` (all scanned).
   func dropRange(_ from: Int, _ to: Int) {
+    droppedInChunk &+= to &- from
     buf.removeSubrange(from..<to)
     scanPos = from
   }
@@ -252,6 +264,7 @@ final class RecordSplitter {
             let closing = c == UInt8(ascii: "]")
             if dropping {
               dropping = false
+              droppedInChunk &+= i &+ 1 &- keptEnd
               buf.removeSubrange(keptEnd..<(i &+ 1))
               base &+= i &+ 1 &- keptEnd
               i = keptEnd
@@ -263,7 +276,7 @@ final class RecordSplitter {
               keptEnd = i
             }
             phase = closing ? .afterArray : .beforeElement
-            if keptEnd >= options.chunkSize || records.count >= options.maxRecordsPerChunk {
+            if chunkFull {
               full = true
               break scan
             }
@@ -278,6 +291,7 @@ final class RecordSplitter {
         if dropping && i == buf.count {
           // Drop what was scanned of the over-long element.
           base &+= i &- keptEnd
+          droppedInChunk &+= i &- keptEnd
           buf.removeSubrange(keptEnd..<i)
           i = keptEnd
           recStart = keptEnd
