@@ -1,6 +1,14 @@
 internal import CLibXML2
 import PrepJSON
 
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
 /// `xmlInitParser()`, once per process (a global's initializer runs exactly once, thread-safely).
 private let xmlInitialized: Bool = {
   xmlInitParser()
@@ -12,9 +20,9 @@ private let xmlInitialized: Bool = {
 /// the predefined and character entities are decoded by libxml2; DTD-declared entities are not expanded
 /// and no external resource is ever loaded.
 ///
-/// Locations: `line` is libxml2's line number at the record's start tag; `byteOffset` is the number of
-/// bytes libxml2 had consumed at that point (`xmlTextReaderByteConsumed`), which can run ahead of the
-/// start tag by up to one input buffer.
+/// Locations: `line` and `byteOffset` are those of the record's start tag `<page` in the (decompressed) file,
+/// found by a small scanner over the bytes libxml2 reads (it skips comments, CDATA and processing
+/// instructions, and matches the local name whatever the namespace prefix).
 final class XMLRecordReader {
   let source: ByteSource
   let path: String
@@ -37,9 +45,10 @@ final class XMLRecordReader {
     self.path = path
     self.options = options
     recordName = Array(options.xml.recordElement.utf8)
+    tags = RecordTagScanner(name: Array(options.xml.recordElement.utf8))
     fieldPaths = options.xml.fields.map { f in f.path.split(separator: "/").map { Array($0.utf8) } }
     let context = Unmanaged.passUnretained(self).toOpaque()
-    let flags = Int32(XML_PARSE_NONET.rawValue | XML_PARSE_HUGE.rawValue | XML_PARSE_COMPACT.rawValue)
+    let flags = Int32(XML_PARSE_NONET.rawValue | XML_PARSE_HUGE.rawValue | XML_PARSE_COMPACT.rawValue | XML_PARSE_BIG_LINES.rawValue)
     // The corresponding C function is `xmlReaderForIO`.
     guard let r = xmlReaderForIO(xmlReadFromSource, nil, context, path, nil, flags) else {
       throw InputError(.xml, file: path, "libxml2 could not create a reader")
@@ -53,13 +62,23 @@ final class XMLRecordReader {
     if let reader { xmlFreeTextReader(reader) }
   }
 
-  /// Feeds libxml2: copies up to `len` decompressed bytes into `buffer`.
+  private var sourceDone = false
+  /// Finds the record start tags in the bytes handed to libxml2, for exact locations.
+  private var tags: RecordTagScanner
+
+  /// Feeds libxml2: copies up to `len` decompressed bytes into `buffer`. It always hands over `len` bytes
+  /// unless the input ends, so libxml2's progress never depends on the read block size.
   fileprivate func read(into buffer: UnsafeMutablePointer<CChar>, _ len: Int) -> Int32 {
-    if pendingPos >= pending.count {
-      pending.removeAll(keepingCapacity: true)
+    if pending.count - pendingPos < len && !sourceDone {
+      pending.removeSubrange(0..<pendingPos)
       pendingPos = 0
       do {
-        if try !source.fill(&pending) { return 0 }
+        while pending.count < len {
+          if try !source.fill(&pending) {
+            sourceDone = true
+            break
+          }
+        }
       } catch {
         sourceError = error
         return -1
@@ -67,10 +86,19 @@ final class XMLRecordReader {
     }
     let n = min(len, pending.count - pendingPos)
     pending.withUnsafeBytes { raw in
-      UnsafeMutableRawPointer(buffer).copyMemory(from: raw.baseAddress! + pendingPos, byteCount: n)
+      guard let base = raw.baseAddress, n > 0 else { return }
+      UnsafeMutableRawPointer(buffer).copyMemory(from: base + pendingPos, byteCount: n)
+      tags.scan(UnsafeRawBufferPointer(start: base + pendingPos, count: n))
     }
     pendingPos += n
     return Int32(n)
+  }
+
+  /// The line and byte offset of the record start tag the reader is on: the next tag the scanner found
+  /// (libxml2's own line, which runs ahead, if the scanner was fooled, e.g. by a processing instruction).
+  private func location(_ reader: OpaquePointer) -> (line: Int, offset: Int) {
+    if let next = tags.popFirst() { return next }
+    return (Int(xmlTextReaderGetParserLineNumber(reader)), Int(xmlTextReaderByteConsumed(reader)))
   }
 
   /// The next chunk of records, or nil at the end of the document.
@@ -142,11 +170,9 @@ final class XMLRecordReader {
             }
             recordBytes = 0
             tooLong = false
-            recLine = Int(xmlTextReaderGetParserLineNumber(reader))
-            recOffset = Int(xmlTextReaderByteConsumed(reader))
+            (recLine, recOffset) = location(reader)
           } else if name == recordName {
-            recLine = Int(xmlTextReaderGetParserLineNumber(reader))
-            recOffset = Int(xmlTextReaderByteConsumed(reader))
+            (recLine, recOffset) = location(reader)
             for k in 0..<fieldSeen.count { fieldSeen[k] = false }
             tooLong = false
             finishRecord()
@@ -234,4 +260,88 @@ private func strlen(_ p: UnsafePointer<CChar>) -> Int {
   var n = 0
   while p[n] != 0 { n += 1 }
   return n
+}
+
+/// Finds `<name` / `<prefix:name` start tags in a byte stream fed in pieces, outside comments, CDATA sections
+/// and processing instructions, and queues their line and offset.
+struct RecordTagScanner {
+  enum State { case text, tagName, bang, comment, cdata, pi }
+  let name: [UInt8]
+  var state = State.text
+  var line = 1
+  var offset = 0
+  var tagLine = 0
+  var tagOffset = 0
+  var tagName: [UInt8] = []
+  var bang: [UInt8] = []
+  var tail: (UInt8, UInt8) = (0, 0)
+  var found: [(line: Int, offset: Int)] = []
+  var head = 0
+
+  init(name: [UInt8]) { self.name = name }
+
+  mutating func popFirst() -> (line: Int, offset: Int)? {
+    guard head < found.count else { return nil }
+    let r = found[head]
+    head += 1
+    if head > 1024 && head * 2 > found.count {
+      found.removeFirst(head)
+      head = 0
+    }
+    return r
+  }
+
+  mutating func scan(_ bytes: UnsafeRawBufferPointer) {
+    for b in bytes {
+      switch state {
+      case .text:
+        if b == UInt8(ascii: "<") {
+          state = .tagName
+          tagName.removeAll(keepingCapacity: true)
+          tagLine = line
+          tagOffset = offset
+        }
+      case .tagName:
+        if tagName.isEmpty && b == UInt8(ascii: "!") {
+          state = .bang
+          bang.removeAll(keepingCapacity: true)
+        } else if tagName.isEmpty && b == UInt8(ascii: "?") {
+          state = .pi
+          tail = (0, 0)
+        } else if b == 0x20 || b == 0x0A || b == 0x0D || b == 0x09 || b == UInt8(ascii: ">") || b == UInt8(ascii: "/")
+          && !tagName.isEmpty
+        {
+          var local = tagName[...]
+          if let colon = tagName.lastIndex(of: UInt8(ascii: ":")) { local = tagName[(colon + 1)...] }
+          if tagName.first != UInt8(ascii: "/") && local.elementsEqual(name) { found.append((tagLine, tagOffset)) }
+          state = .text
+        } else if tagName.count < 256 {
+          tagName.append(b)
+        }
+        if state == .tagName && b == UInt8(ascii: "<") { state = .text }
+      case .bang:
+        bang.append(b)
+        if bang == Array("--".utf8) {
+          state = .comment
+          tail = (0, 0)
+        } else if bang == Array("[CDATA[".utf8) {
+          state = .cdata
+          tail = (0, 0)
+        } else if !Array("[CDATA[".utf8).starts(with: bang) && !Array("--".utf8).starts(with: bang) {
+          state = .text  // <!DOCTYPE, <!ENTITY ...
+        }
+      case .comment, .cdata, .pi:
+        let closing: Bool
+        switch state {
+        case .comment: closing = b == UInt8(ascii: ">") && tail == (UInt8(ascii: "-"), UInt8(ascii: "-"))
+        case .cdata: closing = b == UInt8(ascii: ">") && tail == (UInt8(ascii: "]"), UInt8(ascii: "]"))
+        default: closing = b == UInt8(ascii: ">") && tail.1 == UInt8(ascii: "?")
+        }
+        tail = (tail.1, b)
+        if closing { state = .text }
+      }
+      if b == 0x0A { line &+= 1 }
+      offset &+= 1
+    }
+  }
 }
