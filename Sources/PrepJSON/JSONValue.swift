@@ -25,11 +25,12 @@ public struct JSONObject: Sendable, Equatable {
     self.values = values
   }
 
-  /// The value for `key` (the last one if the key repeats), or nil.
+  /// The value for `key` (the last one if the key repeats), or nil. Keys compare by their UTF-8 bytes
+  /// (as Python compares code points), not by Swift's canonical equivalence.
   public subscript(key: String) -> JSONValue? {
     var i = keys.count - 1
     while i >= 0 {
-      if keys[i] == key { return values[i] }
+      if keys[i].utf8.elementsEqual(key.utf8) { return values[i] }
       i -= 1
     }
     return nil

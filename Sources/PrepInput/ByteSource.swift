@@ -1,0 +1,93 @@
+import PrepZstd
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// An open file read block by block with POSIX `read`. Owns its descriptor.
+final class InputFile {
+  let path: String
+  private let fd: Int32
+  /// On-disk size at open time.
+  let size: Int
+  /// On-disk bytes read so far.
+  private(set) var consumed = 0
+  private var block: [UInt8]
+
+  /// Opens `path`. The corresponding C functions are `open` and `fstat`.
+  init(path: String, blockSize: Int) throws(InputError) {
+    self.path = path
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { throw InputError(.cannotOpen, file: path, InputFile.errnoMessage()) }
+    var st = stat()
+    guard fstat(fd, &st) == 0 else {
+      let message = InputFile.errnoMessage()
+      close(fd)
+      throw InputError(.cannotOpen, file: path, message)
+    }
+    self.fd = fd
+    self.size = Int(st.st_size)
+    self.block = [UInt8](repeating: 0, count: blockSize)
+  }
+
+  deinit { close(fd) }
+
+  static func errnoMessage() -> String { String(cString: strerror(errno)) }
+
+  /// Reads up to one block; returns the bytes read (empty at end of file). The corresponding C function
+  /// is `read`, retried on `EINTR`.
+  func readBlock() throws(InputError) -> ArraySlice<UInt8> {
+    let count = block.count
+    let n = block.withUnsafeMutableBytes { raw -> Int in
+      while true {
+        let r = read(fd, raw.baseAddress, count)
+        if r < 0 && errno == EINTR { continue }
+        return r
+      }
+    }
+    guard n >= 0 else { throw InputError(.readFailed, file: path, InputFile.errnoMessage()) }
+    consumed += n
+    return block[0..<n]
+  }
+}
+
+/// Decompressed (or plain) bytes of one input file, appended to a caller's buffer piece by piece.
+final class ByteSource {
+  let file: InputFile
+  private let decoder: ZstdStreamDecoder?
+  private(set) var atEnd = false
+
+  init(path: String, compression: InputCompression, blockSize: Int) throws(InputError) {
+    file = try InputFile(path: path, blockSize: blockSize)
+    if compression == .zstd {
+      do { decoder = try ZstdStreamDecoder() } catch { throw InputError(.zstd, file: path, error.description) }
+    } else {
+      decoder = nil
+    }
+  }
+
+  /// Appends more bytes to `buffer`; returns false (appending nothing) once the input is exhausted.
+  func fill(_ buffer: inout [UInt8]) throws(InputError) -> Bool {
+    while !atEnd {
+      let block = try file.readBlock()
+      if block.isEmpty {
+        atEnd = true
+        return false
+      }
+      guard let decoder else {
+        buffer.append(contentsOf: block)
+        return true
+      }
+      let before = buffer.count
+      do { try decoder.decode(Array(block), appendingTo: &buffer) } catch {
+        throw InputError(.zstd, file: file.path, error.description)
+      }
+      if buffer.count > before { return true }
+    }
+    return false
+  }
+}

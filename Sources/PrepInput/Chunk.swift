@@ -1,0 +1,152 @@
+import PrepCore
+import PrepJSON
+
+/// The outcome of parsing one record: the object, or why the record is rejected. (A `Result` would need
+/// `PrepCore.Reject` to conform to `Error`.)
+public enum RecordOutcome<Value: Sendable>: Sendable {
+  /// The record's value.
+  case success(Value)
+  /// The record is rejected.
+  case failure(Reject)
+
+  /// The value, or nil for a reject.
+  public var value: Value? {
+    if case .success(let v) = self { return v }
+    return nil
+  }
+
+  /// The reject, or nil.
+  public var reject: Reject? {
+    if case .failure(let r) = self { return r }
+    return nil
+  }
+}
+
+/// One record of a chunk: its bytes' range in `Chunk.bytes` and where it came from. A record the reader
+/// already rejected (`line_too_long`) has an empty range and a `readerReject` reason.
+public struct ChunkRecord: Sendable, Equatable {
+  /// Start of the record's bytes in `Chunk.bytes`.
+  public var start: Int
+  /// End (exclusive) of the record's bytes; for JSON lines without the `\n` and a `\r` before it.
+  public var end: Int
+  /// 1-based line of the record's first byte.
+  public var line: Int
+  /// 0-based offset of the record's first byte in the (decompressed) file, BOM included.
+  public var byteOffset: Int
+  /// Set when the reader rejected the record (its bytes were never kept).
+  public var readerReject: RejectReason?
+
+  /// Creates a record entry.
+  public init(start: Int, end: Int, line: Int, byteOffset: Int, readerReject: RejectReason? = nil) {
+    self.start = start
+    self.end = end
+    self.line = line
+    self.byteOffset = byteOffset
+    self.readerReject = readerReject
+  }
+}
+
+/// A contiguous run of whole records from one file, the unit the engine hands to a worker. Chunks of a
+/// run are numbered from 0 in input order; their boundaries depend only on the input and `InputOptions`
+/// (never on timing or worker count).
+public struct Chunk: Sendable {
+  /// Position of this chunk in the run (0-based, across all files).
+  public var index: Int
+  /// The file the records come from, as the user named it (after glob expansion).
+  public var file: String
+  /// The records' bytes (for JSON lines: the lines; for XML: generated JSON object text).
+  public var bytes: [UInt8]
+  /// The records, in input order.
+  public var records: [ChunkRecord]
+  /// The record limit that produced `line_too_long` rejects (for their message).
+  public var maxRecordBytes: Int
+
+  /// Creates a chunk.
+  public init(index: Int, file: String, bytes: [UInt8], records: [ChunkRecord], maxRecordBytes: Int) {
+    self.index = index
+    self.file = file
+    self.bytes = bytes
+    self.records = records
+    self.maxRecordBytes = maxRecordBytes
+  }
+
+  /// Number of records (rejected ones included).
+  public var count: Int { records.count }
+
+  /// Where record `i` came from.
+  public func location(_ i: Int) -> SourceLocation {
+    SourceLocation(file: file, line: records[i].line, byteOffset: records[i].byteOffset)
+  }
+
+  /// Calls `body` with record `i`'s bytes, without copying them.
+  public func withRecordBytes<R>(_ i: Int, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+    let r = records[i]
+    return try bytes.withUnsafeBytes { raw in try body(UnsafeRawBufferPointer(rebasing: raw[r.start..<r.end])) }
+  }
+
+  /// Record `i`'s bytes as an array slice.
+  public func recordBytes(_ i: Int) -> ArraySlice<UInt8> { bytes[records[i].start..<records[i].end] }
+
+  /// The reject for a record the reader already rejected, or nil.
+  public func readerReject(_ i: Int) -> Reject? {
+    guard let reason = records[i].readerReject else { return nil }
+    let detail: String
+    switch reason {
+    case .lineTooLong: detail = "record longer than the limit of \(maxRecordBytes) bytes"
+    default: detail = reason.rawValue
+    }
+    return Reject(location: location(i), reason: reason, detail: detail)
+  }
+
+  /// Parses record `i` into an object (what the workers call). Failures, as `Reject`s with the record's
+  /// location: the reader's own (`line_too_long`), `invalid_utf8` (raw bytes that are not UTF-8, with the
+  /// offset inside the record), `malformed_json` (the parser's message and offset inside the record) and
+  /// `not_an_object` (valid JSON of another type). Lone surrogate escapes become U+FFFD (see PrepJSON).
+  public func parseRecord(_ i: Int, options: JSONParseOptions = JSONParseOptions()) -> RecordOutcome<JSONObject> {
+    if let reject = readerReject(i) { return .failure(reject) }
+    let parsed: Result<JSONValue, JSONError> = withRecordBytes(i) { raw in
+      do throws(JSONError) { return .success(try JSONValue.parse(raw, options: options)) } catch {
+        return .failure(error)
+      }
+    }
+    switch parsed {
+    case .success(.object(let o)):
+      return .success(o)
+    case .success(let other):
+      return .failure(
+        Reject(location: location(i), reason: .notAnObject, detail: "expected an object, found \(other.pythonTypeName)"))
+    case .failure(let e):
+      return .failure(rejectFor(e, i))
+    }
+  }
+
+  /// Like `parseRecord` but builds only the values of `keys` (nil where absent), after validating the whole
+  /// record exactly as `parseRecord` does.
+  public func extractFields(_ i: Int, _ keys: [String], options: JSONParseOptions = JSONParseOptions())
+    -> RecordOutcome<[JSONValue?]>
+  {
+    if let reject = readerReject(i) { return .failure(reject) }
+    let parsed: Result<[JSONValue?]?, JSONError> = withRecordBytes(i) { raw in
+      do throws(JSONError) { return .success(try JSONValue.extractFields(keys, from: raw, options: options)) } catch {
+        return .failure(error)
+      }
+    }
+    switch parsed {
+    case .success(.some(let values)):
+      return .success(values)
+    case .success(.none):
+      let kind = withRecordBytes(i) { raw in (try? JSONValue.parse(raw))?.pythonTypeName ?? "non-object" }
+      return .failure(Reject(location: location(i), reason: .notAnObject, detail: "expected an object, found \(kind)"))
+    case .failure(let e):
+      return .failure(rejectFor(e, i))
+    }
+  }
+
+  func rejectFor(_ e: JSONError, _ i: Int) -> Reject {
+    let reason: RejectReason = e.kind == .invalidUTF8 ? .invalidUTF8 : .malformedJSON
+    return Reject(location: location(i), reason: reason, detail: "\(e.message) at byte \(e.offset) of the record")
+  }
+}
+
+/// Parses record `i` of `chunk` (see `Chunk.parseRecord`).
+public func parseRecord(_ chunk: Chunk, _ i: Int) -> RecordOutcome<JSONObject> { chunk.parseRecord(i) }

@@ -1,0 +1,41 @@
+/// A failure that stops reading an input file (as opposed to a bad record, which becomes a `Reject`).
+public struct InputError: Error, Sendable, Equatable, CustomStringConvertible {
+  /// The class of failure.
+  public enum Kind: String, Sendable, Equatable {
+    /// A glob pattern or path matched no file.
+    case noMatch = "no_match"
+    /// The file could not be opened or its size read.
+    case cannotOpen = "cannot_open"
+    /// A read from the file failed.
+    case readFailed = "read_failed"
+    /// The zstd stream is corrupt.
+    case zstd
+    /// The XML document is not well-formed (libxml2 stops at the first fatal error).
+    case xml
+    /// The file was declared a JSON array but does not start with `[`.
+    case notAnArray = "not_an_array"
+  }
+
+  /// The class of failure.
+  public var kind: Kind
+  /// The file (or pattern) as the user named it.
+  public var file: String
+  /// 1-based line, when known.
+  public var line: Int?
+  /// What went wrong, in words.
+  public var message: String
+
+  /// Creates an error.
+  public init(_ kind: Kind, file: String, line: Int? = nil, _ message: String) {
+    self.kind = kind
+    self.file = file
+    self.line = line
+    self.message = message
+  }
+
+  /// `file:line: message`.
+  public var description: String {
+    if let line { return "\(file):\(line): \(message)" }
+    return "\(file): \(message)"
+  }
+}

@@ -1,2 +1,0 @@
-// PrepInput: placeholder until the module lands.
-enum _PrepInputPlaceholder {}

@@ -1,0 +1,324 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// Cuts one JSON-lines or JSON-array file into chunks of whole records, reading block by block and carrying
+/// the partial last record into the next chunk.
+///
+/// Buffer invariants: `buf[0..<keptEnd]` holds the bytes of the records found since the last cut (plus
+/// separators); `buf[keptEnd..<scanPos]` is the scanned part of the record in progress; `scanOffset` is the
+/// stream offset of `buf[scanPos]` and `line` the line number there. Bytes of a record over the limit are
+/// removed from `buf` as soon as they are scanned.
+final class RecordSplitter {
+  enum Mode { case sniff, lines, array }
+  enum ArrayPhase { case open, beforeElement, inElement, afterArray }
+
+  let source: ByteSource
+  let path: String
+  let options: InputOptions
+  var mode: Mode
+  let declaredArray: Bool
+
+  var buf: [UInt8] = []
+  var records: [ChunkRecord] = []
+  var keptEnd = 0
+  var scanPos = 0
+  var scanOffset = 0
+  var line = 1
+  var eof = false
+  var bomChecked = false
+  /// The record in progress is over the limit: its bytes are dropped.
+  var dropping = false
+  /// Bytes of over-long records dropped since the last cut (they count towards the chunk size, so that
+  /// boundaries depend on the input only).
+  var droppedInChunk = 0
+
+  /// True when the records since the last cut fill a chunk (checked at record ends only).
+  var chunkFull: Bool {
+    !records.isEmpty
+      && (keptEnd &+ droppedInChunk >= options.chunkSize || records.count >= options.maxRecordsPerChunk)
+  }
+
+  // JSON lines: where the current line starts.
+  var lineStartOffset = 0
+
+  // JSON arrays.
+  var phase = ArrayPhase.open
+  var recStart = 0
+  var recLine = 0
+  var recOffset = 0
+  var depth = 0
+  var inString = false
+  var escaped = false
+  var arrayChecked = false
+
+  init(source: ByteSource, path: String, format: InputFormat, options: InputOptions) {
+    self.source = source
+    self.path = path
+    self.options = options
+    switch format {
+    case .jsonl: mode = .lines
+    case .jsonArray: mode = .array
+    default: mode = .sniff
+    }
+    declaredArray = format == .jsonArray
+  }
+
+  /// The next chunk's bytes and records, or nil at the end of the file.
+  func nextChunk() throws(InputError) -> (bytes: [UInt8], records: [ChunkRecord])? {
+    while true {
+      if !bomChecked || mode == .sniff || (declaredArray && !arrayChecked) {
+        if try !prepare() { continue }
+      }
+      let full = mode == .lines ? scanLines() : scanArray()
+      if full || (eof && !records.isEmpty) {
+        let bytes = Array(buf[0..<keptEnd])
+        let out = records
+        buf.removeSubrange(0..<keptEnd)
+        scanPos &-= keptEnd
+        recStart &-= keptEnd
+        keptEnd = 0
+        droppedInChunk = 0
+        records.removeAll(keepingCapacity: true)
+        return (bytes, out)
+      }
+      if eof { return nil }
+      if try !source.fill(&buf) { eof = true }
+    }
+  }
+
+  /// Skips a BOM and, for `.json`, decides between lines and array. Returns false if it needs more bytes.
+  func prepare() throws(InputError) -> Bool {
+    if !bomChecked {
+      if buf.count < 3 && !eof {
+        if try !source.fill(&buf) { eof = true }
+        return false
+      }
+      if buf.count >= 3 && buf[0] == 0xEF && buf[1] == 0xBB && buf[2] == 0xBF {
+        buf.removeSubrange(0..<3)
+        scanOffset = 3
+        lineStartOffset = 3
+      }
+      bomChecked = true
+    }
+    if mode == .sniff || (declaredArray && !arrayChecked) {
+      var i = 0
+      while i < buf.count && (buf[i] == 0x20 || buf[i] == 0x0A || buf[i] == 0x0D || buf[i] == 0x09) { i += 1 }
+      if i == buf.count && !eof {
+        if try !source.fill(&buf) { eof = true }
+        return false
+      }
+      let isArray = i < buf.count && buf[i] == UInt8(ascii: "[")
+      if declaredArray {
+        arrayChecked = true
+        if !isArray && i < buf.count {
+          throw InputError(.notAnArray, file: path, "declared a JSON array but does not start with '['")
+        }
+      } else {
+        mode = isArray ? .array : .lines
+      }
+    }
+    return true
+  }
+
+  // MARK: - JSON lines
+
+  /// Scans lines; returns true when the chunk is full.
+  func scanLines() -> Bool {
+    let limit = options.maxRecordBytes
+    while true {
+      let found: Int? = buf.withUnsafeBytes { raw in
+        guard scanPos < raw.count, let base = raw.baseAddress else { return nil }
+        guard let hit = memchr(base + scanPos, 0x0A, raw.count &- scanPos) else { return nil }
+        return UnsafeRawPointer(hit) - base
+      }
+      guard let j = found else {
+        scanOffset &+= buf.count &- scanPos
+        scanPos = buf.count
+        if dropping {
+          dropTail()
+        } else if buf.count &- keptEnd > limit {
+          rejectTooLong(line, lineStartOffset)
+          dropTail()
+        }
+        if eof && !dropping && keptEnd < buf.count {
+          emitLine(keptEnd, buf.count)
+          keptEnd = buf.count
+        }
+        return false
+      }
+      scanOffset &+= j &+ 1 &- scanPos
+      scanPos = j &+ 1
+      if dropping {
+        dropping = false
+        dropRange(keptEnd, j &+ 1)
+      } else if j &- keptEnd > limit {
+        rejectTooLong(line, lineStartOffset)
+        dropRange(keptEnd, j &+ 1)
+      } else {
+        emitLine(keptEnd, j)
+        keptEnd = j &+ 1
+      }
+      line &+= 1
+      lineStartOffset = scanOffset
+      if chunkFull { return true }
+    }
+  }
+
+  func emitLine(_ start: Int, _ endIn: Int) {
+    var end = endIn
+    if end > start && buf[end &- 1] == 0x0D { end &-= 1 }
+    var i = start
+    while i < end && (buf[i] == 0x20 || buf[i] == 0x09 || buf[i] == 0x0D) { i &+= 1 }
+    if i == end { return }  // blank line
+    records.append(ChunkRecord(start: start, end: end, line: line, byteOffset: lineStartOffset))
+  }
+
+  func rejectTooLong(_ atLine: Int, _ atOffset: Int) {
+    records.append(
+      ChunkRecord(start: keptEnd, end: keptEnd, line: atLine, byteOffset: atOffset, readerReject: .lineTooLong))
+  }
+
+  /// Drops the scanned bytes after the last kept record (the over-long record in progress).
+  func dropTail() {
+    dropping = true
+    droppedInChunk &+= buf.count &- keptEnd
+    buf.removeSubrange(keptEnd..<buf.count)
+    scanPos = keptEnd
+  }
+
+  /// Drops `buf[from..<to]` (all scanned).
+  func dropRange(_ from: Int, _ to: Int) {
+    droppedInChunk &+= to &- from
+    buf.removeSubrange(from..<to)
+    scanPos = from
+  }
+
+  // MARK: - JSON arrays
+
+  /// Scans array elements; returns true when the chunk is full.
+  func scanArray() -> Bool {
+    let limit = options.maxRecordBytes
+    var full = false
+    var i = scanPos
+    var ln = line
+    // Stream offset of buf[k] is base + k.
+    var base = scanOffset &- scanPos
+    let isWS: (UInt8) -> Bool = { $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }
+    scan: while i < buf.count {
+      let c = buf[i]
+      switch phase {
+      case .open:
+        if isWS(c) {
+          if c == 0x0A { ln &+= 1 }
+        } else if c == UInt8(ascii: "[") {
+          phase = .beforeElement
+          keptEnd = i &+ 1
+        } else {
+          // Not an array after all: treat the rest as one malformed element.
+          startElement(i, ln, base &+ i)
+          continue scan
+        }
+        i &+= 1
+      case .beforeElement, .afterArray:
+        if isWS(c) {
+          if c == 0x0A { ln &+= 1 }
+          i &+= 1
+          continue scan
+        }
+        if c == UInt8(ascii: "]") && phase == .beforeElement {
+          phase = .afterArray
+          i &+= 1
+          keptEnd = i
+          continue scan
+        }
+        startElement(i, ln, base &+ i)
+      case .inElement:
+        if inString {
+          if escaped {
+            escaped = false
+          } else if c == 0x5C {
+            escaped = true
+          } else if c == 0x22 {
+            inString = false
+          } else if c == 0x0A {
+            ln &+= 1
+          }
+          i &+= 1
+        } else {
+          var ends = false
+          switch c {
+          case 0x22: inString = true
+          case UInt8(ascii: "["), UInt8(ascii: "{"): depth &+= 1
+          case UInt8(ascii: "]"), UInt8(ascii: "}"):
+            if depth == 0 { ends = c == UInt8(ascii: "]") } else { depth &-= 1 }
+          case UInt8(ascii: ","): ends = depth == 0
+          case 0x0A: ln &+= 1
+          default: break
+          }
+          if ends {
+            let closing = c == UInt8(ascii: "]")
+            if dropping {
+              dropping = false
+              droppedInChunk &+= i &+ 1 &- keptEnd
+              buf.removeSubrange(keptEnd..<(i &+ 1))
+              base &+= i &+ 1 &- keptEnd
+              i = keptEnd
+            } else {
+              var end = i
+              while end > recStart && isWS(buf[end &- 1]) { end &-= 1 }
+              records.append(ChunkRecord(start: recStart, end: end, line: recLine, byteOffset: recOffset))
+              i &+= 1
+              keptEnd = i
+            }
+            phase = closing ? .afterArray : .beforeElement
+            if chunkFull {
+              full = true
+              break scan
+            }
+            continue scan
+          }
+          i &+= 1
+        }
+        if !dropping && i &- recStart > limit {
+          rejectTooLong(recLine, recOffset)
+          dropping = true
+        }
+        if dropping && i == buf.count {
+          // Drop what was scanned of the over-long element.
+          base &+= i &- keptEnd
+          droppedInChunk &+= i &- keptEnd
+          buf.removeSubrange(keptEnd..<i)
+          i = keptEnd
+          recStart = keptEnd
+        }
+      }
+    }
+    scanOffset = base &+ i
+    scanPos = i
+    line = ln
+    if !full && eof && phase == .inElement && !dropping && recStart < buf.count {
+      // Unterminated array: the partial element is a record (the parser rejects it if it is incomplete).
+      var end = buf.count
+      while end > recStart && isWS(buf[end &- 1]) { end &-= 1 }
+      records.append(ChunkRecord(start: recStart, end: end, line: recLine, byteOffset: recOffset))
+      keptEnd = buf.count
+      phase = .afterArray
+    }
+    return full
+  }
+
+  func startElement(_ i: Int, _ ln: Int, _ offset: Int) {
+    phase = .inElement
+    recStart = i
+    recLine = ln
+    recOffset = offset
+    depth = 0
+    inString = false
+    escaped = false
+  }
+}

@@ -1,0 +1,60 @@
+/// UTF-8 well-formedness (Unicode table 3-7) over raw bytes, with an 8-bytes-at-a-time ASCII fast path.
+/// Used to find *where* bytes are invalid (the stdlib only says *whether*) and to validate strings the
+/// lazy field extractor skips without building them.
+enum UTF8Check {
+  /// The offset (relative to `p`) of the first byte that starts an ill-formed sequence, or nil.
+  @inline(__always)
+  static func firstInvalid(_ p: UnsafePointer<UInt8>, _ count: Int) -> Int? {
+    var i = 0
+    while i < count {
+      // ASCII fast path: 8 bytes at a time.
+      while i &+ 8 <= count {
+        let w = UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self)
+        if w & 0x8080_8080_8080_8080 != 0 { break }
+        i &+= 8
+      }
+      if i >= count { return nil }
+      let b0 = p[i]
+      if b0 < 0x80 {
+        i &+= 1
+        continue
+      }
+      let n = sequenceLength(p + i, count &- i)
+      if n == 0 { return i }
+      i &+= n
+    }
+    return nil
+  }
+
+  /// Length of the well-formed sequence starting at `p` (whose first byte is >= 0x80), or 0 if ill-formed.
+  @inline(__always)
+  static func sequenceLength(_ p: UnsafePointer<UInt8>, _ avail: Int) -> Int {
+    let b0 = p[0]
+    @inline(__always) func cont(_ k: Int) -> Bool { k < avail && p[k] & 0xC0 == 0x80 }
+    if b0 < 0xC2 { return 0 }
+    if b0 < 0xE0 { return cont(1) ? 2 : 0 }
+    if b0 < 0xF0 {
+      guard avail > 1 else { return 0 }
+      let b1 = p[1]
+      let lo: UInt8 = b0 == 0xE0 ? 0xA0 : 0x80
+      let hi: UInt8 = b0 == 0xED ? 0x9F : 0xBF
+      guard b1 >= lo && b1 <= hi, cont(2) else { return 0 }
+      return 3
+    }
+    if b0 < 0xF5 {
+      guard avail > 1 else { return 0 }
+      let b1 = p[1]
+      let lo: UInt8 = b0 == 0xF0 ? 0x90 : 0x80
+      let hi: UInt8 = b0 == 0xF4 ? 0x8F : 0xBF
+      guard b1 >= lo && b1 <= hi, cont(2), cont(3) else { return 0 }
+      return 4
+    }
+    return 0
+  }
+}
+
+/// Checks that `bytes` are well-formed UTF-8; returns the offset of the first ill-formed sequence, or nil.
+public func firstInvalidUTF8Offset(_ bytes: UnsafeRawBufferPointer) -> Int? {
+  guard let base = bytes.baseAddress, bytes.count > 0 else { return nil }
+  return UTF8Check.firstInvalid(base.assumingMemoryBound(to: UInt8.self), bytes.count)
+}

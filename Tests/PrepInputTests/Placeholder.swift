@@ -1,3 +1,0 @@
-import Testing
-
-@Test func placeholder_PrepInputTests() { #expect(Bool(true)) }
