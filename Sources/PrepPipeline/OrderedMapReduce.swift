@@ -1,3 +1,5 @@
+import Dispatch
+
 /// Streams items through a parallel map and a sequential, in-order reduce.
 ///
 /// `next` is called on the calling thread until it returns nil; each item is mapped on one of `workers` Dispatch
@@ -8,6 +10,7 @@
 /// - Parameters:
 ///   - workers: how many map calls may run at once.
 ///   - window: how many items may be in flight (read, not yet reduced); at least `workers`.
+///   - gate: a semaphore shared with other pools to cap the running items of all of them (default: its own).
 ///   - next: produces the next item, or nil at the end.
 ///   - map: pure per-item work, run concurrently.
 ///   - reduce: consumes results in input order.
@@ -15,12 +18,15 @@
 public func orderedMapReduce<Item: Sendable, Result: Sendable>(
   workers: Int,
   window: Int,
+  gate: DispatchSemaphore? = nil,
   next: () throws -> Item?,
   map: @escaping @Sendable (Item) -> Result,
   reduce: (Result) throws -> Void,
   idle: () -> Void = {}
 ) throws {
-  let pool = OrderedPool<Result>(workers: workers, window: max(window, workers))
+  let pool =
+    gate.map { OrderedPool<Result>(gate: $0, window: max(window, workers)) }
+    ?? OrderedPool<Result>(workers: workers, window: max(window, workers))
   var failure: Error? = nil
   func drain(all: Bool) throws {
     while pool.inFlight > 0 && (all || pool.inFlight >= pool.window || pool.oldestIsReady) {

@@ -27,6 +27,13 @@ public final class OrderedPool<Result: Sendable>: @unchecked Sendable {
     self.window = max(1, window)
   }
 
+  /// Creates a pool that shares its limit on running items with other pools: `gate` starts at the worker count,
+  /// so that several pools together never run more than that many items at once.
+  public init(gate: DispatchSemaphore, window: Int) {
+    running = gate
+    self.window = max(1, window)
+  }
+
   /// Items submitted and not yet collected.
   public var inFlight: Int { pending.count - head }
 
