@@ -1,2 +1,0 @@
-// PrepShard: placeholder until the module lands.
-enum _PrepShardPlaceholder {}

@@ -1,0 +1,212 @@
+import PrepCore
+import PrepJSON
+import PrepZstd
+
+/// Writes a dataset directory: shards of zstd frames, then index.json.
+///
+/// Two ways to feed it, not to be mixed:
+/// - `append(_ sample:)`: the writer groups samples into frames and compresses them itself.
+/// - `append(frame:)`: the caller groups samples with a `FrameBatcher` (same configuration),
+///   compresses the groups with `FrameEncoder` on any threads, and appends the frames in group order.
+/// Both give the same bytes.
+///
+/// Each shard is written to `.shard-NNNNN.bin.tmp`, fsynced and renamed to `shard-NNNNN.bin` when it
+/// is complete; index.json is written last (temporary name, fsync, rename). If anything fails, or the
+/// writer is dropped or aborted before `finish`, every file it created is removed: a failed run never
+/// leaves something that looks like a dataset or a finished shard.
+public final class ShardWriter {
+  /// The output directory.
+  public let directory: String
+  /// The cut rules and zstd level.
+  public let configuration: ShardConfiguration
+  /// The frame encoder for `append(frame:)` callers (the writer's level).
+  public var encoder: FrameEncoder { FrameEncoder(level: configuration.level) }
+
+  private var batcher: FrameBatcher
+  private var state = State.open
+  private var shards: [ShardEntry] = []
+  private var created: [String] = []
+  private var maxID: UInt32 = 0
+  private var sampleCount = 0
+
+  // The shard being written.
+  private var fd: Int32 = -1
+  private var tempPath = ""
+  private var offset = 0
+  private var hash = SHA256()
+  private var table: [UInt8] = []
+  private var frameCount = 0
+  private var counts = ShardCounts()
+
+  private enum State { case open, finished, closed }
+
+  /// Opens `directory` for a new dataset, creating it if needed. A directory that already holds
+  /// index.json or shard files is refused unless `force`; with `force`, index.json is removed first,
+  /// then the old shards and temporary files.
+  public init(directory: String, configuration: ShardConfiguration = ShardConfiguration(), force: Bool = false)
+    throws(ShardError)
+  {
+    try configuration.validate()
+    self.directory = directory
+    self.configuration = configuration
+    self.batcher = FrameBatcher(configuration: configuration)
+    try Platform.makeDirectories(directory)
+    let old = try Platform.listDirectory(directory).filter(Self.isDatasetFile)
+    if !old.isEmpty {
+      guard force else {
+        throw .existingDataset(directory: directory, file: old.contains("index.json") ? "index.json" : old[0])
+      }
+      try Platform.remove(directory + "/" + DatasetIndex.fileName)
+      for name in old { try Platform.remove(directory + "/" + name) }
+      try Platform.syncDirectory(directory)
+    }
+  }
+
+  deinit {
+    if state == .open { abort() }
+  }
+
+  /// Whether `name` is one of the files a dataset consists of (index, shards, their temporary names).
+  static func isDatasetFile(_ name: String) -> Bool {
+    name == DatasetIndex.fileName || name == "." + DatasetIndex.fileName + ".tmp"
+      || (name.hasPrefix("shard-") && name.hasSuffix(".bin"))
+      || (name.hasPrefix(".shard-") && name.hasSuffix(".bin.tmp"))
+  }
+
+  /// Appends one sample (in input order). Throws `.invalidSample` for a sample the format cannot hold;
+  /// any error aborts the whole write.
+  public func append(_ sample: Sample) throws(ShardError) {
+    try checkOpen()
+    if let group = batcher.append(sample) { try write(encoder.encode(group)) }
+  }
+
+  /// Appends samples in order.
+  public func append(contentsOf samples: [Sample]) throws(ShardError) {
+    for s in samples { try append(s) }
+  }
+
+  /// Appends a frame compressed by the caller (groups from a `FrameBatcher` with this writer's
+  /// configuration, encoded with `encoder`), in group order.
+  public func append(frame: EncodedFrame) throws(ShardError) {
+    try checkOpen()
+    if batcher.pendingCount > 0 {
+      abort()
+      throw .badConfiguration("append(frame:) while samples given to append(_:) are pending")
+    }
+    try write(frame)
+  }
+
+  /// Flushes the last frame and shard, checks every id against the vocabulary size, writes index.json
+  /// and returns it. After this the writer is closed.
+  @discardableResult
+  public func finish(_ metadata: IndexMetadata) throws(ShardError) -> DatasetIndex {
+    try checkOpen()
+    do throws(ShardError) {
+      if let group = batcher.flush() { try write(encoder.encode(group)) }
+      if fd >= 0 { try closeShard() }
+      if sampleCount > 0 && Int(maxID) >= metadata.vocabularySize {
+        throw ShardError.invalidSample(
+          index: -1, reason: "id \(maxID) is not below the vocabulary size \(metadata.vocabularySize)")
+      }
+      var totals = ShardCounts()
+      for s in shards { totals.add(s.counts) }
+      let index = DatasetIndex(
+        prepVersion: metadata.prepVersion, zstdVersion: Zstd.version, zstdLevel: Int(configuration.level),
+        tokenizerFingerprint: metadata.tokenizerFingerprint, vocabularySize: metadata.vocabularySize,
+        frameTokens: configuration.frameTokens, shardTokens: configuration.shardTokens,
+        shardSamples: configuration.shardSamples, pipeline: metadata.pipeline, stats: metadata.stats,
+        totals: totals, shards: shards)
+      try Platform.writeFileAtomically(try index.encoded(), directory: directory, name: DatasetIndex.fileName)
+      state = .finished
+      return index
+    } catch {
+      abort()
+      throw error
+    }
+  }
+
+  /// Stops writing and removes every file this writer created (finished shards included).
+  /// Called automatically on any error and when an unfinished writer is dropped.
+  public func abort() {
+    guard state == .open else { return }
+    state = .closed
+    if fd >= 0 {
+      _ = try? Platform.closeFile(fd, path: tempPath)
+      fd = -1
+    }
+    if !tempPath.isEmpty { try? Platform.remove(tempPath) }
+    for path in created { try? Platform.remove(path) }
+    try? Platform.remove(directory + "/." + DatasetIndex.fileName + ".tmp")
+    created = []
+  }
+
+  private func checkOpen() throws(ShardError) {
+    if state != .open { throw .writerClosed(directory: directory) }
+  }
+
+  private func write(_ frame: EncodedFrame) throws(ShardError) {
+    do {
+      if fd < 0 { try openShard() }
+      try Platform.writeAll(fd, frame.compressed, path: tempPath)
+      hash.update(frame.compressed)
+      FramePayload.appendU64(UInt64(offset), to: &table)
+      FramePayload.appendU32(UInt32(frame.compressed.count), to: &table)
+      FramePayload.appendU32(UInt32(frame.rawSize), to: &table)
+      FramePayload.appendU64(UInt64(counts.samples), to: &table)
+      FramePayload.appendU32(UInt32(frame.sampleCount), to: &table)
+      FramePayload.appendU32(UInt32(frame.tokenCount), to: &table)
+      offset += frame.compressed.count
+      frameCount += 1
+      counts.add(
+        ShardCounts(
+          samples: frame.sampleCount, tokens: frame.tokenCount, trainedTokens: frame.trainedCount,
+          documents: frame.documentCount))
+      sampleCount += frame.sampleCount
+      if frame.maxID > maxID { maxID = frame.maxID }
+      if frame.endsShard { try closeShard() }
+    } catch {
+      abort()
+      throw error
+    }
+  }
+
+  private func openShard() throws(ShardError) {
+    let name = ShardFormat.shardFileName(shards.count)
+    tempPath = directory + "/." + name + ".tmp"
+    fd = try Platform.createExclusive(tempPath)
+    var header = ShardFormat.magic
+    FramePayload.appendU32(UInt32(ShardFormat.version), to: &header)
+    FramePayload.appendU32(0, to: &header)
+    try Platform.writeAll(fd, header, path: tempPath)
+    hash = SHA256()
+    hash.update(header)
+    offset = header.count
+    table = []
+    frameCount = 0
+    counts = ShardCounts()
+  }
+
+  private func closeShard() throws(ShardError) {
+    var tail = table
+    FramePayload.appendU64(UInt64(offset), to: &tail)
+    FramePayload.appendU64(UInt64(frameCount), to: &tail)
+    FramePayload.appendU64(UInt64(counts.samples), to: &tail)
+    FramePayload.appendU64(UInt64(counts.tokens), to: &tail)
+    tail.append(contentsOf: ShardFormat.endMagic)
+    try Platform.writeAll(fd, tail, path: tempPath)
+    hash.update(tail)
+    try Platform.sync(fd, path: tempPath)
+    let closing = fd
+    fd = -1
+    try Platform.closeFile(closing, path: tempPath)
+    let name = ShardFormat.shardFileName(shards.count)
+    let final = directory + "/" + name
+    try Platform.renameFile(tempPath, final)
+    created.append(final)
+    tempPath = ""
+    try Platform.syncDirectory(directory)
+    shards.append(
+      ShardEntry(
+        file: name, bytes: offset + tail.count, sha256: hash.finalize().hexString, frames: frameCount, counts: counts))
+  }
+}
