@@ -70,7 +70,7 @@ struct Tokenize: ParsableCommand {
 /// A token's text for display: quoted, with whitespace and control characters escaped; a piece that is not valid
 /// UTF-8 on its own (part of a multi-byte character) is shown as its bytes in hex.
 func pieceDisplay(_ tokenizer: Tokenizer, _ id: UInt32) -> String {
-  let bytes = tokenizer.tokenBytes(id)
+  let bytes = tokenizer.pieceBytes(for: id) ?? []
   guard let text = String(validating: bytes, as: UTF8.self) else {
     return "<" + bytes.map { byte in
       let h = String(byte, radix: 16)

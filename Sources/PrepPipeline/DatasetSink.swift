@@ -1,0 +1,212 @@
+import Dispatch
+#if canImport(Glibc)
+  import Glibc
+#endif
+import PrepCore
+import PrepJSON
+import PrepPack
+import PrepShard
+
+#if canImport(FoundationEssentials)
+  import FoundationEssentials
+#else
+  import Foundation
+#endif
+
+/// The reduce side for one dataset directory: packing, frame grouping, parallel frame compression, ordered writing.
+///
+/// Called only from the coordinating thread. Frames are compressed on the shared worker gate and written strictly
+/// in order, so the bytes on disk never depend on the worker count.
+final class DatasetSink {
+  private var packer: Packer
+  private var batcher: FrameBatcher
+  private let encoder: FrameEncoder
+  private let writer: ShardWriter
+  private let frames: OrderedPool<Result<EncodedFrame, ShardError>>
+  private var blocks: [PackedBlock] = []
+  private(set) var stats = DatasetStats()
+  private let padID: UInt32
+
+  init(directory: String, config: PipelineConfig, padID: UInt32, force: Bool, gate: DispatchSemaphore, workers: Int)
+    throws(ShardError)
+  {
+    self.padID = padID
+    var shard = ShardConfiguration(level: Int32(config.compressionLevel))
+    if config.samplesPerShard > 0 { shard.shardSamples = config.samplesPerShard }
+    writer = try ShardWriter(directory: directory, configuration: shard, force: force)
+    batcher = FrameBatcher(configuration: shard)
+    encoder = writer.encoder
+    frames = OrderedPool(gate: gate, window: 2 * workers)
+    do {
+      packer = try config.packing.makePacker(padID: padID)
+    } catch {
+      throw ShardError.badConfiguration(error.description)
+    }
+  }
+
+  /// Packing statistics so far.
+  var packStats: PackStats { packer.stats }
+
+  func add(sample: Sample) throws(ShardError) {
+    packer.add(sample: sample, into: &blocks)
+    try flushBlocks()
+  }
+
+  func add(document: [UInt32]) throws(ShardError) {
+    packer.add(document: document, into: &blocks)
+    try flushBlocks()
+  }
+
+  private func flushBlocks() throws(ShardError) {
+    for block in blocks {
+      stats.add(block.sample, padID: padID)
+      if let group = batcher.append(block.sample) { try submit(group) }
+    }
+    blocks.removeAll(keepingCapacity: true)
+    while frames.oldestIsReady { try writeNext() }
+  }
+
+  private func submit(_ group: FrameGroup) throws(ShardError) {
+    if frames.inFlight >= frames.window { try writeNext() }
+    let encoder = self.encoder
+    frames.submit {
+      do throws(ShardError) { return .success(try encoder.encode(group)) } catch { return .failure(error) }
+    }
+  }
+
+  private func writeNext() throws(ShardError) {
+    guard let result = frames.next() else { return }
+    try writer.append(frame: try result.get())
+  }
+
+  /// Flushes the packer and the last frame, writes index.json. Returns the dataset's statistics.
+  func finish(metadata: IndexMetadata) throws(ShardError) -> DatasetStats {
+    packer.finish(into: &blocks)
+    try flushBlocks()
+    if let group = batcher.flush() { try submit(group) }
+    while frames.inFlight > 0 { try writeNext() }
+    var m = metadata
+    if case .object(var o) = m.stats {
+      o.append("samples", .number(String(stats.samples)))
+      o.append("tokens", .number(String(stats.tokens)))
+      o.append("trained_tokens", .number(String(stats.trainedTokens)))
+      o.append("pad_tokens", .number(String(stats.padTokens)))
+      o.append("documents", .number(String(stats.documents)))
+      o.append("packing", .string(packer.modeName))
+      o.append("pad_id", .number(String(padID)))
+      o.append("packing_efficiency", .number(String(stats.packingEfficiency)))
+      o.append("truncated_by_packing", .number(String(packer.stats.truncated)))
+      o.append("dropped_by_packing", .number(String(packer.stats.dropped)))
+      m.stats = .object(o)
+    }
+    _ = try writer.finish(m)
+    return stats
+  }
+
+  /// Removes everything unfinished (temporary shard files); no index.json is written.
+  func abort() {
+    while frames.next() != nil {}
+    writer.abort()
+  }
+}
+
+/// `rejects.jsonl`: one line per rejected record, written as the run goes (created on the first reject).
+struct RejectsFile {
+  let path: String
+  private var fd: Int32 = -1
+  private var writer = JSONWriter()
+  private var pending: [UInt8] = []
+
+  init(path: String) {
+    self.path = path
+  }
+
+  mutating func write(_ reject: Reject) throws(ShardError) {
+    if fd < 0 {
+      fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+      if fd < 0 { throw .io(path: path, operation: "open", message: String(cString: strerror(errno))) }
+    }
+    var o = JSONObject()
+    o.append("file", .string(reject.location.file))
+    o.append("line", .number(String(reject.location.line)))
+    o.append("byte_offset", .number(String(reject.location.byteOffset)))
+    o.append("reason", .string(reject.reason.rawValue))
+    o.append("detail", .string(reject.detail))
+    writer.reset()
+    writer.write(.object(o))
+    pending += writer.bytes
+    pending.append(0x0A)
+    if pending.count > 1 << 16 { try flush() }
+  }
+
+  private mutating func flush() throws(ShardError) {
+    guard fd >= 0, !pending.isEmpty else { return }
+    var offset = 0
+    while offset < pending.count {
+      let fd = self.fd
+      let n = pending.withUnsafeBytes { raw -> Int in
+        guard let base = raw.baseAddress else { return 0 }
+        return Glibc.write(fd, base + offset, raw.count - offset)
+      }
+      if n < 0 {
+        if errno == EINTR { continue }
+        throw .io(path: path, operation: "write", message: String(cString: strerror(errno)))
+      }
+      offset += n
+    }
+    pending.removeAll(keepingCapacity: true)
+  }
+
+  /// Writes what is pending and closes the file.
+  mutating func close() throws(ShardError) {
+    try flush()
+    if fd >= 0 { _ = Glibc.close(fd) }
+    fd = -1
+  }
+}
+
+/// Removes a stale `rejects.jsonl` of an earlier run (kept only when this run rejects something).
+func removeStaleRejects(_ path: String) {
+  _ = unlink(path)
+}
+
+extension PackingPlan {
+  /// A fresh packer for this plan.
+  func makePacker(padID: UInt32) throws(PackError) -> Packer {
+    switch self {
+    case .none: return .passThrough
+    case .pad(let length): return try .fixed(length: length, padID: padID)
+    case .blocks(var c):
+      c.padID = padID
+      return .pretrain(try PretrainBlocker(c))
+    case .bestFit(var c):
+      c.padID = padID
+      return .sft(try SFTPacker(c))
+    }
+  }
+}
+
+extension Packer {
+  var modeName: String {
+    switch self {
+    case .none: "none"
+    case .fixedLength: "pad"
+    case .sft: "best_fit"
+    case .pretrain: "blocks"
+    }
+  }
+}
+
+extension ConfigValue {
+  /// The tree as JSON (scalars as strings: the tree keeps text as written), for index.json.
+  var json: JSONValue {
+    switch self {
+    case .scalar(let s, _, _): return .string(s)
+    case .sequence(let items, _): return .array(items.map(\.json))
+    case .mapping(let entries, _):
+      var o = JSONObject()
+      for e in entries { o.append(e.key, e.value.json) }
+      return .object(o)
+    }
+  }
+}

@@ -1,0 +1,61 @@
+extension RunSummary {
+  /// The closing summary of a run, for people.
+  public func report(pipeline: String) -> String {
+    var lines = ["prep run \(pipeline) -> \(output)"]
+    var recordLine = "  records   \(group(records)) read"
+    if rejectCount > 0 {
+      let byReason = rejects.keys.sorted().map { "\($0.rawValue) \(rejects[$0] ?? 0)" }.joined(separator: ", ")
+      recordLine += ", \(group(rejectCount)) rejected (\(byReason)) -> \(output)/rejects.jsonl"
+    } else {
+      recordLine += ", none rejected"
+    }
+    lines.append(recordLine)
+    var samples = "  samples   \(group(train.samples))"
+    if let v = validation { samples += " train + \(group(v.samples)) validation (\(output)/validation)" }
+    if truncated > 0 { samples += ", \(group(truncated)) truncated by the length limit" }
+    if packing.truncated > 0 || packing.dropped > 0 {
+      samples += ", packing truncated \(packing.truncated) and dropped \(packing.dropped)"
+    }
+    lines.append(samples)
+    lines.append("  tokens    \(group(train.tokens)), \(group(train.trainedTokens)) trained (\(percent(train.trainedShare)))")
+    if train.padTokens > 0 {
+      lines.append("  padding   \(group(train.padTokens)) pad tokens, packing efficiency \(percent(train.packingEfficiency))")
+    }
+    let t = max(seconds, 1e-9)
+    let validationTokens = validation?.tokens ?? 0
+    let allTokens = Double(train.tokens) + Double(validationTokens)
+    let rate = "\(group(Int(Double(records) / t))) records/s, \(fixed(Double(bytes) / 1e6 / t, 1)) MB/s, "
+    lines.append("  time      \(fixed(seconds, 2)) s: " + rate + "\(group(Int(allTokens / t))) tokens/s")
+    return lines.joined(separator: "\n")
+  }
+}
+
+/// `1234567` → `1,234,567`.
+public func group(_ n: Int) -> String {
+  let digits = String(abs(n))
+  var out = ""
+  for (i, c) in digits.enumerated() {
+    if i > 0 && (digits.count - i) % 3 == 0 { out.append(",") }
+    out.append(c)
+  }
+  return n < 0 ? "-" + out : out
+}
+
+/// `0.1234` → `12.3%`.
+public func percent(_ x: Double) -> String { fixed(x * 100, 1) + "%" }
+
+/// A number with `digits` decimals.
+public func fixed(_ x: Double, _ digits: Int) -> String {
+  var scale = 1.0
+  for _ in 0..<digits { scale *= 10 }
+  let r = (x * scale).rounded() / scale
+  var s = String(r)
+  if let dot = s.firstIndex(of: ".") {
+    let decimals = s.distance(from: dot, to: s.endIndex) - 1
+    if decimals < digits { s += String(repeating: "0", count: digits - decimals) }
+    if digits == 0 { s = String(s[..<dot]) }
+  } else if digits > 0 {
+    s += "." + String(repeating: "0", count: digits)
+  }
+  return s
+}

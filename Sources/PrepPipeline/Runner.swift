@@ -1,0 +1,339 @@
+import Dispatch
+import PrepCore
+import PrepInput
+import PrepJSON
+import PrepPack
+import PrepShard
+import PrepTemplate
+import PrepTokenizer
+
+#if canImport(FoundationEssentials)
+  import FoundationEssentials
+#else
+  import Foundation
+#endif
+
+/// How `prep run` runs, beyond the pipeline file.
+public struct RunOptions: Sendable {
+  /// Parallel workers (map and compression together never use more).
+  public var workers: Int
+  /// Replace an existing dataset in the output directory.
+  public var force: Bool
+  /// No progress lines.
+  public var quiet: Bool
+  /// Overrides the pipeline's `limits.max_rejects`.
+  public var maxRejects: RejectLimit?
+  /// Chunks read but not yet reduced, per worker (bounds memory).
+  public var chunksPerWorker: Int
+  /// Seconds between plain progress lines when stderr is not a terminal.
+  public var progressInterval: Double?
+
+  /// Creates options.
+  public init(workers: Int, force: Bool = false, quiet: Bool = false, maxRejects: RejectLimit? = nil,
+              chunksPerWorker: Int = 4, progressInterval: Double? = nil) {
+    self.workers = max(1, workers)
+    self.force = force
+    self.quiet = quiet
+    self.maxRejects = maxRejects
+    self.chunksPerWorker = max(1, chunksPerWorker)
+    self.progressInterval = progressInterval
+  }
+}
+
+/// Why a run stopped.
+public enum RunError: Error, CustomStringConvertible {
+  /// The pipeline or a recipe setting is wrong for this data (an unfilled placeholder, ...).
+  case configuration(String)
+  /// Too many records were rejected.
+  case tooManyRejects(rejects: Int, records: Int, limit: RejectLimit, rejectsFile: String)
+  /// Reading the input failed (a file vanished, a compressed stream is corrupt, ...).
+  case input(InputError)
+  /// Writing the output failed.
+  case output(ShardError)
+
+  public var description: String {
+    switch self {
+    case .configuration(let m): return m
+    case .tooManyRejects(let r, let n, let limit, let file):
+      let what: String
+      switch limit {
+      case .count(let c): what = "more than \(c)"
+      case .percent(let p): what = "more than \(p)% of records"
+      }
+      return "\(r) of \(n) records rejected, \(what): stopping (see \(file); --max-rejects raises the limit)"
+    case .input(let e): return e.description
+    case .output(let e): return e.description
+    }
+  }
+}
+
+/// What a run did.
+public struct RunSummary: Sendable {
+  /// Records read (rejected ones included).
+  public var records = 0
+  /// Input bytes read.
+  public var bytes = 0
+  /// Rejected records by reason.
+  public var rejects: [RejectReason: Int] = [:]
+  /// Samples truncated by the recipe's length limit.
+  public var truncated = 0
+  /// What was written to the training dataset.
+  public var train = DatasetStats()
+  /// Packing of the training dataset.
+  public var packing = PackStats()
+  /// What was written to the validation dataset, when split.
+  public var validation: DatasetStats?
+  /// Wall time.
+  public var seconds = 0.0
+  /// The dataset directory.
+  public var output = ""
+
+  /// All rejected records.
+  public var rejectCount: Int { rejects.values.reduce(0, +) }
+}
+
+/// One chunk's worth of map output, in input order.
+struct ChunkOutput: Sendable {
+  enum Item: Sendable {
+    case sample(Sample, record: Int, truncated: Bool)
+    case document([UInt32], record: Int)
+  }
+  var records = 0
+  var bytes = 0
+  var tokens = 0
+  var items: [Item] = []
+  var rejects: [(record: Int, reject: Reject)] = []
+  var fatal: String? = nil
+}
+
+/// Runs a pipeline: input → records → recipe → packing → shards, in parallel, output identical for any worker count.
+public final class PipelineRunner {
+  let config: PipelineConfig
+  let tokenizer: Tokenizer
+  let fingerprint: String
+  let options: RunOptions
+  let prepVersion: String
+
+  /// Prepares a run. Nothing is read or written until `run()`.
+  public init(config: PipelineConfig, tokenizer: Tokenizer, tokenizerFingerprint: String, options: RunOptions,
+              prepVersion: String) {
+    self.config = config
+    self.tokenizer = tokenizer
+    self.fingerprint = tokenizerFingerprint
+    self.options = options
+    self.prepVersion = prepVersion
+  }
+
+  /// Runs the pipeline to the end and writes the dataset(s). On any error nothing that looks complete is left.
+  public func run() throws -> RunSummary {
+    let context: RecipeContext<Tokenizer>
+    do { context = try RecipeContext(encoder: tokenizer) } catch { throw RunError.configuration(error.description) }
+    let recipe = config.recipe
+    let dir = config.outputDirectory
+    var summary = RunSummary()
+    summary.output = dir
+
+    let reader: InputReader
+    do { reader = try InputReader(paths: config.inputPaths, options: config.inputOptions) } catch {
+      throw RunError.input(error)
+    }
+
+    // The validation split needs the record count first: a cheap pass over the input without parsing.
+    var validationRecords: Set<Int> = []
+    if let split = config.split {
+      var total = 0
+      do {
+        let counter = try InputReader(paths: config.inputPaths, options: config.inputOptions)
+        while let chunk = try counter.next() { total += chunk.count }
+      } catch { throw RunError.input(error) }
+      if let m = config.maxSamples { total = min(total, m) }
+      validationRecords = chooseValidation(total: total, split: split)
+    }
+
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    let gate = DispatchSemaphore(value: options.workers)
+    let padID = context.tokens.endOfText
+    let train: DatasetSink
+    var validation: DatasetSink? = nil
+    do {
+      train = try DatasetSink(directory: dir, config: config, padID: padID, force: options.force, gate: gate,
+                              workers: options.workers)
+      if config.split != nil {
+        validation = try DatasetSink(directory: dir + "/validation", config: config, padID: padID,
+                                     force: options.force, gate: gate, workers: options.workers)
+      }
+    } catch { throw RunError.output(error) }
+    var rejectsFile = RejectsFile(path: dir + "/rejects.jsonl")
+    removeStaleRejects(rejectsFile.path)
+
+    let progress = ProgressReporter(quiet: options.quiet, interval: options.progressInterval)
+    progress.totalBytes = reader.totalBytes
+    var done = false
+    var tokens = 0
+    let maxSamples = config.maxSamples
+    let limit = options.maxRejects ?? config.maxRejects
+
+    do {
+      try orderedMapReduce(
+        workers: options.workers, window: options.workers * options.chunksPerWorker, gate: gate,
+        next: { () throws -> Chunk? in
+          if done { return nil }
+          do throws(InputError) { return try reader.next() } catch { throw RunError.input(error) }
+        },
+        map: { chunk in Self.map(chunk, recipe: recipe, context: context) },
+        reduce: { (out: ChunkOutput) throws in
+          if let fatal = out.fatal { throw RunError.configuration(fatal) }
+          let base = summary.records
+          var stop = false
+          var rejectIndex = 0
+          // Items and rejects interleave by record number; walk both in order.
+          func takeRejects(upTo record: Int) throws {
+            while rejectIndex < out.rejects.count && out.rejects[rejectIndex].record < record {
+              let (r, reject) = out.rejects[rejectIndex]
+              rejectIndex += 1
+              if let m = maxSamples, base + r >= m { stop = true; continue }
+              summary.rejects[reject.reason, default: 0] += 1
+              try rejectsFile.write(reject)
+            }
+          }
+          for item in out.items {
+            let record: Int
+            switch item {
+            case .sample(_, let r, _), .document(_, let r): record = r
+            }
+            try takeRejects(upTo: record)
+            let g = base + record
+            if let m = maxSamples, g >= m { stop = true; break }
+            let sink = validationRecords.contains(g) ? validation ?? train : train
+            switch item {
+            case .sample(let s, _, let truncated):
+              if truncated { summary.truncated += 1 }
+              try sink.add(sample: s)
+            case .document(let ids, _):
+              try sink.add(document: ids)
+            }
+          }
+          try takeRejects(upTo: Int.max)
+          summary.records += out.records
+          if let m = maxSamples, summary.records >= m {
+            summary.records = m
+            stop = true
+          }
+          summary.bytes = reader.bytesConsumed
+          tokens += out.tokens
+          if stop { done = true }
+          if let limit, limit.exceeded(rejects: summary.rejectCount, records: summary.records) {
+            throw RunError.tooManyRejects(rejects: summary.rejectCount, records: summary.records, limit: limit,
+                                          rejectsFile: rejectsFile.path)
+          }
+          progress.update(records: summary.records, bytes: summary.bytes, tokens: tokens,
+                          rejects: summary.rejectCount)
+        },
+        idle: {
+          progress.update(records: summary.records, bytes: reader.bytesConsumed, tokens: tokens,
+                          rejects: summary.rejectCount)
+        })
+      try rejectsFile.close()
+      summary.seconds = progress.elapsed
+      let stats = summaryJSON(summary, inputFiles: reader.files)
+      summary.validation = try validation?.finish(metadata: metadata(stats: stats, part: "validation"))
+      let trainResult = try train.finish(metadata: metadata(stats: stats, part: "train"))
+      summary.train = trainResult
+      summary.packing = train.packStats
+      summary.seconds = progress.elapsed
+      progress.finish()
+      return summary
+    } catch {
+      progress.finish()
+      train.abort()
+      validation?.abort()
+      try? rejectsFile.close()
+      if let e = error as? ShardError { throw RunError.output(e) }
+      throw error
+    }
+  }
+
+  private func metadata(stats: JSONValue, part: String) -> IndexMetadata {
+    var pipeline = config.tree.json
+    if case .object(var o) = pipeline {
+      o.append("file", .string(config.file))
+      o.append("part", .string(part))
+      pipeline = .object(o)
+    }
+    return IndexMetadata(prepVersion: prepVersion, tokenizerFingerprint: fingerprint,
+                         vocabularySize: tokenizer.vocabularySize, pipeline: pipeline, stats: stats)
+  }
+
+  /// The per-chunk work: parse, convert, tokenize, template. Pure.
+  static func map(_ chunk: Chunk, recipe: AnyRecipe, context: RecipeContext<Tokenizer>) -> ChunkOutput {
+    var out = ChunkOutput()
+    out.records = chunk.count
+    out.bytes = chunk.bytes.count
+    out.items.reserveCapacity(chunk.count)
+    for i in 0..<chunk.count {
+      let record: JSONObject
+      switch chunk.parseRecord(i) {
+      case .success(let o): record = o
+      case .failure(let reject):
+        out.rejects.append((i, reject))
+        continue
+      }
+      do {
+        switch try recipe.apply(record, context: context) {
+        case .sample(let s, let truncated):
+          out.tokens += s.count
+          out.items.append(.sample(s, record: i, truncated: truncated))
+        case .document(let ids):
+          out.tokens += ids.count
+          out.items.append(.document(ids, record: i))
+        case .rejected(let reason, let detail):
+          out.rejects.append((i, Reject(location: chunk.location(i), reason: reason, detail: detail)))
+        }
+      } catch {
+        out.fatal = "\(chunk.location(i)): \(error.description)"
+        return out
+      }
+    }
+    return out
+  }
+
+  /// Exactly `n` distinct record numbers out of `total`, chosen by the seed (Floyd's algorithm).
+  func chooseValidation(total: Int, split: SplitPlan) -> Set<Int> {
+    let n = split.valSize < 1 ? Int((split.valSize * Double(total)).rounded(.up)) : min(total, Int(split.valSize))
+    var rng = SplitMix64(seed: split.seed)
+    var chosen = Set<Int>()
+    guard n > 0, total > 0 else { return chosen }
+    for j in (total - n)..<total {
+      let t = Int(rng.next() % UInt64(j + 1))
+      if chosen.contains(t) { chosen.insert(j) } else { chosen.insert(t) }
+    }
+    return chosen
+  }
+
+  func summaryJSON(_ s: RunSummary, inputFiles: [String]) -> JSONValue {
+    var o = JSONObject()
+    o.append("records", .number(String(s.records)))
+    o.append("input_bytes", .number(String(s.bytes)))
+    o.append("input_files", .array(inputFiles.map { .string($0) }))
+    var r = JSONObject()
+    for reason in s.rejects.keys.sorted() { r.append(reason.rawValue, .number(String(s.rejects[reason] ?? 0))) }
+    o.append("rejected", .object(r))
+    o.append("rejected_total", .number(String(s.rejectCount)))
+    o.append("truncated", .number(String(s.truncated)))
+    o.append("seconds", .number(String((s.seconds * 1000).rounded() / 1000)))
+    return .object(o)
+  }
+}
+
+/// A deterministic 64-bit generator (SplitMix64): seeded choices that never depend on the platform.
+struct SplitMix64 {
+  var state: UInt64
+  init(seed: UInt64) { state = seed }
+  mutating func next() -> UInt64 {
+    state &+= 0x9E37_79B9_7F4A_7C15
+    var z = state
+    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+    return z ^ (z >> 31)
+  }
+}

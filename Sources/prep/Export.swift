@@ -1,0 +1,54 @@
+import ArgumentParser
+import PrepCore
+import PrepJSON
+import PrepShard
+
+/// `prep export`: one JSON object per sample, the form HF trainers take.
+struct Export: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Print one JSON object per sample: input_ids, labels (-100 where not trained), position_ids.",
+    discussion: """
+      position_ids are printed for packed blocks (packing: blocks or best_fit), restarting at 0 at each document \
+      boundary recorded in the shard. Lines are compact JSON, keys in the order input_ids, labels, position_ids, \
+      as the seed recipes' json.dumps(..., separators=(",", ":")) writes them.
+      """)
+
+  @Argument(help: "A dataset directory written by prep run.")
+  var directory: String
+
+  @Option(name: .long, help: "Export only the first N samples.")
+  var limit: Int?
+
+  func run() throws {
+    let dataset = try openDataset(directory)
+    let packing = dataset.index.stats.lookup("packing")?.stringValue ?? "none"
+    let positions = packing == "blocks" || packing == "best_fit"
+    var out = StandardOutput()
+    var iterator = dataset.makeSampleIterator()
+    var n = 0
+    while let sample = try iterator.next() {
+      if let limit, n >= limit { break }
+      n += 1
+      out.write("{\"input_ids\":")
+      out.writeArray(sample.ids)
+      out.write(",\"labels\":")
+      out.writeArray(sample.labels)
+      if positions {
+        out.write(",\"position_ids\":")
+        out.writeArray(sample.positionIDs)
+      }
+      out.write("}\n")
+    }
+    out.flush()
+  }
+}
+
+/// Opens a dataset, turning a missing or broken one into a message that says what to do.
+func openDataset(_ directory: String) throws -> Dataset {
+  do {
+    return try Dataset(directory: directory)
+  } catch {
+    fail("\(error.description) (is \(directory) a dataset written by prep run? `prep verify \(directory)` says more)",
+         code: 1)
+  }
+}

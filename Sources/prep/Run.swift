@@ -1,0 +1,89 @@
+import ArgumentParser
+import PrepCore
+import PrepPipeline
+import PrepTokenizer
+
+/// `prep run`: a pipeline file from input to shards.
+struct Run: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Run a pipeline: read the input, convert, tokenize, pack and write shards.",
+    discussion: """
+      PIPELINE is a file, or a name looked up in pipelines/ (fudan = pipelines/fudan.pipeline).
+      Examples:
+        prep run fudan
+        prep run pipelines/belle.pipeline --set input=/data/train_3.5M_CN.json --workers 2
+        prep run identity --set name=PrepBot --set author="the prep team"
+        prep run monkey --dry-run
+      Rejected records go to OUTPUT/rejects.jsonl with file, line, byte offset and reason.
+      """)
+
+  @Argument(help: "The pipeline file (or its name under pipelines/).")
+  var pipeline: String
+
+  @Option(
+    name: .customLong("set"),
+    help: ArgumentHelp("Override a value: --set input=PATH, --set output=DIR, --set recipe.max_length=512, "
+      + "--set name=VALUE (a {{name}} variable).", valueName: "key=value"))
+  var overrides: [String] = []
+
+  @Flag(name: .long, help: "Print the resolved pipeline and stop.")
+  var dryRun = false
+
+  @Flag(name: .long, help: "Replace a dataset already in the output directory.")
+  var force = false
+
+  @Flag(name: .long, help: "No progress lines on stderr.")
+  var quiet = false
+
+  @Option(name: .long, help: "Fail when more records than this are rejected: a count or a percentage (2%).")
+  var maxRejects: String?
+
+  @Option(name: .long, help: "Tokenizer directory (overrides the pipeline's `tokenizer`).")
+  var tokenizer: String?
+
+  @OptionGroup var workerOptions: WorkerOptions
+
+  func validate() throws {
+    if let maxRejects, RejectLimit.parse(maxRejects) == nil {
+      throw ValidationError("--max-rejects takes a count (100) or a percentage (2%), not '\(maxRejects)'")
+    }
+  }
+
+  func run() throws {
+    let config: PipelineConfig
+    do {
+      var all = overrides
+      if let tokenizer { all.append("tokenizer=" + tokenizer) }
+      config = try PipelineConfig(try PipelineFile.load(pipeline, overrides: all))
+    } catch let error as ConfigError {
+      fail(error.description, code: 2)
+    }
+    if dryRun {
+      print("# \(config.file), resolved (overrides applied)")
+      print(config.tree.yaml(), terminator: "")
+      print("# recipe \(config.recipeKind), packing \(config.packing.mode), \(workerOptions.count) workers")
+      return
+    }
+    let dir = try TokenizerLocation.resolve(config.tokenizer)
+    let tok = try Tokenizer.load(directory: dir)
+    let runner = PipelineRunner(
+      config: config, tokenizer: tok, tokenizerFingerprint: try tokenizerFingerprint(dir),
+      options: RunOptions(
+        workers: workerOptions.count, force: force, quiet: quiet, maxRejects: maxRejects.flatMap(RejectLimit.parse)),
+      prepVersion: prepVersion)
+    let summary: RunSummary
+    do {
+      summary = try runner.run()
+    } catch let error as RunError {
+      if case .tooManyRejects = error { fail(error.description, code: 3) }
+      fail(error.description, code: 1)
+    }
+    print(summary.report(pipeline: config.file))
+  }
+}
+
+/// Prints `error: message` to stderr and exits with `code`.
+func fail(_ message: String, code: Int32) -> Never {
+  writeStderr("error: " + message + "\n")
+  Prep.exit(withError: ExitCode(code))
+}
