@@ -49,11 +49,11 @@ def classify(c):
     if a == ["x" + ch + "x"]:
         return LETTER
     if a == ["x", ch + "x"]:
-        b = pieces(ch + "!")
-        if b == [ch, "!"]:
-            return SPACE
-        if b == [ch + "!"]:
+        b = pieces(ch + ch + "!")  # (U+0020 + "!" alone would be one ` ?[^\s...]+` piece)
+        if b == [ch + ch + "!"]:
             return OTHER
+        if b in ([ch, ch + "!"], [ch, ch, "!"]):
+            return SPACE
         raise SystemExit(f"U+{c:04X}: unexpected {b}")
     if a == ["x", ch, "x"]:
         b = pieces(ch + ch + "x")
