@@ -10,7 +10,9 @@ let package = Package(
   name: "prep",
   platforms: [.macOS(.v15)],
   products: [
-    .executable(name: "prep", targets: ["prep"])
+    .executable(name: "prep", targets: ["prep"]),
+    // For the nested benchmark package Benchmarks/tokenizer.
+    .library(name: "PrepTokenizer", targets: ["PrepTokenizer"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),

@@ -1,0 +1,585 @@
+/// An added token in the flat matching table (longest first).
+struct AddedEntry {
+  let offset: Int
+  let length: Int
+  let id: UInt32
+}
+
+/// Per-thread working memory of `encode`: the pre-token cache and the BPE buffers. Only one thread uses
+/// one scratch at a time (the tokenizer hands them out from a locked pool).
+final class EncodeScratch: @unchecked Sendable {
+  static let cacheBits = 15
+  static let cacheCapacity = 1 << cacheBits
+  static let cacheMaxEntries = cacheCapacity / 2
+  static let cacheKeyArena = 1 << 20
+  static let cacheIDArena = 1 << 18
+  static let maxCachedLength = 48
+
+  var normalized: [UInt8] = []
+  var scalars: [UInt32] = []
+  var symbols: [UInt32] = []
+  var values: [UInt64] = []
+  var links: [Int32] = []  // prev at 2i, next at 2i+1
+  var heap: [UInt64] = []
+
+  // Open-addressing cache: pre-token bytes -> ids.
+  let cacheHashes: UnsafeMutablePointer<UInt64>  // 0 = empty
+  let cacheWhere: UnsafeMutablePointer<UInt64>  // key offset | id offset << 32
+  let cacheSizes: UnsafeMutablePointer<UInt32>  // key length | id count << 16
+  let cacheKeys: UnsafeMutablePointer<UInt8>
+  let cacheIDs: UnsafeMutablePointer<UInt32>
+  var cacheCount = 0
+  var keyUsed = 0
+  var idUsed = 0
+
+  init() {
+    let capacity = EncodeScratch.cacheCapacity
+    cacheHashes = .allocate(capacity: capacity)
+    cacheHashes.initialize(repeating: 0, count: capacity)
+    cacheWhere = .allocate(capacity: capacity)
+    cacheSizes = .allocate(capacity: capacity)
+    cacheKeys = .allocate(capacity: EncodeScratch.cacheKeyArena)
+    cacheIDs = .allocate(capacity: EncodeScratch.cacheIDArena)
+  }
+
+  deinit {
+    cacheHashes.deallocate()
+    cacheWhere.deallocate()
+    cacheSizes.deallocate()
+    cacheKeys.deallocate()
+    cacheIDs.deallocate()
+  }
+
+  func clearCache() {
+    cacheHashes.update(repeating: 0, count: EncodeScratch.cacheCapacity)
+    cacheCount = 0
+    keyUsed = 0
+    idUsed = 0
+  }
+}
+
+@inline(__always)
+func hashBytes(_ p: UnsafePointer<UInt8>, _ n: Int) -> UInt64 {
+  var h: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(truncatingIfNeeded: n)
+  let raw = UnsafeRawPointer(p)
+  var i = 0
+  while i &+ 8 <= n {
+    h = (h ^ raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* 0xFF51_AFD7_ED55_8CCD
+    h ^= h >> 32
+    i &+= 8
+  }
+  if i < n {
+    var word: UInt64 = 0
+    var shift: UInt64 = 0
+    while i < n {
+      word |= UInt64(p[i]) << shift
+      shift &+= 8
+      i &+= 1
+    }
+    h = (h ^ word) &* 0xC4CE_B9FE_1A85_EC53
+  }
+  h = (h ^ (h >> 29)) &* 0x9E37_79B9_7F4A_7C15
+  return h ^ (h >> 32)
+}
+
+@inline(__always)
+func bytesEqual(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _ n: Int) -> Bool {
+  var i = 0
+  let ra = UnsafeRawPointer(a)
+  let rb = UnsafeRawPointer(b)
+  while i &+ 8 <= n {
+    if ra.loadUnaligned(fromByteOffset: i, as: UInt64.self) != rb.loadUnaligned(fromByteOffset: i, as: UInt64.self) {
+      return false
+    }
+    i &+= 8
+  }
+  while i < n {
+    if a[i] != b[i] { return false }
+    i &+= 1
+  }
+  return true
+}
+
+/// The tables and algorithms of encoding, over raw pointers owned by the `Tokenizer`.
+struct EncoderCore {
+  let unicode: UnicodeData
+  /// Merge table: key `left << 32 | right` at 2i, value `rank << 32 | merged` at 2i+1; empty key is all ones.
+  let mergeSlots: UnsafeMutablePointer<UInt64>
+  let mergeMask: Int
+  let mergeShift: Int
+  /// Vocabulary table: id + 1 (0 = empty), keyed by the piece's raw bytes.
+  let vocabSlots: UnsafeMutablePointer<UInt32>
+  let vocabMask: Int
+  let byteTokens: UnsafeMutablePointer<UInt32>
+  let pieceBytes: [UInt8]
+  let pieceOffsets: [UInt32]
+  let addedBytes: UnsafeMutablePointer<UInt8>
+  let addedEntries: [AddedEntry]
+  let addedFirst: [UInt8]
+  let normalizeNFC: Bool
+  let ignoreMerges: Bool
+
+  static let noMerge = UInt64.max
+
+  // MARK: tables
+
+  func insertVocab(id: UInt32) {
+    let start = Int(pieceOffsets[Int(id)])
+    let count = Int(pieceOffsets[Int(id) + 1]) - start
+    pieceBytes.withUnsafeBufferPointer { buffer in
+      var slot = Int(truncatingIfNeeded: hashBytes(buffer.baseAddress! + start, count)) & vocabMask
+      while vocabSlots[slot] != 0 {
+        let other = Int(vocabSlots[slot] - 1)
+        let otherStart = Int(pieceOffsets[other])
+        let otherCount = Int(pieceOffsets[other + 1]) - otherStart
+        if otherCount == count && bytesEqual(buffer.baseAddress! + start, buffer.baseAddress! + otherStart, count) {
+          vocabSlots[slot] = id + 1
+          return
+        }
+        slot = (slot + 1) & vocabMask
+      }
+      vocabSlots[slot] = id + 1
+    }
+  }
+
+  func vocabID(_ bytes: [UInt8]) -> UInt32? {
+    bytes.withUnsafeBufferPointer { key in
+      guard let base = key.baseAddress else { return nil }
+      return vocabID(base, key.count)
+    }
+  }
+
+  func vocabID(_ p: UnsafePointer<UInt8>, _ n: Int) -> UInt32? {
+    pieceBytes.withUnsafeBufferPointer { buffer in
+      var slot = Int(truncatingIfNeeded: hashBytes(p, n)) & vocabMask
+      while vocabSlots[slot] != 0 {
+        let id = Int(vocabSlots[slot] - 1)
+        let start = Int(pieceOffsets[id])
+        let count = Int(pieceOffsets[id + 1]) - start
+        if count == n && bytesEqual(p, buffer.baseAddress! + start, n) { return UInt32(id) }
+        slot = (slot &+ 1) & vocabMask
+      }
+      return nil
+    }
+  }
+
+  @inline(__always)
+  func mergeSlot(_ key: UInt64) -> Int {
+    Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> UInt64(mergeShift))
+  }
+
+  func insertMerge(left: UInt32, right: UInt32, rank: UInt32, merged: UInt32) {
+    let key = UInt64(left) << 32 | UInt64(right)
+    var slot = mergeSlot(key)
+    while mergeSlots[2 * slot] != UInt64.max && mergeSlots[2 * slot] != key { slot = (slot + 1) & mergeMask }
+    mergeSlots[2 * slot] = key
+    mergeSlots[2 * slot + 1] = UInt64(rank) << 32 | UInt64(merged)
+  }
+
+  /// `rank << 32 | merged` for a pair, or `noMerge`.
+  @inline(__always)
+  func merge(_ left: UInt32, _ right: UInt32) -> UInt64 {
+    let key = UInt64(left) << 32 | UInt64(right)
+    var slot = mergeSlot(key)
+    while true {
+      let stored = mergeSlots[2 &* slot]
+      if stored == key { return mergeSlots[2 &* slot &+ 1] }
+      if stored == UInt64.max { return EncoderCore.noMerge }
+      slot = (slot &+ 1) & mergeMask
+    }
+  }
+
+  // MARK: encode
+
+  func encode(_ p: UnsafePointer<UInt8>, _ n: Int, scratch: EncodeScratch, into ids: inout [UInt32]) {
+    if addedEntries.isEmpty {
+      encodeSegment(p, n, scratch: scratch, into: &ids)
+      return
+    }
+    addedFirst.withUnsafeBufferPointer { first in
+      var segment = 0
+      var i = 0
+      while i < n {
+        if first[Int(p[i])] == 0 {
+          i &+= 1
+          continue
+        }
+        var matched: AddedEntry? = nil
+        for entry in addedEntries where entry.length <= n - i {
+          if bytesEqual(p + i, addedBytes + entry.offset, entry.length) {
+            matched = entry
+            break
+          }
+        }
+        if let entry = matched {
+          if i > segment { encodeSegment(p + segment, i - segment, scratch: scratch, into: &ids) }
+          ids.append(entry.id)
+          i += entry.length
+          segment = i
+        } else {
+          i &+= 1
+        }
+      }
+      if n > segment { encodeSegment(p + segment, n - segment, scratch: scratch, into: &ids) }
+    }
+  }
+
+  /// Text between added tokens: NFC, then the pre-tokenizer, then BPE per pre-token.
+  func encodeSegment(_ p: UnsafePointer<UInt8>, _ n: Int, scratch: EncodeScratch, into ids: inout [UInt32]) {
+    if normalizeNFC {
+      let normalizer = HFNormalizer(data: unicode)
+      if let start = normalizer.firstWork(p, n) {
+        var out = scratch.normalized
+        scratch.normalized = []
+        normalizer.normalize(p, n, firstWork: start, into: &out, scratch: &scratch.scalars)
+        out.withUnsafeBufferPointer { buffer in
+          preTokenize(buffer.baseAddress!, buffer.count, scratch: scratch, into: &ids)
+        }
+        scratch.normalized = out
+        return
+      }
+    }
+    preTokenize(p, n, scratch: scratch, into: &ids)
+  }
+
+  /// The Qwen split regex as a scanner (Oniguruma semantics: first matching alternative wins, greedy).
+  func preTokenize(_ p: UnsafePointer<UInt8>, _ n: Int, scratch: EncodeScratch, into ids: inout [UInt32]) {
+    let flags = unicode.flags
+    var i = 0
+    @inline(__always) func classAt(_ at: Int) -> (UInt8, Int) {
+      let b = p[at]
+      if b < 0x80 { return (flags[Int(b)] & 7, 1) }
+      let (scalar, length) = decodeScalar(p, at)
+      return (flags[Int(scalar)] & 7, length)
+    }
+    @inline(__always) func letterAt(_ at: Int) -> UInt8 {
+      let (scalar, _) = decodeScalar(p, at)
+      return scalar < 0x180 ? unicode.contractionLetter[Int(scalar)] : 0
+    }
+    @inline(__always) func scanLetters(_ from: Int) -> Int {
+      var j = from
+      while j < n {
+        let b = p[j]
+        if b < 0x80 {
+          if flags[Int(b)] & 7 != ScalarClass.letter { break }
+          j &+= 1
+        } else {
+          let (scalar, length) = decodeScalar(p, j)
+          if flags[Int(scalar)] & 7 != ScalarClass.letter { break }
+          j &+= length
+        }
+      }
+      return j
+    }
+    @inline(__always) func scanOther(_ from: Int) -> Int {
+      var j = from
+      while j < n {
+        let (c, length) = classAt(j)
+        if c != ScalarClass.other { break }
+        j &+= length
+      }
+      while j < n && (p[j] == 0x0A || p[j] == 0x0D) { j &+= 1 }
+      return j
+    }
+    while i < n {
+      let b = p[i]
+      // (?i:'s|'t|'re|'ve|'m|'ll|'d)
+      if b == 0x27 && i &+ 1 < n {
+        let (_, l1) = decodeScalar(p, i &+ 1)
+        let f1 = letterAt(i &+ 1)
+        if f1 == 0x73 || f1 == 0x74 || f1 == 0x6D || f1 == 0x64 {
+          piece(p + i, 1 &+ l1, scratch: scratch, into: &ids)
+          i &+= 1 &+ l1
+          continue
+        }
+        if (f1 == 0x72 || f1 == 0x76 || f1 == 0x6C) && i &+ 1 &+ l1 < n {
+          let (_, l2) = decodeScalar(p, i &+ 1 &+ l1)
+          let f2 = letterAt(i &+ 1 &+ l1)
+          if (f1 == 0x6C && f2 == 0x6C) || (f1 != 0x6C && f2 == 0x65) {
+            piece(p + i, 1 &+ l1 &+ l2, scratch: scratch, into: &ids)
+            i &+= 1 &+ l1 &+ l2
+            continue
+          }
+        }
+      }
+      let (c0, l0) = classAt(i)
+      // [^\r\n\p{L}\p{N}]?\p{L}+
+      if c0 == ScalarClass.letter {
+        let end = scanLetters(i &+ l0)
+        piece(p + i, end &- i, scratch: scratch, into: &ids)
+        i = end
+        continue
+      }
+      if (c0 == ScalarClass.other || c0 == ScalarClass.space) && i &+ l0 < n {
+        let (c1, l1) = classAt(i &+ l0)
+        if c1 == ScalarClass.letter {
+          let end = scanLetters(i &+ l0 &+ l1)
+          piece(p + i, end &- i, scratch: scratch, into: &ids)
+          i = end
+          continue
+        }
+      }
+      // \p{N}
+      if c0 == ScalarClass.number {
+        piece(p + i, l0, scratch: scratch, into: &ids)
+        i &+= l0
+        continue
+      }
+      // ` ?[^\s\p{L}\p{N}]+[\r\n]*`
+      if c0 == ScalarClass.other {
+        let end = scanOther(i &+ l0)
+        piece(p + i, end &- i, scratch: scratch, into: &ids)
+        i = end
+        continue
+      }
+      if b == 0x20 && i &+ 1 < n {
+        let (c1, _) = classAt(i &+ 1)
+        if c1 == ScalarClass.other {
+          let end = scanOther(i &+ 1)
+          piece(p + i, end &- i, scratch: scratch, into: &ids)
+          i = end
+          continue
+        }
+      }
+      // Whitespace: `\s*[\r\n]+`, then `\s+(?!\S)`, then `\s+`.
+      var j = i
+      var lastStart = i
+      var newlineEnd = -1
+      while j < n {
+        let cb = p[j]
+        if cb == 0x0A || cb == 0x0D {
+          lastStart = j
+          j &+= 1
+          newlineEnd = j
+          continue
+        }
+        let (c, length) = classAt(j)
+        if c != ScalarClass.space { break }
+        lastStart = j
+        j &+= length
+      }
+      let end: Int
+      if newlineEnd > 0 {
+        end = newlineEnd
+      } else if j == n || lastStart == i {
+        end = j
+      } else {
+        end = lastStart
+      }
+      piece(p + i, end &- i, scratch: scratch, into: &ids)
+      i = end
+    }
+  }
+
+  /// Appends the ids of one pre-token (its bytes are byte-level symbols).
+  @inline(__always)
+  func piece(_ p: UnsafePointer<UInt8>, _ n: Int, scratch: EncodeScratch, into ids: inout [UInt32]) {
+    if n == 1 {
+      ids.append(byteTokens[Int(p[0])])
+      return
+    }
+    if ignoreMerges, let id = vocabID(p, n) {
+      ids.append(id)
+      return
+    }
+    if n > EncodeScratch.maxCachedLength {
+      bytePairEncode(p, n, scratch: scratch, into: &ids)
+      return
+    }
+    let hash = hashBytes(p, n) | 1
+    let mask = EncodeScratch.cacheCapacity &- 1
+    var slot = Int(truncatingIfNeeded: hash >> 17) & mask
+    let hashes = scratch.cacheHashes
+    while true {
+      let stored = hashes[slot]
+      if stored == 0 { break }
+      if stored == hash {
+        let sizes = scratch.cacheSizes[slot]
+        if Int(sizes & 0xFFFF) == n {
+          let location = scratch.cacheWhere[slot]
+          if bytesEqual(p, scratch.cacheKeys + Int(location & 0xFFFF_FFFF), n) {
+            let idStart = scratch.cacheIDs + Int(location >> 32)
+            let count = Int(sizes >> 16)
+            if count == 1 {
+              ids.append(idStart[0])
+            } else {
+              ids.append(contentsOf: UnsafeBufferPointer(start: idStart, count: count))
+            }
+            return
+          }
+        }
+      }
+      slot = (slot &+ 1) & mask
+    }
+    let before = ids.count
+    bytePairEncode(p, n, scratch: scratch, into: &ids)
+    let count = ids.count &- before
+    if scratch.cacheCount >= EncodeScratch.cacheMaxEntries || scratch.keyUsed &+ n > EncodeScratch.cacheKeyArena
+      || scratch.idUsed &+ count > EncodeScratch.cacheIDArena
+    {
+      scratch.clearCache()
+      slot = Int(truncatingIfNeeded: hash >> 17) & mask
+      while hashes[slot] != 0 { slot = (slot &+ 1) & mask }
+    }
+    hashes[slot] = hash
+    scratch.cacheWhere[slot] = UInt64(scratch.keyUsed) | UInt64(scratch.idUsed) << 32
+    scratch.cacheSizes[slot] = UInt32(n) | UInt32(count) << 16
+    (scratch.cacheKeys + scratch.keyUsed).update(from: p, count: n)
+    ids.withUnsafeBufferPointer { buffer in
+      (scratch.cacheIDs + scratch.idUsed).update(from: buffer.baseAddress! + before, count: count)
+    }
+    scratch.keyUsed &+= n
+    scratch.idUsed &+= count
+    scratch.cacheCount &+= 1
+  }
+
+  /// BPE over the bytes of one pre-token: lowest rank first, leftmost on ties (HF's `word.rs`).
+  func bytePairEncode(_ p: UnsafePointer<UInt8>, _ n: Int, scratch: EncodeScratch, into ids: inout [UInt32]) {
+    if n <= 64 {
+      smallMerge(p, n, into: &ids)
+    } else {
+      heapMerge(p, n, scratch: scratch, into: &ids)
+    }
+  }
+
+  /// Quadratic merge on a stack-sized buffer: fastest for short pre-tokens.
+  private func smallMerge(_ p: UnsafePointer<UInt8>, _ n: Int, into ids: inout [UInt32]) {
+    withUnsafeTemporaryAllocation(of: UInt32.self, capacity: n) { symbols in
+      withUnsafeTemporaryAllocation(of: UInt64.self, capacity: n) { values in
+        for k in 0..<n { symbols[k] = byteTokens[Int(p[k])] }
+        var count = n
+        for k in 0..<(n &- 1) { values[k] = merge(symbols[k], symbols[k &+ 1]) }
+        while count > 1 {
+          var best = EncoderCore.noMerge
+          var at = -1
+          for k in 0..<(count &- 1) where values[k] < best {
+            best = values[k]
+            at = k
+          }
+          if at < 0 { break }
+          symbols[at] = UInt32(truncatingIfNeeded: best)
+          var k = at &+ 1
+          while k < count &- 1 {
+            symbols[k] = symbols[k &+ 1]
+            values[k] = values[k &+ 1]
+            k &+= 1
+          }
+          count &-= 1
+          if at > 0 { values[at &- 1] = merge(symbols[at &- 1], symbols[at]) }
+          if at < count &- 1 { values[at] = merge(symbols[at], symbols[at &+ 1]) }
+        }
+        ids.append(contentsOf: UnsafeBufferPointer(start: symbols.baseAddress!, count: count))
+      }
+    }
+  }
+
+  /// Heap and linked-list merge, O(n log n), for long pre-tokens (a whole CJK sentence is one).
+  private func heapMerge(_ p: UnsafePointer<UInt8>, _ n: Int, scratch: EncodeScratch, into ids: inout [UInt32]) {
+    if scratch.symbols.count < n {
+      scratch.symbols = [UInt32](repeating: 0, count: n)
+      scratch.values = [UInt64](repeating: 0, count: n)
+      scratch.links = [Int32](repeating: 0, count: 2 * n)
+    }
+    scratch.heap.removeAll(keepingCapacity: true)
+    let dead = UInt32.max
+    scratch.symbols.withUnsafeMutableBufferPointer { symbols in
+      scratch.values.withUnsafeMutableBufferPointer { values in
+        scratch.links.withUnsafeMutableBufferPointer { links in
+          for k in 0..<n {
+            symbols[k] = byteTokens[Int(p[k])]
+            links[2 &* k] = Int32(k &- 1)
+            links[2 &* k &+ 1] = Int32(k &+ 1)
+          }
+          links[2 &* (n &- 1) &+ 1] = -1
+          for k in 0..<(n &- 1) {
+            let v = merge(symbols[k], symbols[k &+ 1])
+            values[k] = v
+            if v != EncoderCore.noMerge { scratch.heap.append((v & 0xFFFF_FFFF_0000_0000) | UInt64(k)) }
+          }
+          values[n &- 1] = EncoderCore.noMerge
+          var heap = MinHeap(storage: scratch.heap)
+          heap.heapify()
+          while let top = heap.pop() {
+            let at = Int(top & 0xFFFF_FFFF)
+            let rank = top >> 32
+            if symbols[at] == dead || values[at] >> 32 != rank { continue }
+            let next = Int(links[2 &* at &+ 1])
+            symbols[at] = UInt32(truncatingIfNeeded: values[at])
+            symbols[next] = dead
+            let after = Int(links[2 &* next &+ 1])
+            links[2 &* at &+ 1] = Int32(after)
+            if after >= 0 { links[2 &* after] = Int32(at) }
+            let before = Int(links[2 &* at])
+            if before >= 0 {
+              let v = merge(symbols[before], symbols[at])
+              values[before] = v
+              if v != EncoderCore.noMerge { heap.push((v & 0xFFFF_FFFF_0000_0000) | UInt64(before)) }
+            }
+            if after >= 0 {
+              let v = merge(symbols[at], symbols[after])
+              values[at] = v
+              if v != EncoderCore.noMerge { heap.push((v & 0xFFFF_FFFF_0000_0000) | UInt64(at)) }
+            } else {
+              values[at] = EncoderCore.noMerge
+            }
+          }
+          scratch.heap = heap.storage
+          var k = 0
+          while k >= 0 {
+            ids.append(symbols[k])
+            k = Int(links[2 &* k &+ 1])
+          }
+        }
+      }
+    }
+  }
+}
+
+/// A binary min-heap of packed `rank << 32 | position` keys.
+struct MinHeap {
+  var storage: [UInt64]
+
+  mutating func heapify() {
+    var k = storage.count / 2 - 1
+    while k >= 0 {
+      siftDown(k)
+      k -= 1
+    }
+  }
+
+  mutating func push(_ value: UInt64) {
+    storage.append(value)
+    var child = storage.count - 1
+    while child > 0 {
+      let parent = (child - 1) / 2
+      if storage[parent] <= value { break }
+      storage[child] = storage[parent]
+      child = parent
+    }
+    storage[child] = value
+  }
+
+  mutating func pop() -> UInt64? {
+    guard let last = storage.popLast() else { return nil }
+    if storage.isEmpty { return last }
+    let top = storage[0]
+    storage[0] = last
+    siftDown(0)
+    return top
+  }
+
+  private mutating func siftDown(_ start: Int) {
+    let count = storage.count
+    let value = storage[start]
+    var parent = start
+    while true {
+      var child = 2 * parent + 1
+      if child >= count { break }
+      if child + 1 < count && storage[child + 1] < storage[child] { child += 1 }
+      if storage[child] >= value { break }
+      storage[parent] = storage[child]
+      parent = child
+    }
+    storage[parent] = value
+  }
+}

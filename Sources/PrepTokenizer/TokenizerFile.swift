@@ -1,0 +1,326 @@
+#if canImport(FoundationEssentials)
+  import FoundationEssentials
+#else
+  import Foundation
+#endif
+
+/// An added token: matched in raw text before normalization, leftmost-longest, as HF's AddedVocabulary does.
+public struct AddedToken: Sendable, Equatable {
+  /// The exact text (`<|im_end|>`).
+  public let content: String
+  /// Its id.
+  public let id: UInt32
+  /// HF's `special` flag (`skip_special_tokens` would drop it when decoding; prep's decode keeps it).
+  public let special: Bool
+}
+
+/// What a tokenizer file says, resolved to ids and raw bytes, before the tables are built.
+struct TokenizerSpec {
+  /// Vocabulary entries: id and the raw bytes the piece stands for.
+  var vocabIDs: [UInt32] = []
+  var vocabOffsets: [UInt32] = [0]
+  var vocabBytes: [UInt8] = []
+  /// Whether each entry is in the byte-level alphabet (else its bytes are the piece's own UTF-8).
+  var vocabIsByteLevel: [Bool] = []
+  /// Merges in rank order, as raw-byte pieces: offsets into `mergeBytes` (left start, split, end).
+  var mergeBytes: [UInt8] = []
+  var mergeBounds: [UInt32] = []
+  var added: [AddedToken] = []
+  var normalizeNFC = true
+  var ignoreMerges = false
+  var file = ""
+}
+
+/// The Qwen2/2.5/3 pre-tokenizer pattern, the only one prep implements.
+let qwenPattern =
+  #"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"#
+
+enum TokenizerFileReader {
+  static func readFile(_ path: String) throws(TokenizerError) -> [UInt8] {
+    do {
+      let data = try Data(contentsOf: URL(fileURLWithPath: path))
+      return [UInt8](data)
+    } catch {
+      throw .unreadable(file: path, reason: "\(error)")
+    }
+  }
+
+  static func load(directory: String) throws(TokenizerError) -> TokenizerSpec {
+    let manager = FileManager.default
+    let json = directory + "/tokenizer.json"
+    if manager.fileExists(atPath: json) { return try loadTokenizerJSON(json) }
+    let vocab = directory + "/vocab.json"
+    let merges = directory + "/merges.txt"
+    guard manager.fileExists(atPath: vocab), manager.fileExists(atPath: merges) else {
+      throw .missingFiles(directory: directory)
+    }
+    return try loadVocabMerges(vocab: vocab, merges: merges, config: directory + "/tokenizer_config.json")
+  }
+
+  // MARK: tokenizer.json
+
+  static func loadTokenizerJSON(_ path: String) throws(TokenizerError) -> TokenizerSpec {
+    var scanner = JSONScanner(bytes: try readFile(path), file: path)
+    var spec = TokenizerSpec()
+    spec.file = path
+    var config = [String: ConfigNode]()
+    var modelConfig = [(String, ConfigNode)]()
+    var sawVocab = false
+    var sawMerges = false
+    try scanner.beginObject()
+    var first = true
+    while let key = try scanner.nextKey(first: &first) {
+      if key == "model" {
+        try scanner.beginObject()
+        var firstMember = true
+        while let member = try scanner.nextKey(first: &firstMember) {
+          switch member {
+          case "vocab":
+            try readVocab(&scanner, into: &spec)
+            sawVocab = true
+          case "merges":
+            try readMerges(&scanner, into: &spec)
+            sawMerges = true
+          default:
+            modelConfig.append((member, try scanner.parseValue()))
+          }
+        }
+      } else {
+        config[key] = try scanner.parseValue()
+      }
+    }
+    try scanner.expectEnd()
+    guard sawVocab else { throw .inconsistent(file: path, message: "model has no vocab") }
+    if !sawMerges { spec.mergeBounds = [] }
+    try checkModel(.object(modelConfig), file: path, spec: &spec)
+    try checkNormalizer(config["normalizer"] ?? .null, file: path, spec: &spec)
+    try checkPreTokenizer(config["pre_tokenizer"] ?? .null, file: path)
+    try checkDecoder(config["decoder"] ?? .null, file: path)
+    if case .array(let tokens) = config["added_tokens"] ?? .array([]) {
+      for token in tokens { spec.added.append(try addedToken(token, id: nil, file: path)) }
+    } else {
+      throw .inconsistent(file: path, message: "added_tokens is not an array")
+    }
+    return spec
+  }
+
+  private static func readVocab(_ scanner: inout JSONScanner, into spec: inout TokenizerSpec) throws(TokenizerError) {
+    var text = [UInt8]()
+    var raw = [UInt8]()
+    try scanner.beginObject()
+    var first = true
+    while true {
+      if try scanner.peek() == 0x7D {
+        scanner.position += 1
+        break
+      }
+      if !first { try scanner.expect(0x2C) }
+      first = false
+      try scanner.parseStringBytes(into: &text)
+      try scanner.expect(0x3A)
+      let id = try scanner.parseInteger()
+      let byteLevel = text.withUnsafeBufferPointer { ByteLevel.decode($0, into: &raw) }
+      spec.vocabIDs.append(UInt32(id))
+      spec.vocabBytes.append(contentsOf: byteLevel ? raw : text)
+      spec.vocabOffsets.append(UInt32(spec.vocabBytes.count))
+      spec.vocabIsByteLevel.append(byteLevel)
+    }
+  }
+
+  /// Merges as `["a", "b"]` pairs or `"a b"` strings, kept as raw bytes (nil side: outside the alphabet).
+  private static func readMerges(_ scanner: inout JSONScanner, into spec: inout TokenizerSpec)
+    throws(TokenizerError)
+  {
+    var left = [UInt8]()
+    var right = [UInt8]()
+    var text = [UInt8]()
+    try scanner.beginArray()
+    var first = true
+    while try scanner.nextElement(first: &first) {
+      if try scanner.peek() == 0x5B {
+        try scanner.beginArray()
+        var firstSide = true
+        guard try scanner.nextElement(first: &firstSide) else { throw scanner.error("empty merge") }
+        try scanner.parseStringBytes(into: &left)
+        guard try scanner.nextElement(first: &firstSide) else { throw scanner.error("merge with one side") }
+        try scanner.parseStringBytes(into: &right)
+        guard try !scanner.nextElement(first: &firstSide) else { throw scanner.error("merge with three sides") }
+      } else {
+        try scanner.parseStringBytes(into: &text)
+        guard let space = text.firstIndex(of: 0x20) else { throw scanner.error("merge without a space") }
+        left = Array(text[..<space])
+        right = Array(text[(space + 1)...])
+      }
+      appendMerge(left, right, to: &spec)
+    }
+  }
+
+  private static func appendMerge(_ left: [UInt8], _ right: [UInt8], to spec: inout TokenizerSpec) {
+    var rawLeft = [UInt8]()
+    var rawRight = [UInt8]()
+    let okLeft = left.withUnsafeBufferPointer { ByteLevel.decode($0, into: &rawLeft) }
+    let okRight = right.withUnsafeBufferPointer { ByteLevel.decode($0, into: &rawRight) }
+    // A side outside the byte-level alphabet can never occur in byte-level input: the merge never fires.
+    guard okLeft && okRight else { return }
+    spec.mergeBounds.append(UInt32(spec.mergeBytes.count))
+    spec.mergeBytes.append(contentsOf: rawLeft)
+    spec.mergeBounds.append(UInt32(spec.mergeBytes.count))
+    spec.mergeBytes.append(contentsOf: rawRight)
+    spec.mergeBounds.append(UInt32(spec.mergeBytes.count))
+  }
+
+  // MARK: vocab.json + merges.txt + tokenizer_config.json
+
+  static func loadVocabMerges(vocab: String, merges: String, config: String) throws(TokenizerError) -> TokenizerSpec {
+    var spec = TokenizerSpec()
+    spec.file = vocab
+    var scanner = JSONScanner(bytes: try readFile(vocab), file: vocab)
+    try readVocab(&scanner, into: &spec)
+    try scanner.expectEnd()
+
+    let lines = try readFile(merges)
+    var lineStart = 0
+    var lineNumber = 0
+    while lineStart < lines.count {
+      var lineEnd = lineStart
+      while lineEnd < lines.count && lines[lineEnd] != 0x0A { lineEnd += 1 }
+      var end = lineEnd
+      if end > lineStart && lines[end - 1] == 0x0D { end -= 1 }
+      let line = Array(lines[lineStart..<end])
+      lineNumber += 1
+      let isHeader = lineNumber == 1 && line.starts(with: Array("#version".utf8))
+      if !isHeader && !line.isEmpty {
+        guard let space = line.firstIndex(of: 0x20) else {
+          throw .malformedFile(file: merges, offset: lineStart, message: "line \(lineNumber) has no space")
+        }
+        appendMerge(Array(line[..<space]), Array(line[(space + 1)...]), to: &spec)
+      }
+      lineStart = lineEnd + 1
+    }
+
+    guard FileManager.default.fileExists(atPath: config) else {
+      throw .unsupported(
+        file: config, component: "tokenizer class", found: "no tokenizer_config.json",
+        reason: "without tokenizer.json prep needs tokenizer_class Qwen2Tokenizer to know the pre-tokenizer")
+    }
+    var configScanner = JSONScanner(bytes: try readFile(config), file: config)
+    let root = try configScanner.parseValue()
+    let tokenizerClass = root["tokenizer_class"]?.string ?? "none"
+    guard tokenizerClass == "Qwen2Tokenizer" || tokenizerClass == "Qwen2TokenizerFast" else {
+      throw .unsupported(
+        file: config, component: "tokenizer_class", found: tokenizerClass,
+        reason: "only Qwen2Tokenizer (NFC, the Qwen split regex, byte-level BPE) is implemented")
+    }
+    if case .object(let members) = root["added_tokens_decoder"] ?? .object([]) {
+      for (key, value) in members {
+        guard let id = UInt32(key) else {
+          throw .inconsistent(file: config, message: "added_tokens_decoder key \(key) is not an id")
+        }
+        spec.added.append(try addedToken(value, id: id, file: config))
+      }
+    }
+    return spec
+  }
+
+  // MARK: checks
+
+  private static func flag(_ node: ConfigNode, _ key: String) -> Bool? {
+    switch node[key] {
+    case .bool(let value)?: return value
+    case nil, .null?: return nil
+    default: return nil
+    }
+  }
+
+  static func addedToken(_ node: ConfigNode, id given: UInt32?, file: String) throws(TokenizerError) -> AddedToken {
+    guard let content = node["content"]?.string, !content.isEmpty else {
+      throw .inconsistent(file: file, message: "added token without content: \(node)")
+    }
+    var id = given
+    if id == nil, case .number(let text)? = node["id"] { id = UInt32(text) }
+    guard let id else { throw .inconsistent(file: file, message: "added token without id: \(node)") }
+    for key in ["single_word", "lstrip", "rstrip"] where flag(node, key) == true {
+      throw .unsupported(
+        file: file, component: "added token \(key)", found: "\(content) with \(key)=true",
+        reason: "only single_word, lstrip and rstrip false are implemented")
+    }
+    if flag(node, "normalized") == true {
+      throw .unsupported(
+        file: file, component: "added token normalized", found: "\(content) with normalized=true",
+        reason: "only tokens matched in the raw text (normalized=false) are implemented")
+    }
+    return AddedToken(content: content, id: id, special: flag(node, "special") ?? false)
+  }
+
+  static func checkNormalizer(_ node: ConfigNode, file: String, spec: inout TokenizerSpec) throws(TokenizerError) {
+    switch node {
+    case .null: spec.normalizeNFC = false
+    case _ where node["type"]?.string == "NFC" && node.objectCount == 1: spec.normalizeNFC = true
+    default:
+      throw .unsupported(
+        file: file, component: "normalizer", found: node.description, reason: "only NFC (or none) is implemented")
+    }
+  }
+
+  static func checkPreTokenizer(_ node: ConfigNode, file: String) throws(TokenizerError) {
+    let reason =
+      "only Sequence[Split(Qwen2 regex, Isolated, invert=false), ByteLevel(add_prefix_space=false, use_regex=false)]"
+      + " is implemented"
+    guard node["type"]?.string == "Sequence", case .array(let steps)? = node["pretokenizers"], steps.count == 2 else {
+      throw .unsupported(file: file, component: "pre_tokenizer", found: node.description, reason: reason)
+    }
+    let split = steps[0]
+    let byteLevel = steps[1]
+    guard split["type"]?.string == "Split", let pattern = split["pattern"]?["Regex"]?.string else {
+      throw .unsupported(file: file, component: "pre_tokenizer", found: node.description, reason: reason)
+    }
+    guard pattern == qwenPattern else {
+      let variant = pattern.contains(#"\p{M}"#) ? " (the qwen3.5 variant with \\p{M})" : ""
+      throw .unsupported(
+        file: file, component: "pre_tokenizer Split pattern\(variant)", found: pattern,
+        reason: "only the Qwen2/2.5/3 pattern is implemented")
+    }
+    guard split["behavior"]?.string == "Isolated", flag(split, "invert") != true else {
+      throw .unsupported(file: file, component: "pre_tokenizer Split", found: split.description, reason: reason)
+    }
+    guard byteLevel["type"]?.string == "ByteLevel", flag(byteLevel, "add_prefix_space") != true,
+      flag(byteLevel, "use_regex") == false
+    else {
+      throw .unsupported(file: file, component: "pre_tokenizer ByteLevel", found: byteLevel.description, reason: reason)
+    }
+  }
+
+  static func checkDecoder(_ node: ConfigNode, file: String) throws(TokenizerError) {
+    guard node["type"]?.string == "ByteLevel" else {
+      throw .unsupported(file: file, component: "decoder", found: node.description, reason: "only ByteLevel is implemented")
+    }
+  }
+
+  static func checkModel(_ node: ConfigNode, file: String, spec: inout TokenizerSpec) throws(TokenizerError) {
+    func refuse(_ what: String, _ reason: String) -> TokenizerError {
+      .unsupported(file: file, component: "model \(what)", found: (node[what] ?? .null).description, reason: reason)
+    }
+    guard node["type"]?.string == "BPE" || node["type"] == nil else { throw refuse("type", "only BPE is implemented") }
+    if let dropout = node["dropout"], dropout != .null {
+      if case .number(let text) = dropout, Double(text) == 0 {
+      } else {
+        throw refuse("dropout", "BPE dropout is random; only none is implemented")
+      }
+    }
+    if let unk = node["unk_token"], unk != .null { throw refuse("unk_token", "only no unknown token is implemented") }
+    for key in ["continuing_subword_prefix", "end_of_word_suffix"] {
+      if let value = node[key], value != .null, value != .string("") {
+        throw refuse(key, "only an empty \(key) is implemented")
+      }
+    }
+    if flag(node, "byte_fallback") == true { throw refuse("byte_fallback", "only byte_fallback=false is implemented") }
+    spec.ignoreMerges = flag(node, "ignore_merges") ?? false
+  }
+}
+
+extension ConfigNode {
+  var objectCount: Int {
+    if case .object(let members) = self { return members.count }
+    return -1
+  }
+}
