@@ -243,9 +243,10 @@ public struct PipelineConfig: Sendable {
       let user = try template("user", default: "文本:{text},类型选型:{category}")
       let response = try template("response", default: "{output}")
       let ending = try r.choice("ending", ["seed", "im_end"], default: "im_end")
-      let config = FudanRecipe.Config(
+      var config = FudanRecipe.Config(
         system: system, user: user, response: response, ending: ending == "seed" ? .seed : .imEnd,
         maxLength: try maxLength(384))
+      config.requiredText = try r.strings("require_text") ?? []
       return (.fudan(try wrap("max_length") { () throws(TemplateError) in try FudanRecipe(config) }), false)
     case "conversation":
       let shape = try r.choice("shape", ["sharegpt", "openai"], default: "sharegpt")

@@ -75,13 +75,14 @@ public struct DatasetStats: Sendable, Equatable {
     samples == 0 ? 0 : Double(lengthCounts.reduce(0) { $0 + $1.key * $1.value }) / Double(samples)
   }
 
-  /// `buckets` equal-width bins from 0 to the longest length: (low, high, count), high exclusive except the last.
+  /// Up to `buckets` equal-width bins from the shortest to the longest length: (low, high, count), `high` exclusive.
   public func histogram(buckets: Int = 12) -> [(low: Int, high: Int, count: Int)] {
     guard samples > 0 else { return [] }
-    let top = max(1, maxLength)
-    let width = max(1, (top + buckets) / buckets)
-    var bins = [Int](repeating: 0, count: top / width + 1)
-    for (length, count) in lengthCounts { bins[length / width] += count }
-    return bins.enumerated().map { (low: $0.offset * width, high: ($0.offset + 1) * width, count: $0.element) }
+    let low = minLength
+    let span = maxLength - low + 1
+    let width = max(1, (span + buckets - 1) / buckets)
+    var bins = [Int](repeating: 0, count: (span + width - 1) / width)
+    for (length, count) in lengthCounts { bins[(length - low) / width] += count }
+    return bins.enumerated().map { (low: low + $0.offset * width, high: low + ($0.offset + 1) * width, count: $0.element) }
   }
 }

@@ -29,6 +29,10 @@ public struct FudanRecipe: Recipe, Equatable {
     public var ending: Ending
     /// Length limit in tokens, cut from the right; nil = no limit (default 384).
     public var maxLength: Int?
+    /// Fields that must hold a non-empty string: a record where one is missing, not a string, or empty (only
+    /// white space) is rejected (`missing_field`, `wrong_field_type`, `empty_text`) instead of becoming a sample
+    /// with an empty text. Empty by default: the seed itself keeps such records.
+    public var requiredText: [String] = []
 
     /// The system prompt of seed 000.
     public static let fudanSystem = "你是一个文本分类领域的专家,你会接收到一段文本和几个潜在的分类选项,请输出文本内容的正确类型"
@@ -77,6 +81,7 @@ public struct FudanRecipe: Recipe, Equatable {
     let user: String
     let response: String
     do throws(RecordFailure) {
+      for field in config.requiredText { try requireText(field, in: record) }
       user = try config.user.render(record)
       response = try config.response.render(record)
     } catch { return error.outcome }
@@ -96,5 +101,16 @@ public struct FudanRecipe: Recipe, Equatable {
     trained += repeatElement(1, count: ids.count - promptCount)
     let truncated = cut(&ids, &trained, to: config.maxLength)
     return .sample(Sample(ids: ids, trained: trained), truncated: truncated)
+  }
+}
+
+/// Fails unless `path` holds a string with something besides white space.
+func requireText(_ path: String, in record: JSONObject) throws(RecordFailure) {
+  let value = try lookup(path: path, segments: path.split(separator: ".").map(String.init), in: record)
+  guard case .string(let text) = value else {
+    throw RecordFailure(.wrongFieldType, "field '\(path)' is \(value.typeName), expected a string")
+  }
+  if text.unicodeScalars.allSatisfy(\.properties.isWhitespace) {
+    throw RecordFailure(.emptyText, "field '\(path)' is empty")
   }
 }

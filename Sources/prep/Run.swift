@@ -50,13 +50,12 @@ struct Run: ParsableCommand {
   }
 
   func run() throws {
+    var all = overrides
+    if let tokenizer { all.append("tokenizer=" + tokenizer) }
     let config: PipelineConfig
-    do {
-      var all = overrides
-      if let tokenizer { all.append("tokenizer=" + tokenizer) }
-      config = try PipelineConfig(try PipelineFile.load(pipeline, overrides: all))
-    } catch let error as ConfigError {
-      fail(error.description, code: 2)
+    switch loadPipeline(pipeline, overrides: all) {
+    case .success(let c): config = c
+    case .failure(let error): fail(error.description, code: 2)
     }
     if dryRun {
       print("# \(config.file), resolved (overrides applied)")
@@ -79,6 +78,15 @@ struct Run: ParsableCommand {
       fail(error.description, code: 1)
     }
     print(summary.report(pipeline: config.file))
+  }
+}
+
+/// Reads, overrides and decodes a pipeline file.
+func loadPipeline(_ name: String, overrides: [String]) -> Result<PipelineConfig, ConfigError> {
+  do throws(ConfigError) {
+    return .success(try PipelineConfig(try PipelineFile.load(name, overrides: overrides)))
+  } catch {
+    return .failure(error)
   }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import PrepCore
 import PrepPipeline
 import Testing
 
@@ -100,4 +101,23 @@ extension ConfigValue {
     if case .scalar(let s, _, _) = self { return s }
     return nil
   }
+}
+
+@Test func statsCountPaddingLengthsAndPercentiles() {
+  var stats = DatasetStats()
+  // Two samples: one padded with 3 untrained pad ids (pad id 9), one packed with two documents.
+  stats.add(Sample(ids: [1, 2, 3, 9, 9, 9], trained: [0, 1, 1, 0, 0, 0]), padID: 9)
+  stats.add(Sample(ids: [4, 5, 6, 7], trained: [1, 1, 1, 1], boundaries: [0, 2, 4]), padID: 9)
+  #expect(stats.samples == 2)
+  #expect(stats.tokens == 10)
+  #expect(stats.trainedTokens == 6)
+  #expect(stats.padTokens == 3)
+  #expect(stats.documents == 3)
+  #expect(stats.lengthCounts == [3: 1, 4: 1])
+  #expect(stats.percentile(50) == 3)
+  #expect(stats.percentile(100) == 4)
+  #expect(abs(stats.packingEfficiency - 0.7) < 1e-12)
+  let bins = stats.histogram(buckets: 4)
+  #expect(bins.first?.low == 3)
+  #expect(bins.map(\.count).reduce(0, +) == 2)
 }
