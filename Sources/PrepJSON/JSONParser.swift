@@ -377,13 +377,20 @@ struct JSONParser {
     let stop = scanPlain(start)
     if stop < count && p[stop] == 0x22 {
       // Fast path: no escapes. Build the String once; the stdlib validates UTF-8 while copying.
-      let run = UnsafeBufferPointer(start: p + start, count: stop &- start)
       pos = stop &+ 1
-      if let s = String(validating: run, as: UTF8.self) { return s }
-      let bad = UTF8Check.firstInvalid(p + start, stop &- start) ?? 0
-      throw fail(.invalidUTF8, start &+ bad, "invalid UTF-8 in a string")
+      if let bad = UTF8Check.firstInvalid(p + start, stop &- start) {
+        throw fail(.invalidUTF8, start &+ bad, "invalid UTF-8 in a string")
+      }
+      return makeString(p + start, stop &- start)
     }
     return try parseEscapedString(start, stop)
+  }
+
+  /// A String from bytes this parser has validated as UTF-8 (copied once, not validated again).
+  @inline(__always)
+  func makeString(_ start: UnsafePointer<UInt8>, _ n: Int) -> String {
+    let span = UnsafeBufferPointer(start: start, count: n).span
+    return String(copying: UTF8Span(unchecked: span))
   }
 
   /// The slow path: decodes escapes into `scratch` from `stop` on.
@@ -413,8 +420,9 @@ struct JSONParser {
       runStart = i
       stop = scanPlain(i)
     }
-    if let s = String(validating: UnsafeBufferPointer(start: buf, count: bufCount), as: UTF8.self) { return s }
-    throw invalidUTF8InEscapedString(start)
+    guard let out = buf, bufCount > 0 else { return "" }
+    if UTF8Check.firstInvalid(out, bufCount) != nil { throw invalidUTF8InEscapedString(start) }
+    return makeString(out, bufCount)
   }
 
   /// Locates the first invalid raw byte of a string with escapes (its raw runs are validated one by one).
