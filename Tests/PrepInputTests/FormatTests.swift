@@ -45,6 +45,32 @@ import Testing
     }
   }
 
+  @Test func longStringsWithTrickyBytesSplitExactly() throws {
+    // Elements with long strings holding quotes, backslashes, brackets and commas at every alignment.
+    var elements: [[UInt8]] = []
+    let tricky = ["\"", "\\", "]", "[", ",", "}", "{", "\n", "中文", "\\\""]
+    for k in 0..<40 {
+      var text = String(repeating: "x", count: k)
+      text += tricky[k % tricky.count] + String(repeating: "y", count: 17 - k % 9) + tricky[(k * 7) % tricky.count]
+      var w = JSONWriter()
+      w.write(.object(JSONObject(keys: ["text", "k"], values: [.string(text), .array([.number(String(k))])])))
+      elements.append(w.bytes)
+    }
+    var file = Array("[".utf8)
+    for (i, e) in elements.enumerated() {
+      if i > 0 { file += Array((i % 3 == 0 ? ",\n  " : ",").utf8) }
+      file += e
+    }
+    file += Array("]\n".utf8)
+    let dir = TestPaths.temporaryDirectory("input-array-long")
+    writeFile(dir + "/long.json", file)
+    for block in [1, 7, 8, 9, 64, 1 << 16] {
+      let (seen, _) = try readAll([dir + "/long.json"], InputOptions(chunkSize: 100, readBlockSize: block))
+      #expect(seen.map(\.bytes) == elements, "block \(block)")
+      #expect(checkLocations(seen, in: file).isEmpty)
+    }
+  }
+
   @Test func detectsArraysAndRejectsNonArraysDeclaredAsArrays() throws {
     let dir = TestPaths.temporaryDirectory("input-array")
     writeFile(dir + "/lines.json", Array("{\"a\": 1}\n{\"a\": 2}\n".utf8))
