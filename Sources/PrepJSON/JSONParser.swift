@@ -24,19 +24,24 @@ public struct JSONParseOptions: Sendable, Equatable {
 extension JSONValue {
   /// Parses one JSON document (RFC 8259 as Python's `json.loads` accepts it, plus `NaN`, `Infinity`,
   /// `-Infinity` as numbers) from `bytes`, which may be a slice of a larger buffer: nothing is copied but
-  /// the strings and numbers of the result. Leading and trailing JSON whitespace is allowed.
-  ///
-  /// Lone surrogate escapes become U+FFFD with the default options; `loneSurrogates` (if given) is
-  /// incremented once per replaced escape.
+  /// the strings and numbers of the result. Leading and trailing JSON whitespace is allowed. Lone surrogate
+  /// escapes become U+FFFD with the default options.
+  public static func parse(_ bytes: UnsafeRawBufferPointer, options: JSONParseOptions = JSONParseOptions())
+    throws(JSONError) -> JSONValue
+  {
+    var ignored = 0
+    return try parse(bytes, options: options, loneSurrogates: &ignored)
+  }
+
+  /// `parse`, adding to `loneSurrogates` the number of lone surrogate escapes replaced by U+FFFD.
   public static func parse(
-    _ bytes: UnsafeRawBufferPointer, options: JSONParseOptions = JSONParseOptions(),
-    loneSurrogates: UnsafeMutablePointer<Int>? = nil
+    _ bytes: UnsafeRawBufferPointer, options: JSONParseOptions = JSONParseOptions(), loneSurrogates: inout Int
   ) throws(JSONError) -> JSONValue {
     let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) ?? _emptyBytes
     var parser = JSONParser(base, bytes.count, options)
     defer { parser.release() }
     let value = try parser.parseDocument()
-    if let loneSurrogates { loneSurrogates.pointee &+= parser.loneSurrogates }
+    loneSurrogates &+= parser.loneSurrogates
     return value
   }
 

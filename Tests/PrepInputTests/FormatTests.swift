@@ -27,11 +27,16 @@ import Testing
   @Test func chunkingAtEverySizeGivesTheSameElements() throws {
     let (reference, _) = try readAll([path], InputOptions())
     let size = fileBytes(path).count
+    var boundaries: [Int: [Int]] = [:]
     for block in [1, 3, 16, 1 << 16] {
       for chunkSize in 1...(size + 1) {
         let (seen, chunks) = try readAll([path], InputOptions(chunkSize: chunkSize, readBlockSize: block))
         #expect(seen == reference, "chunk \(chunkSize) block \(block)")
         if chunkSize == 1 { #expect(chunks.count == reference.count) }
+        // Boundaries depend on the chunk size only, never on the read block size.
+        let counts = chunks.map(\.count)
+        if let previous = boundaries[chunkSize] { #expect(previous == counts) }
+        boundaries[chunkSize] = counts
       }
     }
   }
