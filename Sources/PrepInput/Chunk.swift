@@ -114,7 +114,8 @@ public struct Chunk: Sendable {
       return .success(o)
     case .success(let other):
       return .failure(
-        Reject(location: location(i), reason: .notAnObject, detail: "expected an object, found \(other.pythonTypeName)"))
+        Reject(location: location(i), reason: .notAnObject, detail: "expected an object, found \(other.pythonTypeName)")
+      )
     case .failure(let e):
       return .failure(rejectFor(e, i))
     }

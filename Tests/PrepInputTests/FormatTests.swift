@@ -106,8 +106,9 @@ import Testing
       for chunkSize in [1, 50, 1 << 20] {
         let options = InputOptions(chunkSize: chunkSize, maxRecordBytes: 64, readBlockSize: block)
         let (seen, _) = try readAll([dir + "/messy.jsonl.zst"], options)
-        #expect(seen.map { Seen(file: plain, line: $0.line, offset: $0.offset, bytes: $0.bytes, reject: $0.reject) }
-          == reference)
+        #expect(
+          seen.map { Seen(file: plain, line: $0.line, offset: $0.offset, bytes: $0.bytes, reject: $0.reject) }
+            == reference)
       }
     }
     let reader = try InputReader(paths: [dir + "/messy.jsonl.zst"])
@@ -168,14 +169,17 @@ import Testing
     #expect(seen.count == 5)
     let spec = XMLRecordSpec(
       recordElement: "revision",
-      fields: [.init(key: "body", path: "text"), .init(key: "id", path: "id"), .init(key: "note", path: "comment/text")])
+      fields: [
+        .init(key: "body", path: "text"), .init(key: "id", path: "id"), .init(key: "note", path: "comment/text"),
+      ])
     let (custom, _) = try readAll([path], InputOptions(xml: spec))
-    #expect(custom.map(\.text) == [
-      #"{"body":"Line one <b> 中文\nLine two \"quoted\" 'single'","id":"1"}"#,
-      #"{"body":"raw <tags> & stuff tail"}"#,
-      #"{"body":""}"#,
-      #"{"body":"real bold text","note":"not this"}"#,
-    ])
+    #expect(
+      custom.map(\.text) == [
+        #"{"body":"Line one <b> 中文\nLine two \"quoted\" 'single'","id":"1"}"#,
+        #"{"body":"raw <tags> & stuff tail"}"#,
+        #"{"body":""}"#,
+        #"{"body":"real bold text","note":"not this"}"#,
+      ])
   }
 
   @Test func overLongPagesAreRejected() throws {
@@ -240,8 +244,11 @@ import Testing
       writeFile(dir + "/" + name, Array("{\"f\": \"\(name)\"}\n".utf8))
     }
     let files = try expandInputPaths([dir + "/c*.jsonl", dir + "/[ab].jsonl", dir + "/B.jsonl"])
-    #expect(files.map { String($0.split(separator: "/").last!) } == ["c10.jsonl", "c9.jsonl", "a.jsonl", "b.jsonl",
-      "B.jsonl"])
+    #expect(
+      files.map { String($0.split(separator: "/").last!) } == [
+        "c10.jsonl", "c9.jsonl", "a.jsonl", "b.jsonl",
+        "B.jsonl",
+      ])
     let (seen, chunks) = try readAll([dir + "/*.jsonl"], InputOptions())
     #expect(seen.map(\.text) == ["B", "a", "b", "c10", "c9"].map { "{\"f\": \"\($0).jsonl\"}" })
     #expect(chunks.map(\.index) == [0, 1, 2, 3, 4])

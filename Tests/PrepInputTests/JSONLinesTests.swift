@@ -20,8 +20,11 @@ import Testing
 
     let chunk = chunks[0]
     let outcomes = (0..<chunk.count).map { chunk.parseRecord($0) }
-    #expect(outcomes.map { $0.reject?.reason } == [nil, nil, .malformedJSON, .invalidUTF8, .notAnObject, .lineTooLong,
-      nil, nil])
+    #expect(
+      outcomes.map { $0.reject?.reason } == [
+        nil, nil, .malformedJSON, .invalidUTF8, .notAnObject, .lineTooLong,
+        nil, nil,
+      ])
     #expect(outcomes[1].value?["text"] == .string("中文\n"))
     let bad = try #require(outcomes[3].reject)
     #expect(bad.location == SourceLocation(file: messy, line: 7, byteOffset: bad.location.byteOffset))

@@ -61,8 +61,9 @@ import Testing
     #expect(PythonRepr.stringRepr("it's") == #""it's""#)
     #expect(PythonRepr.stringRepr(#"say "hi""#) == #"'say "hi"'"#)
     #expect(PythonRepr.stringRepr(#"both ' and ""#) == #"'both \' and "'"#)
-    #expect(PythonRepr.stringRepr("a\u{0}\u{7f}\u{85}\u{a0}\u{200b}\u{e000}\u{10ffff}") ==
-      #"'a\x00\x7f\x85\xa0\u200b\ue000\U0010ffff'"#)
+    #expect(
+      PythonRepr.stringRepr("a\u{0}\u{7f}\u{85}\u{a0}\u{200b}\u{e000}\u{10ffff}")
+        == #"'a\x00\x7f\x85\xa0\u200b\ue000\U0010ffff'"#)
     #expect(pythonStr(.array([.string("Children's Books"), .string("Art")])) == #"["Children's Books", 'Art']"#)
   }
 }

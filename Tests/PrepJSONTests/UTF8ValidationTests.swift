@@ -30,7 +30,9 @@ import Testing
       for _ in 0..<n {
         let piece = pieces[Int(rng.next() % UInt64(pieces.count))]
         // Mostly valid text with the odd bad piece.
-        if rng.next() % 4 == 0 || piece.count == 1 && piece[0] < 0x80 { bytes += piece } else {
+        if rng.next() % 4 == 0 || piece.count == 1 && piece[0] < 0x80 {
+          bytes += piece
+        } else {
           bytes += pieces[Int(rng.next() % 12)]
         }
       }
