@@ -182,6 +182,15 @@ struct JSONParser {
     return fail(.unexpectedCharacter, pos, "unexpected \(describe(b)), expected \(expected)")
   }
 
+  /// The error for non-whitespace after the top-level value (invalid UTF-8 is reported as such).
+  func trailing() -> JSONError {
+    let b = p[pos]
+    if b >= 0x80, UTF8Check.sequenceLength(p + pos, count &- pos) == 0 {
+      return fail(.invalidUTF8, pos, "invalid UTF-8 byte 0x\(hex2(b)) after the JSON value")
+    }
+    return fail(.trailingData, pos, "extra data after the JSON value")
+  }
+
   func describe(_ b: UInt8) -> String {
     if b >= 0x21 && b < 0x7F { return "'\(Character(Unicode.Scalar(b)))'" }
     return "byte 0x\(hex2(b))"
@@ -193,7 +202,7 @@ struct JSONParser {
     skipWhitespace()
     let v = try parseValue()
     skipWhitespace()
-    if pos < count { throw fail(.trailingData, pos, "extra data after the JSON value") }
+    if pos < count { throw trailing() }
     return v
   }
 
@@ -675,7 +684,7 @@ struct JSONParser {
     }
     depth &-= 1
     skipWhitespace()
-    if pos < count { throw fail(.trailingData, pos, "extra data after the JSON value") }
+    if pos < count { throw trailing() }
     return found
   }
 
@@ -683,7 +692,7 @@ struct JSONParser {
     skipWhitespace()
     try skipValue()
     skipWhitespace()
-    if pos < count { throw fail(.trailingData, pos, "extra data after the JSON value") }
+    if pos < count { throw trailing() }
   }
 }
 

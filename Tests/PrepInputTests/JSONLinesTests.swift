@@ -80,6 +80,21 @@ import Testing
     }
   }
 
+  @Test func invalidUTF8AnywhereInALineIsInvalidUTF8() throws {
+    let dir = TestPaths.temporaryDirectory("input-utf8")
+    var bytes: [UInt8] = []
+    bytes += Array(#"{"a": 1}"#.utf8) + [0xFF, 0x0A]  // after the value
+    bytes += Array(#"{"a" 1, "b": ""#.utf8) + [0xC3, 0x28] + Array(#""}"#.utf8) + [0x0A]  // after a syntax error
+    bytes += [0xE4, 0xB8, 0x0A]  // a truncated sequence alone
+    bytes += Array(#"{"a" 1}"#.utf8) + [0x0A]  // plain malformed
+    writeFile(dir + "/utf8.jsonl", bytes)
+    let reader = try InputReader(paths: [dir + "/utf8.jsonl"])
+    let chunk = try #require(try reader.next())
+    let reasons = (0..<chunk.count).map { chunk.parseRecord($0).reject?.reason }
+    #expect(reasons == [.invalidUTF8, .invalidUTF8, .invalidUTF8, .malformedJSON])
+    #expect(chunk.parseRecord(1).reject?.detail == "invalid UTF-8 at byte 14 of the record")
+  }
+
   @Test func maxRecordsPerChunkBoundsTheChunks() throws {
     let (seen, chunks) = try readAll([messy], InputOptions(maxRecordsPerChunk: 3))
     #expect(chunks.map(\.count) == [3, 3, 2])
