@@ -19,7 +19,16 @@ enum UTF8Check {
       }
       while i < count && p[i] < 0x80 { i &+= 1 }
       if i >= count { return nil }
-      // Multi-byte: one 4-byte load checks a whole 3-byte (CJK) or 2-byte sequence.
+      // Multi-byte: one 8-byte load checks two 3-byte (CJK) sequences at once, one 4-byte load a 3-byte or
+      // 2-byte sequence (E0 and ED leads, which restrict the second byte, take the exact path below).
+      while i &+ 8 <= count {
+        let w = UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self)
+        guard w & 0x0000_C0C0_F0C0_C0F0 == 0x0000_8080_E080_80E0 else { break }
+        let b0 = UInt8(truncatingIfNeeded: w)
+        let b3 = UInt8(truncatingIfNeeded: w &>> 24)
+        guard b0 != 0xE0 && b0 != 0xED && b3 != 0xE0 && b3 != 0xED else { break }
+        i &+= 6
+      }
       while i &+ 4 <= count {
         let w = UnsafeRawPointer(p + i).loadUnaligned(as: UInt32.self)
         let b0 = UInt8(truncatingIfNeeded: w)

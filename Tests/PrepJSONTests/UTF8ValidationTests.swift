@@ -24,9 +24,9 @@ import Testing
       [0xF4, 0x90, 0x80, 0x80], [0xC0, 0x80], [0xC1, 0xBF], [0xE0, 0x80, 0x80], [0x80], [0xBF], [0xF5],
       [0xFF], [0xE4, 0xB8], [0xF0, 0x90], [0xC2],
     ]
-    for _ in 0..<3000 {
+    for _ in 0..<20000 {
       var bytes: [UInt8] = []
-      let n = Int(rng.next() % 12)
+      let n = Int(rng.next() % 16)
       for _ in 0..<n {
         let piece = pieces[Int(rng.next() % UInt64(pieces.count))]
         // Mostly valid text with the odd bad piece.
