@@ -114,7 +114,8 @@ public struct Chunk: Sendable {
       return .success(o)
     case .success(let other):
       return .failure(
-        Reject(location: location(i), reason: .notAnObject, detail: "expected an object, found \(other.pythonTypeName)"))
+        Reject(location: location(i), reason: .notAnObject, detail: "expected an object, found \(other.pythonTypeName)")
+      )
     case .failure(let e):
       return .failure(rejectFor(e, i))
     }
@@ -142,7 +143,13 @@ public struct Chunk: Sendable {
     }
   }
 
+  /// A parse error as a reject: `invalid_utf8` whenever the record holds bytes that are not UTF-8 (even past
+  /// an earlier syntax error: the record is not text at all), else `malformed_json`.
   func rejectFor(_ e: JSONError, _ i: Int) -> Reject {
+    if e.kind != .invalidUTF8, let bad = withRecordBytes(i, { firstInvalidUTF8Offset($0) }) {
+      return Reject(
+        location: location(i), reason: .invalidUTF8, detail: "invalid UTF-8 at byte \(bad) of the record")
+    }
     let reason: RejectReason = e.kind == .invalidUTF8 ? .invalidUTF8 : .malformedJSON
     return Reject(location: location(i), reason: reason, detail: "\(e.message) at byte \(e.offset) of the record")
   }

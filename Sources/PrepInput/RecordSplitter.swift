@@ -238,6 +238,25 @@ final class RecordSplitter {
         }
         startElement(i, ln, base &+ i)
       case .inElement:
+        if inString && !escaped && i &+ 8 <= buf.count {
+          // Skip string bytes 8 at a time up to the next '"', '\\' or newline.
+          let skip = buf.withUnsafeBytes { raw in RecordSplitter.plainStringBytes(raw, from: i) }
+          if skip > 0 {
+            i &+= skip
+            if !dropping && i &- recStart > limit {
+              rejectTooLong(recLine, recOffset)
+              dropping = true
+            }
+            if dropping && i == buf.count {
+              base &+= i &- keptEnd
+              droppedInChunk &+= i &- keptEnd
+              buf.removeSubrange(keptEnd..<i)
+              i = keptEnd
+              recStart = keptEnd
+            }
+            continue scan
+          }
+        }
         if inString {
           if escaped {
             escaped = false
@@ -310,6 +329,23 @@ final class RecordSplitter {
       phase = .afterArray
     }
     return full
+  }
+
+  /// How many bytes from `from` on are plain string content (no `"`, `\\`, `\n`), counted 8 at a time
+  /// while at least 8 bytes remain.
+  static func plainStringBytes(_ raw: UnsafeRawBufferPointer, from: Int) -> Int {
+    var i = from
+    let ones: UInt64 = 0x0101_0101_0101_0101
+    while i &+ 8 <= raw.count {
+      let w = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+      let q = w ^ 0x2222_2222_2222_2222
+      let b = w ^ 0x5C5C_5C5C_5C5C_5C5C
+      let n = w ^ 0x0A0A_0A0A_0A0A_0A0A
+      let m = ((q &- ones) & ~q | (b &- ones) & ~b | (n &- ones) & ~n) & 0x8080_8080_8080_8080
+      if m != 0 { return i &+ (m.trailingZeroBitCount >> 3) &- from }
+      i &+= 8
+    }
+    return i &- from
   }
 
   func startElement(_ i: Int, _ ln: Int, _ offset: Int) {

@@ -48,7 +48,8 @@ final class XMLRecordReader {
     tags = RecordTagScanner(name: Array(options.xml.recordElement.utf8))
     fieldPaths = options.xml.fields.map { f in f.path.split(separator: "/").map { Array($0.utf8) } }
     let context = Unmanaged.passUnretained(self).toOpaque()
-    let flags = Int32(XML_PARSE_NONET.rawValue | XML_PARSE_HUGE.rawValue | XML_PARSE_COMPACT.rawValue | XML_PARSE_BIG_LINES.rawValue)
+    let flags = Int32(
+      XML_PARSE_NONET.rawValue | XML_PARSE_HUGE.rawValue | XML_PARSE_COMPACT.rawValue | XML_PARSE_BIG_LINES.rawValue)
     // The corresponding C function is `xmlReaderForIO`.
     guard let r = xmlReaderForIO(xmlReadFromSource, nil, context, path, nil, flags) else {
       throw InputError(.xml, file: path, "libxml2 could not create a reader")
@@ -308,8 +309,9 @@ struct RecordTagScanner {
         } else if tagName.isEmpty && b == UInt8(ascii: "?") {
           state = .pi
           tail = (0, 0)
-        } else if b == 0x20 || b == 0x0A || b == 0x0D || b == 0x09 || b == UInt8(ascii: ">") || b == UInt8(ascii: "/")
-          && !tagName.isEmpty
+        } else if b == 0x20 || b == 0x0A || b == 0x0D || b == 0x09 || b == UInt8(ascii: ">")
+          || b == UInt8(ascii: "/")
+            && !tagName.isEmpty
         {
           var local = tagName[...]
           if let colon = tagName.lastIndex(of: UInt8(ascii: ":")) { local = tagName[(colon + 1)...] }

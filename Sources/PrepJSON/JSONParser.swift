@@ -24,19 +24,24 @@ public struct JSONParseOptions: Sendable, Equatable {
 extension JSONValue {
   /// Parses one JSON document (RFC 8259 as Python's `json.loads` accepts it, plus `NaN`, `Infinity`,
   /// `-Infinity` as numbers) from `bytes`, which may be a slice of a larger buffer: nothing is copied but
-  /// the strings and numbers of the result. Leading and trailing JSON whitespace is allowed.
-  ///
-  /// Lone surrogate escapes become U+FFFD with the default options; `loneSurrogates` (if given) is
-  /// incremented once per replaced escape.
+  /// the strings and numbers of the result. Leading and trailing JSON whitespace is allowed. Lone surrogate
+  /// escapes become U+FFFD with the default options.
+  public static func parse(_ bytes: UnsafeRawBufferPointer, options: JSONParseOptions = JSONParseOptions())
+    throws(JSONError) -> JSONValue
+  {
+    var ignored = 0
+    return try parse(bytes, options: options, loneSurrogates: &ignored)
+  }
+
+  /// `parse`, adding to `loneSurrogates` the number of lone surrogate escapes replaced by U+FFFD.
   public static func parse(
-    _ bytes: UnsafeRawBufferPointer, options: JSONParseOptions = JSONParseOptions(),
-    loneSurrogates: UnsafeMutablePointer<Int>? = nil
+    _ bytes: UnsafeRawBufferPointer, options: JSONParseOptions = JSONParseOptions(), loneSurrogates: inout Int
   ) throws(JSONError) -> JSONValue {
     let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) ?? _emptyBytes
     var parser = JSONParser(base, bytes.count, options)
     defer { parser.release() }
     let value = try parser.parseDocument()
-    if let loneSurrogates { loneSurrogates.pointee &+= parser.loneSurrogates }
+    loneSurrogates &+= parser.loneSurrogates
     return value
   }
 
@@ -177,6 +182,15 @@ struct JSONParser {
     return fail(.unexpectedCharacter, pos, "unexpected \(describe(b)), expected \(expected)")
   }
 
+  /// The error for non-whitespace after the top-level value (invalid UTF-8 is reported as such).
+  func trailing() -> JSONError {
+    let b = p[pos]
+    if b >= 0x80, UTF8Check.sequenceLength(p + pos, count &- pos) == 0 {
+      return fail(.invalidUTF8, pos, "invalid UTF-8 byte 0x\(hex2(b)) after the JSON value")
+    }
+    return fail(.trailingData, pos, "extra data after the JSON value")
+  }
+
   func describe(_ b: UInt8) -> String {
     if b >= 0x21 && b < 0x7F { return "'\(Character(Unicode.Scalar(b)))'" }
     return "byte 0x\(hex2(b))"
@@ -188,7 +202,7 @@ struct JSONParser {
     skipWhitespace()
     let v = try parseValue()
     skipWhitespace()
-    if pos < count { throw fail(.trailingData, pos, "extra data after the JSON value") }
+    if pos < count { throw trailing() }
     return v
   }
 
@@ -377,13 +391,20 @@ struct JSONParser {
     let stop = scanPlain(start)
     if stop < count && p[stop] == 0x22 {
       // Fast path: no escapes. Build the String once; the stdlib validates UTF-8 while copying.
-      let run = UnsafeBufferPointer(start: p + start, count: stop &- start)
       pos = stop &+ 1
-      if let s = String(validating: run, as: UTF8.self) { return s }
-      let bad = UTF8Check.firstInvalid(p + start, stop &- start) ?? 0
-      throw fail(.invalidUTF8, start &+ bad, "invalid UTF-8 in a string")
+      if let bad = UTF8Check.firstInvalid(p + start, stop &- start) {
+        throw fail(.invalidUTF8, start &+ bad, "invalid UTF-8 in a string")
+      }
+      return makeString(p + start, stop &- start)
     }
     return try parseEscapedString(start, stop)
+  }
+
+  /// A String from bytes this parser has validated as UTF-8 (copied once, not validated again).
+  @inline(__always)
+  func makeString(_ start: UnsafePointer<UInt8>, _ n: Int) -> String {
+    let span = UnsafeBufferPointer(start: start, count: n).span
+    return String(copying: UTF8Span(unchecked: span))
   }
 
   /// The slow path: decodes escapes into `scratch` from `stop` on.
@@ -413,8 +434,9 @@ struct JSONParser {
       runStart = i
       stop = scanPlain(i)
     }
-    if let s = String(validating: UnsafeBufferPointer(start: buf, count: bufCount), as: UTF8.self) { return s }
-    throw invalidUTF8InEscapedString(start)
+    guard let out = buf, bufCount > 0 else { return "" }
+    if UTF8Check.firstInvalid(out, bufCount) != nil { throw invalidUTF8InEscapedString(start) }
+    return makeString(out, bufCount)
   }
 
   /// Locates the first invalid raw byte of a string with escapes (its raw runs are validated one by one).
@@ -662,7 +684,7 @@ struct JSONParser {
     }
     depth &-= 1
     skipWhitespace()
-    if pos < count { throw fail(.trailingData, pos, "extra data after the JSON value") }
+    if pos < count { throw trailing() }
     return found
   }
 
@@ -670,7 +692,7 @@ struct JSONParser {
     skipWhitespace()
     try skipValue()
     skipWhitespace()
-    if pos < count { throw fail(.trailingData, pos, "extra data after the JSON value") }
+    if pos < count { throw trailing() }
   }
 }
 

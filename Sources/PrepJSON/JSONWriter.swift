@@ -98,78 +98,141 @@ public struct JSONWriter: Sendable {
   }
 
   /// Writes a decimal integer.
-  @inline(__always)
   public mutating func writeInt(_ v: Int) {
-    if v < 0 {
-      bytes.append(UInt8(ascii: "-"))
-      writeUnsigned(UInt64(v.magnitude))
-    } else {
-      writeUnsigned(UInt64(v))
-    }
+    withTail(20) { out in formatSigned(Int64(v), out) }
   }
 
   /// Writes a decimal unsigned integer.
-  @inline(__always)
   public mutating func writeUnsigned(_ v: UInt64) {
-    if v < 10 {
-      bytes.append(UInt8(truncatingIfNeeded: v) &+ 0x30)
-      return
-    }
-    var tmp: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: room for 20 digits
-    let n = withUnsafeMutableBytes(of: &tmp) { buf -> Int in
-      var x = v
-      var i = 24
-      while x > 0 {
-        i &-= 1
-        buf[i] = UInt8(truncatingIfNeeded: x % 10) &+ 0x30
-        x /= 10
-      }
-      bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: buf[i..<24]))
-      return 24 &- i
-    }
-    _ = n
+    withTail(20) { out in formatUnsigned(v, out) }
   }
 
   /// Writes `[a,b,c]` from token ids.
   public mutating func writeArray(_ values: [UInt32]) {
-    bytes.append(UInt8(ascii: "["))
-    for i in 0..<values.count {
-      if i > 0 { bytes.append(UInt8(ascii: ",")) }
-      writeUnsigned(UInt64(values[i]))
+    withTail(values.count &* 11 &+ 2) { out in
+      var n = 0
+      out[n] = UInt8(ascii: "[")
+      n &+= 1
+      for i in 0..<values.count {
+        if i > 0 {
+          out[n] = UInt8(ascii: ",")
+          n &+= 1
+        }
+        n &+= formatUnsigned(UInt64(values[i]), out + n)
+      }
+      out[n] = UInt8(ascii: "]")
+      return n &+ 1
     }
-    bytes.append(UInt8(ascii: "]"))
   }
 
   /// Writes `[a,b,c]` from signed values (labels with -100).
   public mutating func writeArray(_ values: [Int32]) {
-    bytes.append(UInt8(ascii: "["))
-    for i in 0..<values.count {
-      if i > 0 { bytes.append(UInt8(ascii: ",")) }
-      writeInt(Int(values[i]))
+    withTail(values.count &* 12 &+ 2) { out in
+      var n = 0
+      out[n] = UInt8(ascii: "[")
+      n &+= 1
+      for i in 0..<values.count {
+        if i > 0 {
+          out[n] = UInt8(ascii: ",")
+          n &+= 1
+        }
+        n &+= formatSigned(Int64(values[i]), out + n)
+      }
+      out[n] = UInt8(ascii: "]")
+      return n &+ 1
     }
-    bytes.append(UInt8(ascii: "]"))
   }
 
   /// Writes `[a,b,c]` from `Int`s.
   public mutating func writeArray(_ values: [Int]) {
-    bytes.append(UInt8(ascii: "["))
-    for i in 0..<values.count {
-      if i > 0 { bytes.append(UInt8(ascii: ",")) }
-      writeInt(values[i])
+    withTail(values.count &* 21 &+ 2) { out in
+      var n = 0
+      out[n] = UInt8(ascii: "[")
+      n &+= 1
+      for i in 0..<values.count {
+        if i > 0 {
+          out[n] = UInt8(ascii: ",")
+          n &+= 1
+        }
+        n &+= formatSigned(Int64(values[i]), out + n)
+      }
+      out[n] = UInt8(ascii: "]")
+      return n &+ 1
     }
-    bytes.append(UInt8(ascii: "]"))
   }
 
   /// Writes the labels of a sample as HF expects them: `ids[i]` where `trained[i] != 0`, else -100.
   public mutating func writeLabels(ids: [UInt32], trained: [UInt8]) {
     precondition(ids.count == trained.count)
-    bytes.append(UInt8(ascii: "["))
-    for i in 0..<ids.count {
-      if i > 0 { bytes.append(UInt8(ascii: ",")) }
-      if trained[i] != 0 { writeUnsigned(UInt64(ids[i])) } else { writeRaw("-100") }
+    withTail(ids.count &* 11 &+ 2) { out in
+      var n = 0
+      out[n] = UInt8(ascii: "[")
+      n &+= 1
+      for i in 0..<ids.count {
+        if i > 0 {
+          out[n] = UInt8(ascii: ",")
+          n &+= 1
+        }
+        if trained[i] != 0 {
+          n &+= formatUnsigned(UInt64(ids[i]), out + n)
+        } else {
+          out[n] = UInt8(ascii: "-")
+          out[n &+ 1] = UInt8(ascii: "1")
+          out[n &+ 2] = UInt8(ascii: "0")
+          out[n &+ 3] = UInt8(ascii: "0")
+          n &+= 4
+        }
+      }
+      out[n] = UInt8(ascii: "]")
+      return n &+ 1
     }
-    bytes.append(UInt8(ascii: "]"))
   }
+
+  /// Grows `bytes` by `maxCount`, lets `body` write at most that many bytes at the old end, and keeps the
+  /// `body`'s return value of them.
+  @inline(__always)
+  private mutating func withTail(_ maxCount: Int, _ body: (UnsafeMutablePointer<UInt8>) -> Int) {
+    let old = bytes.count
+    bytes.append(contentsOf: repeatElement(0, count: maxCount))
+    let used = bytes.withUnsafeMutableBufferPointer { buf in
+      // The buffer has at least `old + maxCount` elements, so the base address exists.
+      body(buf.baseAddress.map { $0 + old } ?? UnsafeMutablePointer(mutating: _emptyBytes))
+    }
+    bytes.removeLast(maxCount &- used)
+  }
+}
+
+/// Writes the decimal digits of `v` at `out`; returns their count (at most 20).
+@inline(__always)
+private func formatUnsigned(_ v: UInt64, _ out: UnsafeMutablePointer<UInt8>) -> Int {
+  if v < 10 {
+    out[0] = UInt8(truncatingIfNeeded: v) &+ 0x30
+    return 1
+  }
+  var digits = 1
+  var x = v
+  while x >= 10 {
+    x /= 10
+    digits &+= 1
+  }
+  x = v
+  var i = digits
+  while i > 0 {
+    i &-= 1
+    out[i] = UInt8(truncatingIfNeeded: x % 10) &+ 0x30
+    x /= 10
+  }
+  return digits
+}
+
+/// Writes `v` in decimal (with `-` if negative) at `out`; returns the byte count (at most 20).
+@inline(__always)
+private func formatSigned(_ v: Int64, _ out: UnsafeMutablePointer<UInt8>) -> Int {
+  if v < 0 {
+    out[0] = UInt8(ascii: "-")
+    return 1 &+ formatUnsigned(v.magnitude, out + 1)
+  }
+  return formatUnsigned(UInt64(v), out)
 }
 
 @inline(__always)

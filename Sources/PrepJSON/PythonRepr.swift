@@ -133,7 +133,8 @@ public enum PythonRepr {
 public enum PythonNumber {
   /// True when `json.loads` gives an `int` for this literal.
   public static func isInteger(_ literal: String) -> Bool {
-    for b in literal.utf8 where b == UInt8(ascii: ".") || b == UInt8(ascii: "e") || b == UInt8(ascii: "E")
+    for b in literal.utf8
+    where b == UInt8(ascii: ".") || b == UInt8(ascii: "e") || b == UInt8(ascii: "E")
       || b == UInt8(ascii: "N") || b == UInt8(ascii: "I")
     {
       return false
@@ -174,7 +175,11 @@ public enum PythonNumber {
     var expSign = 1
     for b in d.magnitude.description.utf8 {
       if seenE {
-        if b == UInt8(ascii: "-") { expSign = -1 } else if b != UInt8(ascii: "+") { exponent = exponent * 10 + Int(b - 48) }
+        if b == UInt8(ascii: "-") {
+          expSign = -1
+        } else if b != UInt8(ascii: "+") {
+          exponent = exponent * 10 + Int(b - 48)
+        }
       } else if b == UInt8(ascii: "e") || b == UInt8(ascii: "E") {
         seenE = true
       } else if b == UInt8(ascii: ".") {

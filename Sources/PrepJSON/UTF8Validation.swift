@@ -7,18 +7,41 @@ enum UTF8Check {
   static func firstInvalid(_ p: UnsafePointer<UInt8>, _ count: Int) -> Int? {
     var i = 0
     while i < count {
-      // ASCII fast path: 8 bytes at a time.
+      // ASCII: 8 bytes at a time, then straight to the first non-ASCII byte.
       while i &+ 8 <= count {
         let w = UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self)
-        if w & 0x8080_8080_8080_8080 != 0 { break }
+        let high = w & 0x8080_8080_8080_8080
+        if high != 0 {
+          i &+= high.trailingZeroBitCount >> 3
+          break
+        }
         i &+= 8
       }
+      while i < count && p[i] < 0x80 { i &+= 1 }
       if i >= count { return nil }
-      let b0 = p[i]
-      if b0 < 0x80 {
-        i &+= 1
-        continue
+      // Multi-byte: one 8-byte load checks two 3-byte (CJK) sequences at once, one 4-byte load a 3-byte or
+      // 2-byte sequence (E0 and ED leads, which restrict the second byte, take the exact path below).
+      while i &+ 8 <= count {
+        let w = UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self)
+        guard w & 0x0000_C0C0_F0C0_C0F0 == 0x0000_8080_E080_80E0 else { break }
+        let b0 = UInt8(truncatingIfNeeded: w)
+        let b3 = UInt8(truncatingIfNeeded: w &>> 24)
+        guard b0 != 0xE0 && b0 != 0xED && b3 != 0xE0 && b3 != 0xED else { break }
+        i &+= 6
       }
+      while i &+ 4 <= count {
+        let w = UnsafeRawPointer(p + i).loadUnaligned(as: UInt32.self)
+        let b0 = UInt8(truncatingIfNeeded: w)
+        if w & 0x00C0_C0F0 == 0x0080_80E0 && b0 != 0xE0 && b0 != 0xED {
+          i &+= 3
+        } else if w & 0xC0E0 == 0x80C0 && b0 >= 0xC2 {
+          i &+= 2
+        } else {
+          break
+        }
+      }
+      if i >= count { return nil }
+      if p[i] < 0x80 { continue }
       let n = sequenceLength(p + i, count &- i)
       if n == 0 { return i }
       i &+= n

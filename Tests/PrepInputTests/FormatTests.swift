@@ -27,11 +27,16 @@ import Testing
   @Test func chunkingAtEverySizeGivesTheSameElements() throws {
     let (reference, _) = try readAll([path], InputOptions())
     let size = fileBytes(path).count
+    var boundaries: [Int: [Int]] = [:]
     for block in [1, 3, 16, 1 << 16] {
       for chunkSize in 1...(size + 1) {
         let (seen, chunks) = try readAll([path], InputOptions(chunkSize: chunkSize, readBlockSize: block))
         #expect(seen == reference, "chunk \(chunkSize) block \(block)")
         if chunkSize == 1 { #expect(chunks.count == reference.count) }
+        // Boundaries depend on the chunk size only, never on the read block size.
+        let counts = chunks.map(\.count)
+        if let previous = boundaries[chunkSize] { #expect(previous == counts) }
+        boundaries[chunkSize] = counts
       }
     }
   }
@@ -42,6 +47,32 @@ import Testing
       #expect(seen.map(\.line) == [2, 3, 4, 5, 7, 9, 16])
       #expect(seen.map { $0.reject != nil } == [true, true, false, false, false, true, false], "block \(block)")
       #expect(checkLocations(seen, in: fileBytes(path)).isEmpty)
+    }
+  }
+
+  @Test func longStringsWithTrickyBytesSplitExactly() throws {
+    // Elements with long strings holding quotes, backslashes, brackets and commas at every alignment.
+    var elements: [[UInt8]] = []
+    let tricky = ["\"", "\\", "]", "[", ",", "}", "{", "\n", "中文", "\\\""]
+    for k in 0..<40 {
+      var text = String(repeating: "x", count: k)
+      text += tricky[k % tricky.count] + String(repeating: "y", count: 17 - k % 9) + tricky[(k * 7) % tricky.count]
+      var w = JSONWriter()
+      w.write(.object(JSONObject(keys: ["text", "k"], values: [.string(text), .array([.number(String(k))])])))
+      elements.append(w.bytes)
+    }
+    var file = Array("[".utf8)
+    for (i, e) in elements.enumerated() {
+      if i > 0 { file += Array((i % 3 == 0 ? ",\n  " : ",").utf8) }
+      file += e
+    }
+    file += Array("]\n".utf8)
+    let dir = TestPaths.temporaryDirectory("input-array-long")
+    writeFile(dir + "/long.json", file)
+    for block in [1, 7, 8, 9, 64, 1 << 16] {
+      let (seen, _) = try readAll([dir + "/long.json"], InputOptions(chunkSize: 100, readBlockSize: block))
+      #expect(seen.map(\.bytes) == elements, "block \(block)")
+      #expect(checkLocations(seen, in: file).isEmpty)
     }
   }
 
@@ -75,8 +106,9 @@ import Testing
       for chunkSize in [1, 50, 1 << 20] {
         let options = InputOptions(chunkSize: chunkSize, maxRecordBytes: 64, readBlockSize: block)
         let (seen, _) = try readAll([dir + "/messy.jsonl.zst"], options)
-        #expect(seen.map { Seen(file: plain, line: $0.line, offset: $0.offset, bytes: $0.bytes, reject: $0.reject) }
-          == reference)
+        #expect(
+          seen.map { Seen(file: plain, line: $0.line, offset: $0.offset, bytes: $0.bytes, reject: $0.reject) }
+            == reference)
       }
     }
     let reader = try InputReader(paths: [dir + "/messy.jsonl.zst"])
@@ -137,14 +169,17 @@ import Testing
     #expect(seen.count == 5)
     let spec = XMLRecordSpec(
       recordElement: "revision",
-      fields: [.init(key: "body", path: "text"), .init(key: "id", path: "id"), .init(key: "note", path: "comment/text")])
+      fields: [
+        .init(key: "body", path: "text"), .init(key: "id", path: "id"), .init(key: "note", path: "comment/text"),
+      ])
     let (custom, _) = try readAll([path], InputOptions(xml: spec))
-    #expect(custom.map(\.text) == [
-      #"{"body":"Line one <b> 中文\nLine two \"quoted\" 'single'","id":"1"}"#,
-      #"{"body":"raw <tags> & stuff tail"}"#,
-      #"{"body":""}"#,
-      #"{"body":"real bold text","note":"not this"}"#,
-    ])
+    #expect(
+      custom.map(\.text) == [
+        #"{"body":"Line one <b> 中文\nLine two \"quoted\" 'single'","id":"1"}"#,
+        #"{"body":"raw <tags> & stuff tail"}"#,
+        #"{"body":""}"#,
+        #"{"body":"real bold text","note":"not this"}"#,
+      ])
   }
 
   @Test func overLongPagesAreRejected() throws {
@@ -209,8 +244,11 @@ import Testing
       writeFile(dir + "/" + name, Array("{\"f\": \"\(name)\"}\n".utf8))
     }
     let files = try expandInputPaths([dir + "/c*.jsonl", dir + "/[ab].jsonl", dir + "/B.jsonl"])
-    #expect(files.map { String($0.split(separator: "/").last!) } == ["c10.jsonl", "c9.jsonl", "a.jsonl", "b.jsonl",
-      "B.jsonl"])
+    #expect(
+      files.map { String($0.split(separator: "/").last!) } == [
+        "c10.jsonl", "c9.jsonl", "a.jsonl", "b.jsonl",
+        "B.jsonl",
+      ])
     let (seen, chunks) = try readAll([dir + "/*.jsonl"], InputOptions())
     #expect(seen.map(\.text) == ["B", "a", "b", "c10", "c9"].map { "{\"f\": \"\($0).jsonl\"}" })
     #expect(chunks.map(\.index) == [0, 1, 2, 3, 4])

@@ -20,8 +20,11 @@ import Testing
 
     let chunk = chunks[0]
     let outcomes = (0..<chunk.count).map { chunk.parseRecord($0) }
-    #expect(outcomes.map { $0.reject?.reason } == [nil, nil, .malformedJSON, .invalidUTF8, .notAnObject, .lineTooLong,
-      nil, nil])
+    #expect(
+      outcomes.map { $0.reject?.reason } == [
+        nil, nil, .malformedJSON, .invalidUTF8, .notAnObject, .lineTooLong,
+        nil, nil,
+      ])
     #expect(outcomes[1].value?["text"] == .string("中文\n"))
     let bad = try #require(outcomes[3].reject)
     #expect(bad.location == SourceLocation(file: messy, line: 7, byteOffset: bad.location.byteOffset))
@@ -75,6 +78,21 @@ import Testing
       #expect(seen.map(\.offset) == [0, 9, 5010])
       #expect(chunks.allSatisfy { $0.bytes.count <= 100 })
     }
+  }
+
+  @Test func invalidUTF8AnywhereInALineIsInvalidUTF8() throws {
+    let dir = TestPaths.temporaryDirectory("input-utf8")
+    var bytes: [UInt8] = []
+    bytes += Array(#"{"a": 1}"#.utf8) + [0xFF, 0x0A]  // after the value
+    bytes += Array(#"{"a" 1, "b": ""#.utf8) + [0xC3, 0x28] + Array(#""}"#.utf8) + [0x0A]  // after a syntax error
+    bytes += [0xE4, 0xB8, 0x0A]  // a truncated sequence alone
+    bytes += Array(#"{"a" 1}"#.utf8) + [0x0A]  // plain malformed
+    writeFile(dir + "/utf8.jsonl", bytes)
+    let reader = try InputReader(paths: [dir + "/utf8.jsonl"])
+    let chunk = try #require(try reader.next())
+    let reasons = (0..<chunk.count).map { chunk.parseRecord($0).reject?.reason }
+    #expect(reasons == [.invalidUTF8, .invalidUTF8, .invalidUTF8, .malformedJSON])
+    #expect(chunk.parseRecord(1).reject?.detail == "invalid UTF-8 at byte 14 of the record")
   }
 
   @Test func maxRecordsPerChunkBoundsTheChunks() throws {

@@ -24,8 +24,12 @@ import Testing
   }
 
   @Test func acceptsPythonSpecialNumbers() throws {
-    #expect(try JSONValue.parse("[NaN, Infinity, -Infinity]") == .array([.number("NaN"), .number("Infinity"),
-      .number("-Infinity")]))
+    #expect(
+      try JSONValue.parse("[NaN, Infinity, -Infinity]")
+        == .array([
+          .number("NaN"), .number("Infinity"),
+          .number("-Infinity"),
+        ]))
     #expect(error("-NaN")?.kind == .invalidNumber)
     #expect(error("nan") != nil)
   }

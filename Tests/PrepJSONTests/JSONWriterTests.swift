@@ -28,8 +28,10 @@ import Testing
     w.writeRaw(#","x":"#)
     w.writeArray([Int.min, -1, 0, 9, 10, Int.max])
     w.writeByte(UInt8(ascii: "}"))
-    #expect(String(decoding: w.bytes, as: UTF8.self) ==
-      #"{"input_ids":[1,2,151643],"labels":[-100,2,151643],"x":[-9223372036854775808,-1,0,9,10,9223372036854775807]}"#)
+    #expect(
+      String(decoding: w.bytes, as: UTF8.self)
+        == #"{"input_ids":[1,2,151643],"labels":[-100,2,151643],"x":[-9223372036854775808,-1,0,9,10,9223372036854775807]}"#
+    )
     w.reset()
     w.writeArray([-100, 5] as [Int32])
     #expect(w.bytes == Array("[-100,5]".utf8))

@@ -5,8 +5,10 @@ Regenerate with (from the repository root):
     /work/main/.venv/bin/python scripts/json/make_repr_golden.py
 
 Writes
-  fixtures/json/repr_golden.jsonl   one line per case: {"json": <input text>, "str": f"{json.loads(text)}"}
-                                    or {"json": <input text>, "error": true} when json.loads rejects it
+  fixtures/json/repr_golden.jsonl   one line per case: {"json": <input text>, "str": f"{json.loads(text)}"},
+                                    {"json": <input text>, "error": true} when json.loads rejects it, or
+                                    {"json": <input text>, "lone_surrogate": true} when it accepts a lone
+                                    surrogate escape (only acceptance is compared)
   fixtures/json/nonprintable.txt    ranges "START END" (hex, inclusive) of code points whose
                                     str.isprintable() is False, for this Python's Unicode version
 The Swift tests (Tests/PrepJSONTests) compare against both; Python is never needed to run them.
@@ -84,6 +86,22 @@ invalid = [
 for text in invalid:
     cases.append(text)
 
+# Random mutations of valid documents: accept/reject parity with json.loads on near-miss inputs.
+alphabet = list('{}[]",:\\ \t\n0123456789eE+-.tfnulrsaNIy') + ["true", "null", "1e", "\\u00", "\\n", "é", "中"]
+seeds = [c for c in cases if c.startswith(("{", "["))]
+for _ in range(1500):
+    text = list(rng.choice(seeds))
+    for _ in range(rng.randrange(1, 4)):
+        op = rng.randrange(3)
+        at = rng.randrange(len(text) + 1)
+        if op == 0 or not text:
+            text.insert(at, rng.choice(alphabet))
+        elif op == 1:
+            del text[min(at, len(text) - 1)]
+        else:
+            text[min(at, len(text) - 1)] = rng.choice(alphabet)
+    cases.append("".join(text))
+
 lines = []
 seen = set()
 for text in cases:
@@ -95,7 +113,13 @@ for text in cases:
     except (ValueError, RecursionError):
         lines.append(json.dumps({"json": text, "error": True}, ensure_ascii=False))
         continue
-    lines.append(json.dumps({"json": text, "str": f"{value}"}, ensure_ascii=False))
+    rendered = f"{value}"
+    if any(0xD800 <= ord(c) <= 0xDFFF for c in json.dumps(value, ensure_ascii=False)):
+        # A lone surrogate escape: valid for Python, not representable in Swift (PrepJSON decodes it as
+        # U+FFFD and counts it), so only acceptance is compared.
+        lines.append(json.dumps({"json": text, "lone_surrogate": True}, ensure_ascii=False))
+        continue
+    lines.append(json.dumps({"json": text, "str": rendered}, ensure_ascii=False))
 
 OUT.mkdir(parents=True, exist_ok=True)
 (OUT / "repr_golden.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
