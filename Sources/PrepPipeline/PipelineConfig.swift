@@ -124,7 +124,7 @@ public struct PipelineConfig: Sendable {
     var options = InputOptions()
     let format = try input.choice("format", ["auto", "jsonl", "json", "xml"], default: "auto")
     if format != "auto" { options.format = InputFormat(rawValue: format) }
-    options.chunkSize = try input.int("chunk_bytes", default: options.chunkSize, min: 4096)
+    options.chunkSize = try input.int("chunk_bytes", default: 1 << 20, min: 4096)
     options.maxRecordBytes = try input.int("max_line_bytes", default: options.maxRecordBytes, min: 16)
     if input.has("xml") {
       var xml = try input.section("xml")
