@@ -46,12 +46,31 @@ MD=fixtures/GOLDEN.md
   echo "| --- | --- | --- |"
 } > "$MD.tmp"
 
-golden() {  # golden OUT RECIPE ARGS...
+# Every golden line must hold integer id lists (guards against oracle/library drift).
+check() {
+  "$PYTHON" - "$1" <<'PY'
+import json, sys
+for n, line in enumerate(open(sys.argv[1], encoding="utf-8"), 1):
+    d = json.loads(line)
+    for k, v in d.items():
+        if not (isinstance(v, list) and all(type(x) is int for x in v)):
+            sys.exit(f"{sys.argv[1]}:{n}: {k} is not a list of ints")
+    if "labels" in d and len(d["labels"]) != len(d["input_ids"]):
+        sys.exit(f"{sys.argv[1]}:{n}: labels and input_ids differ in length")
+PY
+}
+
+golden() {  # golden OUT RECIPE ARGS...   (RUNNER env: the script that runs the oracle, default the oracle)
   local out=$1; shift
   local recipe=$1; shift
-  "$PYTHON" "$ORACLE" "$recipe" --tokenizer "$TOKENIZER" "$@" > "$out.tmp"
+  if [ -n "${RUNNER:-}" ]; then
+    "$PYTHON" "$RUNNER" "$ORACLE" "$recipe" --tokenizer "$TOKENIZER" "$@" > "$out.tmp"
+  else
+    "$PYTHON" "$ORACLE" "$recipe" --tokenizer "$TOKENIZER" "$@" > "$out.tmp"
+  fi
+  check "$out.tmp"
   mv "$out.tmp" "$out"
-  local shown="python ORACLE $recipe --tokenizer $TOKENIZER"
+  local shown="python ${RUNNER:+$RUNNER }ORACLE $recipe --tokenizer $TOKENIZER"
   local a
   for a in "$@"; do
     if [[ $a == *" "* ]]; then shown+=" \"$a\""; else shown+=" $a"; fi
@@ -69,7 +88,9 @@ golden fixtures/monkey/golden_xml.jsonl     monkey --input fixtures/monkey/wiki.
 golden fixtures/monkey/golden_ids.jsonl     ids    --input fixtures/monkey/train.jsonl
 golden fixtures/alpaca/golden.jsonl         alpaca --input fixtures/alpaca/train.jsonl --cutoff-len 1024
 golden fixtures/identity/golden.jsonl       alpaca --input fixtures/identity/identity.json --name PrepBot --author "the prep team"
-golden fixtures/chat/golden.jsonl           chat   --input fixtures/chat/messages.jsonl
+# The oracle's chat recipe writes the BatchEncoding's keys under transformers 5: run it through the wrapper
+# that fixes only that (see scripts/golden/oracle_chat.py).
+RUNNER=scripts/golden/oracle_chat.py golden fixtures/chat/golden.jsonl chat --input fixtures/chat/messages.jsonl
 
 cat >> "$MD.tmp" <<'EOF'
 
@@ -90,7 +111,11 @@ Notes on what the oracle does (read before comparing):
 - `golden_ids.jsonl`: plain `tokenizer(text, add_special_tokens=False)` ids of each monkey document.
 - alpaca/identity: LLaMA-Factory qwen template with the default system "You are a helpful assistant.",
   `{{name}}`/`{{author}}` substituted (identity: PrepBot / "the prep team"), cutoff_len 1024 by infer_seqlen.
-- chat: `apply_chat_template(messages, tokenize=True)` on the whole rendered string (Qwen3's template).
+- chat: `apply_chat_template(messages, tokenize=True)` on the whole rendered string (Qwen3's template),
+  run through `scripts/golden/oracle_chat.py`: under transformers 5 the oracle's own `chat` writes
+  `["input_ids","attention_mask"]` (BatchEncoding is a Mapping, not a dict); the wrapper unwraps it and
+  changes nothing else. Qwen3's template strips leading/trailing newlines of assistant content and puts
+  `<think>\n\n</think>\n\n` before the last assistant turn's content; it keeps user and system content as is.
 EOF
 mv "$MD.tmp" "$MD"
 echo "wrote $MD"
