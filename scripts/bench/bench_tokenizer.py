@@ -17,7 +17,7 @@ also tells whether each peer produced the same total as the reference.
 
 Usage: bench_tokenizer.py [FILE] [--prep PATH] [--tokenizer DIR] [--field text] [--repeat 3]
                           [--peers hf,fastokens,tiktoken,bpe-qwen,prep] [--threads 1,2] [--subset-zh]
-  --subset-zh   FILE = /work/corpus/monkey_dev_zh.jsonl (the Chinese-heavy subset)
+  --subset-zh   use monkey_dev_zh.jsonl (the Chinese-heavy subset) from FILE's directory, else /work/corpus
 """
 import argparse
 import json
@@ -184,8 +184,9 @@ def main():
     if args.worker:
         args.threads = int(args.threads)
         return worker(args)
-    if args.subset_zh:
-        args.file = ZH_SUBSET
+    if args.subset_zh:  # monkey_dev_zh.jsonl beside FILE, else the shared corpus's
+        beside = os.path.join(os.path.dirname(os.path.abspath(args.file)), "monkey_dev_zh.jsonl")
+        args.file = beside if os.path.exists(beside) else ZH_SUBSET
     peers = args.peers.split(",")
     threads = [int(t) for t in args.threads.split(",")]
     size = os.path.getsize(args.file)
