@@ -24,6 +24,7 @@ A row whose command is missing or fails is printed as failed and the run goes on
 Usage: bench_pipeline.py fudan  [--records 100000] [--input FILE] [common options]
        bench_pipeline.py monkey [--input FILE] [--no-double] [common options]
   common: [--prep PATH] [--tokenizer DIR] [--workdir /tmp/prep-bench] [--only seed,lean,prep] [--keep]
+          [--pipelines DIR]  (default: pipelines/ of this repository)
 """
 import argparse
 import json
@@ -148,6 +149,9 @@ def prep_tokens(out_dir):
         return None
     shards = index.get("shards") if isinstance(index, dict) else None
     if isinstance(shards, list):
+        counts = [s.get("counts", {}).get("tokens") if isinstance(s, dict) else None for s in shards]
+        if counts and all(isinstance(v, int) for v in counts):
+            return sum(counts)
         for key in TOKEN_KEYS:
             vals = [s.get(key) for s in shards if isinstance(s, dict)]
             if vals and all(isinstance(v, int) for v in vals):
@@ -205,7 +209,7 @@ class Bench:
 
     def prep_row(self, label, pipeline, input_path, records, workers, fallback_tokens=None):
         out = os.path.join(self.args.workdir, f"prep-out-w{workers}")
-        cmd = [self.args.prep, "run", os.path.join(ROOT, "pipelines", pipeline), "--set", f"input={input_path}",
+        cmd = [self.args.prep, "run", os.path.join(self.args.pipelines, pipeline), "--set", f"input={input_path}",
                "--set", f"output={out}", "--workers", str(workers), "--quiet"]
         env = dict(os.environ, PREP_TOKENIZER=os.path.abspath(self.args.tokenizer))
 
@@ -326,6 +330,7 @@ def main():
     ap.add_argument("--tokenizer", default=os.environ.get("PREP_TOKENIZER")
                     or os.path.join(ROOT, ".cache", "tokenizer", "qwen3"))
     ap.add_argument("--workdir", default="/tmp/prep-bench")
+    ap.add_argument("--pipelines", default=os.path.join(ROOT, "pipelines"), help="directory of the .pipeline files")
     ap.add_argument("--only", default="seed,lean,prep")
     ap.add_argument("--keep", action="store_true", help="keep outputs in --workdir")
     args = ap.parse_args()
