@@ -40,7 +40,8 @@ MD=fixtures/GOLDEN.md
   echo "\`{\"input_ids\": [...], \"labels\": [...]}\` (labels aligned with input_ids, -100 = not trained),"
   echo "plus \`position_ids\` for monkey blocks; chat and ids goldens hold \`input_ids\` only."
   echo
-  echo "The fixtures themselves are written by \`scripts/golden/fixture_*.py\` (see each script's docstring)."
+  echo "The fixtures themselves are written by \`scripts/golden/fixture_*.py\` (see each script's docstring;"
+  echo "all of them: \`scripts/golden/make_fixtures.sh\`, byte-identical on rerun)."
   echo
   echo "| golden file | lines | command (run from the repository root; ORACLE = shared/oracle/seed_recipes.py) |"
   echo "| --- | --- | --- |"
