@@ -184,8 +184,8 @@ public struct PipelineConfig: Sendable {
     // split
     if top.has("split") {
       var s = try top.section("split")
-      if let v = try s.double("val_size") {
-        guard v > 0 else { throw s.error("val_size", "must be a fraction in (0, 1) or a count ≥ 1") }
+      if let v = try s.double("val_size"), v != 0 {
+        guard v > 0 else { throw s.error("val_size", "must be 0 (no split), a fraction in (0, 1) or a count ≥ 1") }
         if v >= 1 && v != v.rounded() { throw s.error("val_size", "a count must be a whole number") }
         split = SplitPlan(valSize: v, seed: UInt64(try s.int("seed", default: 42, min: 0)))
       } else {

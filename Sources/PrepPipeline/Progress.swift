@@ -13,7 +13,7 @@ public final class ProgressReporter {
   private let isTerminal: Bool
   private let interval: Double
   private let start = DispatchTime.now().uptimeNanoseconds
-  private var lastPrint: UInt64 = 0
+  private var lastPrint: UInt64
   private var printedInPlace = false
   /// The total input size in bytes, when known, for the ETA.
   public var totalBytes: Int?
@@ -21,6 +21,7 @@ public final class ProgressReporter {
   /// Creates a reporter.
   public init(quiet: Bool, interval: Double? = nil) {
     self.quiet = quiet
+    lastPrint = start
     isTerminal = isatty(2) != 0
     self.interval = interval ?? (isatty(2) != 0 ? 0.25 : 10)
   }

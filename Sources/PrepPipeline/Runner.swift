@@ -230,7 +230,7 @@ public final class PipelineRunner {
                           rejects: summary.rejectCount)
         },
         idle: {
-          progress.update(records: summary.records, bytes: reader.bytesConsumed, tokens: tokens,
+          progress.update(records: summary.records, bytes: summary.bytes, tokens: tokens,
                           rejects: summary.rejectCount)
         })
       try rejectsFile.close()
@@ -320,7 +320,6 @@ public final class PipelineRunner {
     o.append("rejected", .object(r))
     o.append("rejected_total", .number(String(s.rejectCount)))
     o.append("truncated", .number(String(s.truncated)))
-    o.append("seconds", .number(String((s.seconds * 1000).rounded() / 1000)))
     return .object(o)
   }
 }

@@ -1,0 +1,66 @@
+import Foundation
+import PrepTestSupport
+import Testing
+
+/// Each shipped pipeline, run by the binary on its fixture and exported, equals the oracle's output byte for byte
+/// (the goldens come from ../shared/oracle/seed_recipes.py: fixtures/GOLDEN.md has the commands).
+struct GoldenCase: CustomTestStringConvertible, Sendable {
+  var pipeline: String
+  var overrides: [String]
+  var golden: String
+  var testDescription: String { "\(pipeline) \(overrides.joined(separator: " ")) = \(golden)" }
+}
+
+let goldenCases: [GoldenCase] = [
+  GoldenCase(pipeline: "fudan", overrides: [], golden: "fudan/golden.jsonl"),
+  GoldenCase(pipeline: "belle", overrides: [], golden: "belle/golden.jsonl"),
+  GoldenCase(pipeline: "belle", overrides: ["recipe.user_role=user"], golden: "belle/golden_user.jsonl"),
+  GoldenCase(pipeline: "monkey", overrides: [], golden: "monkey/golden.jsonl"),
+  GoldenCase(pipeline: "monkey", overrides: ["input=fixtures/monkey/train.jsonl.zst"], golden: "monkey/golden.jsonl"),
+  GoldenCase(pipeline: "monkey", overrides: ["recipe.seed_compat=true"], golden: "monkey/golden_seed_compat.jsonl"),
+  GoldenCase(
+    pipeline: "monkey-xml", overrides: ["block_size=128", "recipe.empty_text=keep"], golden: "monkey/golden_xml.jsonl"),
+  GoldenCase(pipeline: "alpaca", overrides: ["val_size=0"], golden: "alpaca/golden.jsonl"),
+  GoldenCase(pipeline: "identity", overrides: ["name=PrepBot", "author=the prep team"], golden: "identity/golden.jsonl"),
+]
+
+@Test(arguments: goldenCases)
+func exportEqualsTheOracle(_ c: GoldenCase) throws {
+  let out = TestPaths.temporaryDirectory("golden")
+  var args = ["run", c.pipeline, "--set", "output=\(out)", "--quiet"]
+  for o in c.overrides { args += ["--set", o] }
+  let run = try prep(args)
+  #expect(run.status == 0, "\(run.stderr)")
+  let export = try prep(["export", out])
+  #expect(export.status == 0)
+  let golden = contents(TestPaths.fixture(c.golden))
+  #expect(!golden.isEmpty)
+  #expect(export.stdout == golden, "prep export \(c.pipeline) differs from \(c.golden)")
+}
+
+@Test func chatInputIDsEqualTheTokenizersChatTemplate() throws {
+  let out = TestPaths.temporaryDirectory("chat")
+  #expect(try prep(["run", "chat", "--set", "output=\(out)", "--quiet"]).status == 0)
+  let ours = try prep(["export", out]).text.split(separator: "\n")
+  let golden = String(decoding: contents(TestPaths.fixture("chat/golden.jsonl")), as: UTF8.self).split(separator: "\n")
+  #expect(ours.count == golden.count)
+  for (a, b) in zip(ours, golden) {
+    let x = try JSONSerialization.jsonObject(with: Data(a.utf8)) as? [String: Any]
+    let y = try JSONSerialization.jsonObject(with: Data(b.utf8)) as? [String: Any]
+    #expect((x?["input_ids"] as? [Int]) == (y?["input_ids"] as? [Int]))
+  }
+}
+
+@Test func tokenizeJSONLEqualsHFIdsLineByLine() throws {
+  let run = try prep(["tokenize", "--jsonl", "fixtures/monkey/train.jsonl", "--workers", "2"])
+  #expect(run.status == 0)
+  let ours = run.text.split(separator: "\n")
+  let golden = String(decoding: contents(TestPaths.fixture("monkey/golden_ids.jsonl")), as: UTF8.self)
+    .split(separator: "\n")
+  #expect(ours.count == golden.count)
+  for (a, b) in zip(ours, golden) {
+    let y = try JSONSerialization.jsonObject(with: Data(b.utf8)) as? [String: Any]
+    let x = try JSONSerialization.jsonObject(with: Data(a.utf8)) as? [Int]
+    #expect(x == (y?["input_ids"] as? [Int]))
+  }
+}

@@ -1,0 +1,136 @@
+import Foundation
+import PrepTestSupport
+import Testing
+
+/// Output bytes never depend on the worker count, the chunk size of the work, or the run.
+@Test(arguments: ["fudan", "monkey", "belle-assistant"])
+func outputIsIdenticalForAnyWorkerCountAndOnRerun(_ pipeline: String) throws {
+  var reference: [String: Data]? = nil
+  var referenceIndex: Data? = nil
+  let out = TestPaths.temporaryDirectory("det")
+  for (i, workers) in ["1", "2", "3", "2"].enumerated() {
+    let dir = out + "/run"
+    // A tiny chunk size makes many chunks, so the map really runs out of order.
+    let run = try prep([
+      "run", pipeline, "--set", "output=\(dir)", "--set", "input.chunk_bytes=4096", "--workers", workers, "--quiet",
+      "--force",
+    ])
+    #expect(run.status == 0, "\(run.stderr)")
+    let files = try datasetFiles(dir)
+    #expect(!files.isEmpty)
+    let index = contents(dir + "/index.json")
+    if let reference, let referenceIndex {
+      #expect(files == reference, "shards differ with --workers \(workers) (run \(i))")
+      #expect(index == referenceIndex, "index.json differs with --workers \(workers) (run \(i))")
+    } else {
+      reference = files
+      referenceIndex = index
+    }
+  }
+}
+
+/// Every bad line is reported with file, line, byte offset and reason; every good record still comes through.
+@Test func badInputIsReportedAndGoodRecordsComeThrough() throws {
+  let expected = try jsonObject(TestPaths.fixture("bad/mixed.expected.json"))
+  let out = TestPaths.temporaryDirectory("bad")
+  let run = try prep(["run", "fudan", "--set", "input=fixtures/bad/mixed.jsonl", "--set", "output=\(out)", "--quiet"])
+  #expect(run.status == 0, "\(run.stderr)")
+  let rejects = String(decoding: contents(out + "/rejects.jsonl"), as: UTF8.self).split(separator: "\n")
+  let bad = expected["bad"] as? [[String: Any]] ?? []
+  #expect(!bad.isEmpty)
+  #expect(rejects.count == bad.count)
+  for (line, want) in zip(rejects, bad) {
+    let got = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] ?? [:]
+    #expect(got["file"] as? String == "fixtures/bad/mixed.jsonl")
+    #expect(got["line"] as? Int == want["line"] as? Int)
+    #expect(got["byte_offset"] as? Int == want["byte_offset"] as? Int)
+    #expect(got["reason"] as? String == want["reason"] as? String)
+    #expect(!(got["detail"] as? String ?? "").isEmpty)
+  }
+  let index = try jsonObject(out + "/index.json")
+  let totals = index["totals"] as? [String: Any]
+  #expect(totals?["samples"] as? Int == expected["good_records"] as? Int)
+  let stats = index["stats"] as? [String: Any]
+  #expect(stats?["rejected_total"] as? Int == bad.count)
+  #expect(run.text.contains("\(bad.count) rejected"))
+}
+
+@Test func anExistingDatasetIsNotOverwrittenWithoutForce() throws {
+  let out = TestPaths.temporaryDirectory("force")
+  #expect(try prep(["run", "fudan", "--set", "output=\(out)", "--quiet"]).status == 0)
+  let before = contents(out + "/index.json")
+  let again = try prep(["run", "fudan", "--set", "output=\(out)", "--quiet"])
+  #expect(again.status != 0)
+  #expect(again.stderr.contains("--force") || again.stderr.contains("force"))
+  #expect(contents(out + "/index.json") == before)
+  #expect(try prep(["run", "fudan", "--set", "output=\(out)", "--quiet", "--force"]).status == 0)
+}
+
+@Test func tooManyRejectsFailsWithoutACompleteDataset() throws {
+  let out = TestPaths.temporaryDirectory("maxrej")
+  let run = try prep([
+    "run", "fudan", "--set", "input=fixtures/bad/mixed.jsonl", "--set", "output=\(out)", "--quiet",
+    "--max-rejects", "2",
+  ])
+  #expect(run.status == 3)
+  #expect(run.stderr.contains("rejected"))
+  #expect(!FileManager.default.fileExists(atPath: out + "/index.json"))
+  #expect(FileManager.default.fileExists(atPath: out + "/rejects.jsonl"))
+  let leftovers = try FileManager.default.contentsOfDirectory(atPath: out).filter { $0.hasPrefix("shard-") || $0.hasSuffix(".tmp") }
+  #expect(leftovers.isEmpty, "\(leftovers)")
+  // A percentage works too, and a generous one lets the run finish.
+  let lenient = try prep([
+    "run", "fudan", "--set", "input=fixtures/bad/mixed.jsonl", "--set", "output=\(out)", "--quiet",
+    "--max-rejects", "90%",
+  ])
+  #expect(lenient.status == 0, "\(lenient.stderr)")
+}
+
+@Test func aRecipeErrorStopsTheRunAndLeavesNothingThatLooksComplete() throws {
+  let out = TestPaths.temporaryDirectory("unfilled")
+  // identity.json holds {{name}} placeholders: without --set name=... the run must refuse.
+  let run = try prep(["run", "identity", "--set", "output=\(out)", "--quiet"])
+  #expect(run.status == 1)
+  #expect(run.stderr.contains("name"))
+  #expect(!FileManager.default.fileExists(atPath: out + "/index.json"))
+}
+
+@Test func pipelineErrorsNameFileLineKeyAndSuggest() throws {
+  let run = try prep(["run", "fudan", "--set", "recipe.max_lenght=3", "--set", "output=/tmp/never"])
+  #expect(run.status == 2)
+  #expect(run.stderr.contains("recipe.max_lenght"))
+  #expect(run.stderr.contains("did you mean 'max_length'?"))
+  let typo = try prep(["run", "fudan", "--set", "packing.mode=best-fti"])
+  #expect(typo.status == 2)
+  #expect(typo.stderr.contains("pipelines/fudan.pipeline"))
+  #expect(typo.stderr.contains("did you mean 'best_fit'?"))
+}
+
+@Test func dryRunPrintsTheResolvedPipeline() throws {
+  let run = try prep(["run", "fudan", "--dry-run", "--set", "input=/data/x.jsonl", "--set", "max_length=512"])
+  #expect(run.status == 0)
+  #expect(run.text.contains("path: /data/x.jsonl"))
+  #expect(run.text.contains("max_length: 512"))
+}
+
+@Test func statsVerifyAndInspectDescribeTheDataset() throws {
+  let out = TestPaths.temporaryDirectory("stats")
+  #expect(try prep(["run", "fudan", "--set", "output=\(out)", "--quiet"]).status == 0)
+  let stats = try prep(["stats", out, "--json"])
+  #expect(stats.status == 0)
+  let s = try JSONSerialization.jsonObject(with: stats.stdout) as? [String: Any] ?? [:]
+  let golden = String(decoding: contents(TestPaths.fixture("fudan/golden.jsonl")), as: UTF8.self)
+  #expect(s["samples"] as? Int == golden.split(separator: "\n").count)
+  #expect((s["truncated"] as? Int ?? 0) > 0)
+  let text = try prep(["stats", out])
+  #expect(text.text.contains("p90"))
+  #expect(text.text.contains("│"))
+  let verify = try prep(["verify", out])
+  #expect(verify.status == 0, "\(verify.stderr)")
+  #expect(verify.text.hasPrefix("ok"))
+  // A sample whose response survived the 384-token cut: the response and the seed's <|endoftext|> are trained.
+  let inspect = try prep(["inspect", out, "--grep", "<|endoftext|>", "--sample", "1", "--plain"])
+  #expect(inspect.status == 0)
+  #expect(inspect.text.contains("<|im_start|>assistant\n⟦"))
+  #expect(inspect.text.contains("<|endoftext|>⟧"))
+}

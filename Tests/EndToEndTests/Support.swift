@@ -1,0 +1,51 @@
+import Foundation
+import PrepTestSupport
+
+/// What a run of the `prep` binary printed and how it ended.
+struct Outcome {
+  var status: Int32
+  var stdout: Data
+  var stderr: String
+  var text: String { String(decoding: stdout, as: UTF8.self) }
+}
+
+/// Runs the built `prep` with `arguments` from the repository root.
+func prep(_ arguments: [String]) throws -> Outcome {
+  let process = Process()
+  process.executableURL = URL(fileURLWithPath: TestPaths.binary)
+  process.arguments = arguments
+  process.currentDirectoryURL = URL(fileURLWithPath: TestPaths.root)
+  var env = ProcessInfo.processInfo.environment
+  env["PREP_TOKENIZER"] = TestPaths.tokenizer
+  process.environment = env
+  let out = Pipe()
+  // stderr goes to a file, so that reading stdout to the end can never block on a full stderr pipe.
+  let errPath = TestPaths.temporaryDirectory("stderr") + "/stderr.txt"
+  FileManager.default.createFile(atPath: errPath, contents: nil)
+  let err = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
+  process.standardOutput = out
+  process.standardError = err
+  try process.run()
+  let stdout = out.fileHandleForReading.readDataToEndOfFile()
+  process.waitUntilExit()
+  try err.close()
+  let stderr = contents(errPath)
+  return Outcome(status: process.terminationStatus, stdout: stdout, stderr: String(decoding: stderr, as: UTF8.self))
+}
+
+/// The bytes of a file.
+func contents(_ path: String) -> Data { FileManager.default.contents(atPath: path) ?? Data() }
+
+/// Files of a dataset directory that hold data (shards and index), with their bytes.
+func datasetFiles(_ dir: String) throws -> [String: Data] {
+  var out: [String: Data] = [:]
+  for name in try FileManager.default.contentsOfDirectory(atPath: dir) where name.hasPrefix("shard-") {
+    out[name] = contents(dir + "/" + name)
+  }
+  return out
+}
+
+/// A JSON object file parsed with Foundation (tests only).
+func jsonObject(_ path: String) throws -> [String: Any] {
+  try JSONSerialization.jsonObject(with: contents(path)) as? [String: Any] ?? [:]
+}
