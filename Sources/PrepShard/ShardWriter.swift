@@ -28,6 +28,7 @@ public final class ShardWriter {
   private var created: [String] = []
   private var maxID: UInt32 = 0
   private var sampleCount = 0
+  private var appended = 0
 
   // The shard being written.
   private var fd: Int32 = -1
@@ -77,6 +78,11 @@ public final class ShardWriter {
   /// any error aborts the whole write.
   public func append(_ sample: Sample) throws(ShardError) {
     try checkOpen()
+    if let reason = FramePayload.problem(sample) {
+      abort()
+      throw .invalidSample(index: appended, reason: reason)
+    }
+    appended += 1
     if let group = batcher.append(sample) { try write(encoder.encode(group)) }
   }
 
@@ -97,7 +103,8 @@ public final class ShardWriter {
   }
 
   /// Flushes the last frame and shard, checks every id against the vocabulary size, writes index.json
-  /// and returns it. After this the writer is closed.
+  /// and returns it as a reader will see it (object keys of `pipeline` and `stats` sorted). After this
+  /// the writer is closed; on any error every file it wrote is removed.
   @discardableResult
   public func finish(_ metadata: IndexMetadata) throws(ShardError) -> DatasetIndex {
     try checkOpen()
@@ -116,9 +123,12 @@ public final class ShardWriter {
         frameTokens: configuration.frameTokens, shardTokens: configuration.shardTokens,
         shardSamples: configuration.shardSamples, pipeline: metadata.pipeline, stats: metadata.stats,
         totals: totals, shards: shards)
-      try Platform.writeFileAtomically(try index.encoded(), directory: directory, name: DatasetIndex.fileName)
+      let bytes = try index.encoded()
+      // Return what a reader will see (object keys of pipeline and stats come back sorted).
+      let written = try DatasetIndex.decode(bytes, file: DatasetIndex.fileName)
+      try Platform.writeFileAtomically(bytes, directory: directory, name: DatasetIndex.fileName)
       state = .finished
-      return index
+      return written
     } catch {
       abort()
       throw error
