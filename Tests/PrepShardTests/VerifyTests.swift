@@ -11,12 +11,12 @@ import Testing
   import Foundation
 #endif
 
-private let tinyLayout = ShardConfiguration(frameTokens: 100, shardTokens: 250)
+private let tinyLayout = ShardConfiguration(frameTokens: 80, shardTokens: 200)
 
 /// A small dataset of two or three shards of a few KB.
 private func tinyDataset(_ tag: String) throws -> (String, [Sample]) {
   let dir = TestPaths.temporaryDirectory(tag)
-  let samples = randomSamples(count: 8, seed: 11, maxLength: 80)
+  let samples = randomSamples(count: 10, seed: 11, maxLength: 80)
   try writeDataset(samples, to: dir, configuration: tinyLayout)
   return (dir, samples)
 }
