@@ -74,7 +74,8 @@ public final class ShardReader: Sendable {
     }
     let version = FramePayload.readU32(header, 8)
     guard version == UInt32(ShardFormat.version) else {
-      throw .corruptShard(file: path, offset: 8, reason: "format version \(version), this reader knows \(ShardFormat.version)")
+      throw .corruptShard(
+        file: path, offset: 8, reason: "format version \(version), this reader knows \(ShardFormat.version)")
     }
     guard FramePayload.readU32(header, 12) == 0 else {
       throw .corruptShard(file: path, offset: 12, reason: "reserved header flags are not zero")
@@ -94,7 +95,8 @@ public final class ShardReader: Sendable {
     else {
       throw .corruptShard(
         file: path, offset: footerAt,
-        reason: "footer says \(frameCount) frames with a table at \(tableOffset), which does not fit a \(size)-byte file")
+        reason: "footer says \(frameCount) frames with a table at \(tableOffset), "
+          + "which does not fit a \(size)-byte file")
     }
     let table = try Platform.readExactly(
       fd, offset: Int(tableOffset), count: Int(frameCount) * ShardFormat.frameEntrySize, path: path)
@@ -113,7 +115,8 @@ public final class ShardReader: Sendable {
       let count = UInt64(FramePayload.readU32(table, e + 24))
       let frameTokens = UInt64(FramePayload.readU32(table, e + 28))
       guard offset == expectedOffset else {
-        throw .corruptShard(file: path, offset: at, reason: "frame \(f) starts at \(offset), expected \(expectedOffset)")
+        throw .corruptShard(
+          file: path, offset: at, reason: "frame \(f) starts at \(offset), expected \(expectedOffset)")
       }
       guard first == sampleSum else {
         throw .corruptShard(
@@ -121,7 +124,9 @@ public final class ShardReader: Sendable {
       }
       guard compressed > 0, count > 0, frameTokens >= count, raw >= 4 + 16 * count + frameTokens else {
         throw .corruptShard(
-          file: path, offset: at, reason: "frame \(f) entry is inconsistent (sizes \(compressed)/\(raw), \(count) samples, \(frameTokens) tokens)")
+          file: path, offset: at,
+          reason: "frame \(f) entry is inconsistent (sizes \(compressed)/\(raw), \(count) samples, "
+            + "\(frameTokens) tokens)")
       }
       expectedOffset += compressed
       sampleSum += count
@@ -133,7 +138,8 @@ public final class ShardReader: Sendable {
     }
     guard expectedOffset == tableOffset else {
       throw .corruptShard(
-        file: path, offset: Int(tableOffset), reason: "frames end at \(expectedOffset) but the table starts at \(tableOffset)")
+        file: path, offset: Int(tableOffset),
+        reason: "frames end at \(expectedOffset) but the table starts at \(tableOffset)")
     }
     guard sampleSum == samples, tokenSum == tokens else {
       throw .corruptShard(
@@ -164,7 +170,8 @@ public final class ShardReader: Sendable {
     guard frame.count == entry.sampleCount, tokens == entry.tokenCount else {
       throw .corruptShard(
         file: path, offset: entry.offset,
-        reason: "frame \(f) holds \(frame.count) samples / \(tokens) tokens, the table says \(entry.sampleCount) / \(entry.tokenCount)")
+        reason: "frame \(f) holds \(frame.count) samples / \(tokens) tokens, "
+          + "the table says \(entry.sampleCount) / \(entry.tokenCount)")
     }
     return frame
   }
@@ -226,7 +233,8 @@ public final class Dataset: Sendable {
     guard index.format == ShardFormat.name, index.formatVersion == ShardFormat.version else {
       throw .badIndex(
         file: directory + "/" + DatasetIndex.fileName,
-        reason: "format \(index.format) version \(index.formatVersion); this reader knows \(ShardFormat.name) \(ShardFormat.version)")
+        reason: "format \(index.format) version \(index.formatVersion); "
+          + "this reader knows \(ShardFormat.name) \(ShardFormat.version)")
     }
     self.index = index
     var readers = [ShardReader]()
@@ -245,7 +253,8 @@ public final class Dataset: Sendable {
       else {
         throw .corruptShard(
           file: path, offset: nil,
-          reason: "holds \(reader.sampleCount) samples / \(reader.tokenCount) tokens / \(reader.frames.count) frames, index.json says \(entry.counts.samples) / \(entry.counts.tokens) / \(entry.frames)")
+          reason: "holds \(reader.sampleCount) samples / \(reader.tokenCount) tokens / \(reader.frames.count) frames, "
+            + "index.json says \(entry.counts.samples) / \(entry.counts.tokens) / \(entry.frames)")
       }
       if verifyChecksums {
         let actual = try DatasetVerifier.sha256(ofFile: path)

@@ -15,7 +15,9 @@ import Testing
 /// blocks, all-trained and all-masked samples, ids across the LEB128 size classes up to 151,935.
 func fixtureSamples() -> [Sample] {
   var out = [
-    Sample(ids: [151_644, 872, 198, 9707, 151_645, 198, 151_644, 77091, 198, 2610, 151_645], trained: [0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1]),
+    Sample(
+      ids: [151_644, 872, 198, 9707, 151_645, 198, 151_644, 77091, 198, 2610, 151_645],
+      trained: [0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1]),
     Sample(ids: [1, 2, 3, 151_643, 4, 5, 151_643, 6], trained: [1, 1, 1, 1, 1, 1, 1, 1], boundaries: [0, 4, 7, 8]),
     Sample(ids: [151_935], trained: [1]),
     Sample(ids: [0, 127, 128, 16_383, 16_384, 2_097_151 % 151_936], trained: [0, 0, 0, 0, 0, 0]),

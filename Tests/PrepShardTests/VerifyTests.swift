@@ -141,13 +141,15 @@ private func editIndex(_ dir: String, _ edit: (inout DatasetIndex) -> Void) thro
 
 // MARK: Frames built by hand from docs/shard-format.md
 
-private func u32(_ v: UInt32) -> [UInt8] { [UInt8(v & 0xff), UInt8(v >> 8 & 0xff), UInt8(v >> 16 & 0xff), UInt8(v >> 24)] }
+private func u32(_ v: UInt32) -> [UInt8] {
+  [UInt8(v & 0xff), UInt8(v >> 8 & 0xff), UInt8(v >> 16 & 0xff), UInt8(v >> 24)]
+}
 
 /// One sample, ids [5, 300, 151935], trained [0, 1, 1], documents [0, 1, 3], laid out per the doc;
 /// `runs` and `boundaries` can be overridden to break the rules.
-private func handPayload(ids: [UInt8] = [0x05, 0xAC, 0x02, 0xFF, 0xA2, 0x09], runs: [UInt32] = [1, 2], boundaries: [UInt32] = [1])
-  -> [UInt8]
-{
+private func handPayload(
+  ids: [UInt8] = [0x05, 0xAC, 0x02, 0xFF, 0xA2, 0x09], runs: [UInt32] = [1, 2], boundaries: [UInt32] = [1]
+) -> [UInt8] {
   var p = u32(1)  // one sample
   p += u32(3) + u32(UInt32(ids.count)) + u32(UInt32(runs.count)) + u32(UInt32(boundaries.count))
   p += ids

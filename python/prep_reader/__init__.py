@@ -111,7 +111,8 @@ class ShardDataset:
         check_index_checksum(raw)
         self.index = json.loads(raw)
         if self.index["format"] != "prep-shards" or self.index["format_version"] != 1:
-            raise FormatError("index.json: unknown format %r version %r" % (self.index["format"], self.index["format_version"]))
+            raise FormatError("index.json: unknown format %r version %r"
+                              % (self.index["format"], self.index["format_version"]))
         self._files, self._frames, self._starts = [], [], [0]
         for entry in self.index["shards"]:
             path = os.path.join(directory, entry["file"])
