@@ -90,6 +90,7 @@ public final class ShardReader: Sendable {
     let samples = FramePayload.readU64(footer, 16)
     let tokens = FramePayload.readU64(footer, 24)
     guard frameCount <= UInt64(size / ShardFormat.frameEntrySize),
+      frameCount * UInt64(ShardFormat.frameEntrySize) <= UInt64(footerAt),
       tableOffset == UInt64(footerAt) - frameCount * UInt64(ShardFormat.frameEntrySize),
       tableOffset >= UInt64(ShardFormat.headerSize)
     else {
@@ -122,7 +123,10 @@ public final class ShardReader: Sendable {
         throw .corruptShard(
           file: path, offset: at + 16, reason: "frame \(f) starts at sample \(first), expected \(sampleSum)")
       }
-      guard compressed > 0, count > 0, frameTokens >= count, raw >= 4 + 16 * count + frameTokens else {
+      // A payload holds the table, 1 to 5 bytes per id and at most 2 runs and 1 boundary per token.
+      guard compressed > 0, count > 0, frameTokens >= count, raw >= 4 + 16 * count + frameTokens,
+        raw <= 4 + 16 * count + 17 * frameTokens
+      else {
         throw .corruptShard(
           file: path, offset: at,
           reason: "frame \(f) entry is inconsistent (sizes \(compressed)/\(raw), \(count) samples, "

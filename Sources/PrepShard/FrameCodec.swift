@@ -167,6 +167,10 @@ public struct FrameEncoder: Sendable {
   /// position for an empty sample, mismatched lengths or malformed boundaries.
   public func encode(_ group: FrameGroup) throws(ShardError) -> EncodedFrame {
     let (payload, stats) = try FramePayload.encode(group.samples, firstSampleIndex: group.firstSampleIndex)
+    guard payload.count <= Int(UInt32.max) else {
+      throw .invalidSample(
+        index: group.firstSampleIndex, reason: "a frame of \(payload.count) bytes exceeds the format's 4 GiB limit")
+    }
     let compressed: [UInt8]
     do {
       compressed = try Zstd.compress(payload, level: level)

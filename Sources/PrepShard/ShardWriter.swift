@@ -99,6 +99,12 @@ public final class ShardWriter {
       abort()
       throw .badConfiguration("append(frame:) while samples given to append(_:) are pending")
     }
+    if frame.compressed.count > Int(UInt32.max) || frame.rawSize > Int(UInt32.max) || frame.sampleCount < 1
+      || frame.tokenCount > Int(UInt32.max)
+    {
+      abort()
+      throw .badConfiguration("a frame must hold 1 or more samples and fit the format's 32-bit sizes")
+    }
     try write(frame)
   }
 

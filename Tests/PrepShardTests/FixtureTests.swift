@@ -62,6 +62,7 @@ func fixtureJSONL(_ samples: [Sample]) -> String {
   // Byte for byte, when the linked zstd is the one that wrote the fixture.
   if dataset.index.zstdVersion == Zstd.version {
     let dir = TestPaths.temporaryDirectory("shard-fixture")
+    defer { removeDirectory(dir) }
     let writer = try ShardWriter(directory: dir, configuration: fixtureLayout)
     for s in samples { try writer.append(s) }
     try writer.finish(fixtureMetadata)

@@ -17,6 +17,7 @@ let smallLayout = ShardConfiguration(frameTokens: 3_000, shardTokens: 40_000)
 @Test func randomSamplesRoundTripThroughWriterAndReader() throws {
   let samples = randomSamples(count: 400, seed: 1)
   let dir = TestPaths.temporaryDirectory("shard-roundtrip")
+  defer { removeDirectory(dir) }
   let index = try writeDataset(samples, to: dir, configuration: smallLayout)
   #expect(index.shards.count > 2)
   #expect(index.totals.samples == samples.count)
@@ -34,6 +35,7 @@ let smallLayout = ShardConfiguration(frameTokens: 3_000, shardTokens: 40_000)
 @Test func randomAccessEqualsSequentialReading() throws {
   let samples = randomSamples(count: 300, seed: 2)
   let dir = TestPaths.temporaryDirectory("shard-random-access")
+  defer { removeDirectory(dir) }
   try writeDataset(samples, to: dir, configuration: smallLayout)
   let dataset = try Dataset(directory: dir)
   var rng = SeededRandom(seed: 99)
@@ -47,6 +49,7 @@ let smallLayout = ShardConfiguration(frameTokens: 3_000, shardTokens: 40_000)
 
 @Test func masksAreNormalisedToZeroAndOne() throws {
   let dir = TestPaths.temporaryDirectory("shard-mask")
+  defer { removeDirectory(dir) }
   let s = Sample(ids: [1, 2, 3, 4], trained: [0, 7, 1, 0])
   try writeDataset([s], to: dir, configuration: smallLayout)
   #expect(try Dataset(directory: dir).sample(at: 0).trained == [0, 1, 1, 0])
@@ -55,7 +58,9 @@ let smallLayout = ShardConfiguration(frameTokens: 3_000, shardTokens: 40_000)
 @Test func shardAndFrameCutsDependOnlyOnDataAndConfiguration() throws {
   let samples = randomSamples(count: 250, seed: 3)
   let a = TestPaths.temporaryDirectory("shard-det-a")
+  defer { removeDirectory(a) }
   let b = TestPaths.temporaryDirectory("shard-det-b")
+  defer { removeDirectory(b) }
   try writeDataset(samples, to: a, configuration: smallLayout)
   try writeDataset(samples, to: b, configuration: smallLayout)
   let contentsA = try directoryContents(a)
@@ -68,6 +73,7 @@ let smallLayout = ShardConfiguration(frameTokens: 3_000, shardTokens: 40_000)
 
   // A sample limit gives shards of exactly that many samples.
   let c = TestPaths.temporaryDirectory("shard-det-c")
+  defer { removeDirectory(c) }
   let bySamples = try writeDataset(
     samples, to: c, configuration: ShardConfiguration(frameTokens: 3_000, shardTokens: 1 << 30, shardSamples: 60))
   #expect(bySamples.shards.map(\.counts.samples) == [60, 60, 60, 60, 10])
@@ -76,6 +82,7 @@ let smallLayout = ShardConfiguration(frameTokens: 3_000, shardTokens: 40_000)
 @Test func framesCompressedOnOtherThreadsInAnyOrderGiveTheSameBytes() throws {
   let samples = randomSamples(count: 250, seed: 4)
   let reference = TestPaths.temporaryDirectory("shard-par-ref")
+  defer { removeDirectory(reference) }
   try writeDataset(samples, to: reference, configuration: smallLayout)
 
   var batcher = FrameBatcher(configuration: smallLayout)
@@ -85,6 +92,7 @@ let smallLayout = ShardConfiguration(frameTokens: 3_000, shardTokens: 40_000)
   #expect(groups.count > 10)
 
   let dir = TestPaths.temporaryDirectory("shard-par")
+  defer { removeDirectory(dir) }
   let writer = try ShardWriter(directory: dir, configuration: smallLayout)
   let encoder = writer.encoder
   // Compress on several threads, in reverse order of completion slots.
@@ -111,6 +119,7 @@ final class FrameSlots: Sendable {
 
 @Test func pipelineAndStatsSurviveIndexJSON() throws {
   let dir = TestPaths.temporaryDirectory("shard-json")
+  defer { removeDirectory(dir) }
   let pipeline = JSONValue.object(
     JSONObject(
       keys: ["a", "nested", "text", "z"],
@@ -135,6 +144,7 @@ final class FrameSlots: Sendable {
 
 @Test func emptyDatasetHasAnIndexAndNoShards() throws {
   let dir = TestPaths.temporaryDirectory("shard-empty")
+  defer { removeDirectory(dir) }
   let writer = try ShardWriter(directory: dir)
   let index = try writer.finish(testMetadata)
   #expect(index.shards.isEmpty)

@@ -15,6 +15,7 @@ private func names(_ dir: String) throws -> [String] {
 
 @Test func anExistingDatasetIsRefusedWithoutForceAndReplacedWithIt() throws {
   let dir = TestPaths.temporaryDirectory("shard-existing")
+  defer { removeDirectory(dir) }
   let first = try writeDataset(randomSamples(count: 200, seed: 5), to: dir, configuration: smallLayout)
   #expect(first.shards.count >= 2)
   #expect(throws: ShardError.existingDataset(directory: dir, file: "index.json")) {
@@ -36,6 +37,7 @@ private func names(_ dir: String) throws -> [String] {
 
 @Test func anErrorMidWriteLeavesNoIndexAndNoShard() throws {
   let dir = TestPaths.temporaryDirectory("shard-crash")
+  defer { removeDirectory(dir) }
   let writer = try ShardWriter(directory: dir, configuration: smallLayout)
   let samples = randomSamples(count: 200, seed: 7)
   for s in samples { try writer.append(s) }
@@ -55,6 +57,7 @@ private func names(_ dir: String) throws -> [String] {
 
 @Test func aDroppedWriterRemovesWhatItWrote() throws {
   let dir = TestPaths.temporaryDirectory("shard-dropped")
+  defer { removeDirectory(dir) }
   do {
     let writer = try ShardWriter(directory: dir, configuration: smallLayout)
     for s in randomSamples(count: 200, seed: 8) { try writer.append(s) }
@@ -65,6 +68,7 @@ private func names(_ dir: String) throws -> [String] {
 
 @Test func anIDOutsideTheVocabularyFailsFinishAndLeavesNothing() throws {
   let dir = TestPaths.temporaryDirectory("shard-oov-write")
+  defer { removeDirectory(dir) }
   let writer = try ShardWriter(directory: dir, configuration: smallLayout)
   for s in randomSamples(count: 50, seed: 9) { try writer.append(s) }
   try writer.append(Sample(ids: [151_936], trained: [1]))
@@ -81,6 +85,7 @@ private func names(_ dir: String) throws -> [String] {
 ])
 func malformedSamplesAreRefusedWithTheirPosition(_ sample: Sample, _ reason: String) throws {
   let dir = TestPaths.temporaryDirectory("shard-malformed")
+  defer { removeDirectory(dir) }
   let writer = try ShardWriter(directory: dir, configuration: ShardConfiguration(frameTokens: 1))
   try writer.append(Sample(ids: [1], trained: [1]))
   do {

@@ -98,3 +98,6 @@ func readAll(_ dataset: Dataset) throws -> [Sample] {
   while let s = try it.next() { out.append(s) }
   return out
 }
+
+/// Removes a test's temporary directory.
+func removeDirectory(_ dir: String) { try? FileManager.default.removeItem(atPath: dir) }

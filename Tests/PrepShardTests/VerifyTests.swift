@@ -23,6 +23,7 @@ private func tinyDataset(_ tag: String) throws -> (String, [Sample]) {
 
 @Test func aSoundDatasetHasNoFaults() throws {
   let (dir, _) = try tinyDataset("verify-sound")
+  defer { removeDirectory(dir) }
   #expect(DatasetVerifier.verify(directory: dir).isEmpty)
   #expect(
     DatasetVerifier.verify(directory: dir, vocabularySize: 151_936, tokenizerFingerprint: "sha256:test-tokenizer")
@@ -32,6 +33,7 @@ private func tinyDataset(_ tag: String) throws -> (String, [Sample]) {
 
 @Test func verifyCatchesEverySingleByteFlipInAShard() throws {
   let (dir, _) = try tinyDataset("verify-flip-shard")
+  defer { removeDirectory(dir) }
   let path = dir + "/shard-00000.bin"
   let original = try readBytes(path)
   #expect(original.count > 300)
@@ -53,6 +55,7 @@ private func tinyDataset(_ tag: String) throws -> (String, [Sample]) {
   // Without the SHA-256 of index.json: the shard's own structure and zstd's frame checksums either
   // reject the damage or the damage does not change a single sample (e.g. a zstd window-size bit).
   let (dir, samples) = try tinyDataset("verify-flip-structure")
+  defer { removeDirectory(dir) }
   let path = dir + "/shard-00000.bin"
   let original = try readBytes(path)
   let expected = try ShardReader(path: path).frames.indices.flatMap { try ShardReader(path: path).samples(inFrame: $0) }
@@ -76,6 +79,7 @@ private func tinyDataset(_ tag: String) throws -> (String, [Sample]) {
 
 @Test func verifyCatchesEverySingleByteFlipInIndexJSON() throws {
   let (dir, _) = try tinyDataset("verify-flip-index")
+  defer { removeDirectory(dir) }
   let path = dir + "/index.json"
   let original = try readBytes(path)
   for mask: UInt8 in [0x01, 0x20] {
@@ -100,6 +104,7 @@ private func editIndex(_ dir: String, _ edit: (inout DatasetIndex) -> Void) thro
 
 @Test func verifyCatchesWrongCountsInIndexJSON() throws {
   let (dir, _) = try tinyDataset("verify-counts")
+  defer { removeDirectory(dir) }
   try editIndex(dir) {
     $0.shards[0].counts.trainedTokens += 1
     $0.totals.trainedTokens += 1
@@ -114,6 +119,7 @@ private func editIndex(_ dir: String, _ edit: (inout DatasetIndex) -> Void) thro
 
 @Test func verifyCatchesAnEditWithoutANewChecksum() throws {
   let (dir, _) = try tinyDataset("verify-edit")
+  defer { removeDirectory(dir) }
   let path = dir + "/index.json"
   let text = String(decoding: try readBytes(path), as: UTF8.self)
   let edited = text.replacing("\"prep_version\" : \"test\"", with: "\"prep_version\" : \"tes2\"")
@@ -125,6 +131,7 @@ private func editIndex(_ dir: String, _ edit: (inout DatasetIndex) -> Void) thro
 
 @Test func verifyCatchesFingerprintAndVocabularyMismatch() throws {
   let (dir, _) = try tinyDataset("verify-fingerprint")
+  defer { removeDirectory(dir) }
   let faults = DatasetVerifier.verify(directory: dir, vocabularySize: 151_000, tokenizerFingerprint: "other")
   #expect(faults.contains { $0.message.contains("fingerprint") })
   #expect(faults.contains { $0.message.contains("vocabulary size 151936 does not match") })
@@ -133,6 +140,7 @@ private func editIndex(_ dir: String, _ edit: (inout DatasetIndex) -> Void) thro
 
 @Test func verifyCatchesMissingAndStrayShards() throws {
   let (dir, _) = try tinyDataset("verify-missing")
+  defer { removeDirectory(dir) }
   try FileManager.default.moveItem(atPath: dir + "/shard-00001.bin", toPath: dir + "/shard-00099.bin")
   let faults = DatasetVerifier.verify(directory: dir)
   #expect(faults.contains { $0.file == dir + "/shard-00001.bin" && $0.message.contains("missing") })
@@ -172,6 +180,7 @@ private func writeHandFrame(_ payload: [UInt8], vocabularySize: Int = 151_936) t
 
 @Test func aFrameBuiltFromTheDocumentReadsBack() throws {
   let dir = try writeHandFrame(handPayload())
+  defer { removeDirectory(dir) }
   #expect(DatasetVerifier.verify(directory: dir).isEmpty)
   let s = try Dataset(directory: dir).sample(at: 0)
   #expect(s == Sample(ids: [5, 300, 151_935], trained: [0, 1, 1], boundaries: [0, 1, 3]))
@@ -181,6 +190,7 @@ private func writeHandFrame(_ payload: [UInt8], vocabularySize: Int = 151_936) t
 
 @Test func verifyCatchesAnIDOutsideTheVocabulary() throws {
   let dir = try writeHandFrame(handPayload(), vocabularySize: 151_935)
+  defer { removeDirectory(dir) }
   let faults = DatasetVerifier.verify(directory: dir)
   #expect(faults.count == 1)
   #expect(faults.first?.message.contains("id 151935 at position 2 is not below the vocabulary size 151935") == true)
@@ -195,6 +205,7 @@ private func writeHandFrame(_ payload: [UInt8], vocabularySize: Int = 151_936) t
 ])
 func verifyCatchesMalformedMasksAndBoundaries(_ runs: [UInt32], _ boundaries: [UInt32], _ expected: String) throws {
   let dir = try writeHandFrame(handPayload(runs: runs, boundaries: boundaries))
+  defer { removeDirectory(dir) }
   let all = DatasetVerifier.verify(directory: dir).map(\.message).joined(separator: "\n")
   #expect(all.contains(expected), "\(all)")
   #expect(throws: ShardError.self) { try Dataset(directory: dir).sample(at: 0) }
@@ -207,6 +218,7 @@ func verifyCatchesMalformedMasksAndBoundaries(_ runs: [UInt32], _ boundaries: [U
 ])
 func verifyCatchesMalformedIDBytes(_ ids: [UInt8]) throws {
   let dir = try writeHandFrame(handPayload(ids: ids))
+  defer { removeDirectory(dir) }
   #expect(!DatasetVerifier.verify(directory: dir).isEmpty)
   #expect(throws: ShardError.self) { try Dataset(directory: dir).sample(at: 0) }
 }
