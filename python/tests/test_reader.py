@@ -101,3 +101,32 @@ def test_collate_pads_and_flattens():
     assert flat["cu_seq_lens_q"].tolist() == [0, 11, 15, 18, 19, 20]
     assert flat["position_ids"][0, 11:19].tolist() == [0, 1, 2, 3, 0, 1, 2, 0]
     assert flat["labels"][0, 11] == -100 and flat["labels"][0, 12] == 2
+
+
+def test_torch_wrapper_and_tensors_with_a_stub_torch(monkeypatch):
+    # torch is not installed here: a stub with the three names the reader uses stands in for it.
+    import importlib
+    import types
+
+    import prep_reader
+
+    data = types.ModuleType("torch.utils.data")
+    data.Dataset = object
+    utils = types.ModuleType("torch.utils")
+    utils.data = data
+    torch = types.ModuleType("torch")
+    torch.utils = utils
+    torch.from_numpy = lambda a: ("tensor", a.tolist())
+    monkeypatch.setitem(sys.modules, "torch", torch)
+    monkeypatch.setitem(sys.modules, "torch.utils", utils)
+    monkeypatch.setitem(sys.modules, "torch.utils.data", data)
+    try:
+        mod = importlib.reload(prep_reader)
+        ds = mod.TorchShardDataset(FIXTURE)
+        assert len(ds) == len(expected())
+        batch = mod.collate([ds[0], ds[1]], return_tensors="pt")
+        assert batch["input_ids"][0] == "tensor"
+        assert batch["labels"][1][1][:2] == [1, 2]
+    finally:
+        monkeypatch.undo()
+        importlib.reload(prep_reader)
