@@ -23,7 +23,7 @@ public final class ShardWriter {
   public var encoder: FrameEncoder { FrameEncoder(level: configuration.level) }
 
   private var batcher: FrameBatcher
-  private var state = State.open
+  private var state = State.closed  // open once init succeeds, so a refused directory is left alone
   private var shards: [ShardEntry] = []
   private var created: [String] = []
   private var maxID: UInt32 = 0
@@ -61,6 +61,7 @@ public final class ShardWriter {
       for name in old { try Platform.remove(directory + "/" + name) }
       try Platform.syncDirectory(directory)
     }
+    state = .open
   }
 
   deinit {

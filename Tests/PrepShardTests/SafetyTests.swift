@@ -21,17 +21,21 @@ private func names(_ dir: String) throws -> [String] {
   #expect(throws: ShardError.existingDataset(directory: dir, file: "index.json")) {
     _ = try ShardWriter(directory: dir, configuration: smallLayout)
   }
-  // Shards without an index (a run killed mid-way) are refused too.
+  // Shards without an index (a run killed mid-way) are refused too, and left as they are.
   try FileManager.default.removeItem(atPath: dir + "/index.json")
-  #expect(throws: ShardError.existingDataset(directory: dir, file: "shard-00000.bin")) {
+  try writeBytes([1], to: dir + "/.index.json.tmp")
+  let before = try directoryContents(dir)
+  #expect(throws: ShardError.existingDataset(directory: dir, file: ".index.json.tmp")) {
     _ = try ShardWriter(directory: dir, configuration: smallLayout)
   }
+  #expect(try directoryContents(dir) == before)
   // An unrelated file does not count, and survives --force.
   try writeBytes(Array("notes".utf8), to: dir + "/README.txt")
   let samples = randomSamples(count: 3, seed: 6)
   let second = try writeDataset(samples, to: dir, configuration: smallLayout, force: true)
   #expect(second.shards.count == 1)
   #expect(try names(dir) == ["README.txt", "index.json", "shard-00000.bin"])
+  #expect(first.shards.count > 1)  // the old shard-00001.bin and later were removed
   #expect(try readAll(Dataset(directory: dir)) == samples)
 }
 
