@@ -107,6 +107,20 @@ let smallLayout = ShardConfiguration(frameTokens: 3_000, shardTokens: 40_000)
   #expect(try directoryContents(dir) == (try directoryContents(reference)))
 }
 
+@Test(arguments: [2, 3, 8])
+func theWritersOwnThreadsGiveTheSameBytes(_ threads: Int) throws {
+  let samples = randomSamples(count: 250, seed: 4)
+  let reference = TestPaths.temporaryDirectory("shard-threads-ref")
+  defer { removeDirectory(reference) }
+  try writeDataset(samples, to: reference, configuration: smallLayout)
+  let dir = TestPaths.temporaryDirectory("shard-threads")
+  defer { removeDirectory(dir) }
+  let writer = try ShardWriter(directory: dir, configuration: smallLayout, threads: threads)
+  try writer.append(contentsOf: samples)
+  try writer.finish(testMetadata)
+  #expect(try directoryContents(dir) == (try directoryContents(reference)))
+}
+
 /// Slots written from concurrent threads (each slot once), read after they all finished.
 final class FrameSlots: Sendable {
   private let slots: Mutex<[Result<EncodedFrame, ShardError>?]>
