@@ -108,21 +108,17 @@ public struct SHA256: Sendable {
         }
         var a = a0, b = b0, c = c0, d = d0, e = e0, f = f0, g = g0, h = h00
         sha256RoundConstants.withUnsafeBufferPointer { k in
-          for i in 0..<64 {
-            let s1 = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)
-            let ch = (e & f) ^ (~e & g)
-            let t1 = h &+ s1 &+ ch &+ k[i] &+ w[i]
-            let s0 = rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)
-            let maj = (a & b) ^ (a & c) ^ (b & c)
-            let t2 = s0 &+ maj
-            h = g
-            g = f
-            f = e
-            e = d &+ t1
-            d = c
-            c = b
-            b = a
-            a = t1 &+ t2
+          var i = 0
+          while i < 64 {
+            sha256Round(a, b, c, &d, e, f, g, &h, k[i] &+ w[i])
+            sha256Round(h, a, b, &c, d, e, f, &g, k[i + 1] &+ w[i + 1])
+            sha256Round(g, h, a, &b, c, d, e, &f, k[i + 2] &+ w[i + 2])
+            sha256Round(f, g, h, &a, b, c, d, &e, k[i + 3] &+ w[i + 3])
+            sha256Round(e, f, g, &h, a, b, c, &d, k[i + 4] &+ w[i + 4])
+            sha256Round(d, e, f, &g, h, a, b, &c, k[i + 5] &+ w[i + 5])
+            sha256Round(c, d, e, &f, g, h, a, &b, k[i + 6] &+ w[i + 6])
+            sha256Round(b, c, d, &e, f, g, h, &a, k[i + 7] &+ w[i + 7])
+            i &+= 8
           }
         }
         a0 &+= a
@@ -144,6 +140,17 @@ public struct SHA256: Sendable {
     h6 = g0
     h7 = h00
   }
+}
+
+/// One SHA-256 round with the working variables passed in rotated order, so no values move:
+/// `d += t1` and `h = t1 + t2`.
+@inline(__always) private func sha256Round(
+  _ a: UInt32, _ b: UInt32, _ c: UInt32, _ d: inout UInt32, _ e: UInt32, _ f: UInt32, _ g: UInt32,
+  _ h: inout UInt32, _ kw: UInt32
+) {
+  let t1 = h &+ (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) &+ ((e & f) ^ (~e & g)) &+ kw
+  d &+= t1
+  h = t1 &+ (rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)) &+ ((a & b) ^ (a & c) ^ (b & c))
 }
 
 @inline(__always) private func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { (x >> n) | (x << (32 &- n)) }

@@ -74,7 +74,8 @@ public final class ShardReader: Sendable {
     }
     let version = FramePayload.readU32(header, 8)
     guard version == UInt32(ShardFormat.version) else {
-      throw .corruptShard(file: path, offset: 8, reason: "format version \(version), this reader knows \(ShardFormat.version)")
+      throw .corruptShard(
+        file: path, offset: 8, reason: "format version \(version), this reader knows \(ShardFormat.version)")
     }
     guard FramePayload.readU32(header, 12) == 0 else {
       throw .corruptShard(file: path, offset: 12, reason: "reserved header flags are not zero")
@@ -89,12 +90,14 @@ public final class ShardReader: Sendable {
     let samples = FramePayload.readU64(footer, 16)
     let tokens = FramePayload.readU64(footer, 24)
     guard frameCount <= UInt64(size / ShardFormat.frameEntrySize),
+      frameCount * UInt64(ShardFormat.frameEntrySize) <= UInt64(footerAt),
       tableOffset == UInt64(footerAt) - frameCount * UInt64(ShardFormat.frameEntrySize),
       tableOffset >= UInt64(ShardFormat.headerSize)
     else {
       throw .corruptShard(
         file: path, offset: footerAt,
-        reason: "footer says \(frameCount) frames with a table at \(tableOffset), which does not fit a \(size)-byte file")
+        reason: "footer says \(frameCount) frames with a table at \(tableOffset), "
+          + "which does not fit a \(size)-byte file")
     }
     let table = try Platform.readExactly(
       fd, offset: Int(tableOffset), count: Int(frameCount) * ShardFormat.frameEntrySize, path: path)
@@ -113,15 +116,21 @@ public final class ShardReader: Sendable {
       let count = UInt64(FramePayload.readU32(table, e + 24))
       let frameTokens = UInt64(FramePayload.readU32(table, e + 28))
       guard offset == expectedOffset else {
-        throw .corruptShard(file: path, offset: at, reason: "frame \(f) starts at \(offset), expected \(expectedOffset)")
+        throw .corruptShard(
+          file: path, offset: at, reason: "frame \(f) starts at \(offset), expected \(expectedOffset)")
       }
       guard first == sampleSum else {
         throw .corruptShard(
           file: path, offset: at + 16, reason: "frame \(f) starts at sample \(first), expected \(sampleSum)")
       }
-      guard compressed > 0, count > 0, frameTokens >= count, raw >= 4 + 16 * count + frameTokens else {
+      // A payload holds the table, 1 to 5 bytes per id and at most 2 runs and 1 boundary per token.
+      guard compressed > 0, count > 0, frameTokens >= count, raw >= 4 + 16 * count + frameTokens,
+        raw <= 4 + 16 * count + 17 * frameTokens
+      else {
         throw .corruptShard(
-          file: path, offset: at, reason: "frame \(f) entry is inconsistent (sizes \(compressed)/\(raw), \(count) samples, \(frameTokens) tokens)")
+          file: path, offset: at,
+          reason: "frame \(f) entry is inconsistent (sizes \(compressed)/\(raw), \(count) samples, "
+            + "\(frameTokens) tokens)")
       }
       expectedOffset += compressed
       sampleSum += count
@@ -133,7 +142,8 @@ public final class ShardReader: Sendable {
     }
     guard expectedOffset == tableOffset else {
       throw .corruptShard(
-        file: path, offset: Int(tableOffset), reason: "frames end at \(expectedOffset) but the table starts at \(tableOffset)")
+        file: path, offset: Int(tableOffset),
+        reason: "frames end at \(expectedOffset) but the table starts at \(tableOffset)")
     }
     guard sampleSum == samples, tokenSum == tokens else {
       throw .corruptShard(
@@ -164,7 +174,8 @@ public final class ShardReader: Sendable {
     guard frame.count == entry.sampleCount, tokens == entry.tokenCount else {
       throw .corruptShard(
         file: path, offset: entry.offset,
-        reason: "frame \(f) holds \(frame.count) samples / \(tokens) tokens, the table says \(entry.sampleCount) / \(entry.tokenCount)")
+        reason: "frame \(f) holds \(frame.count) samples / \(tokens) tokens, "
+          + "the table says \(entry.sampleCount) / \(entry.tokenCount)")
     }
     return frame
   }
@@ -226,7 +237,8 @@ public final class Dataset: Sendable {
     guard index.format == ShardFormat.name, index.formatVersion == ShardFormat.version else {
       throw .badIndex(
         file: directory + "/" + DatasetIndex.fileName,
-        reason: "format \(index.format) version \(index.formatVersion); this reader knows \(ShardFormat.name) \(ShardFormat.version)")
+        reason: "format \(index.format) version \(index.formatVersion); "
+          + "this reader knows \(ShardFormat.name) \(ShardFormat.version)")
     }
     self.index = index
     var readers = [ShardReader]()
@@ -245,7 +257,8 @@ public final class Dataset: Sendable {
       else {
         throw .corruptShard(
           file: path, offset: nil,
-          reason: "holds \(reader.sampleCount) samples / \(reader.tokenCount) tokens / \(reader.frames.count) frames, index.json says \(entry.counts.samples) / \(entry.counts.tokens) / \(entry.frames)")
+          reason: "holds \(reader.sampleCount) samples / \(reader.tokenCount) tokens / \(reader.frames.count) frames, "
+            + "index.json says \(entry.counts.samples) / \(entry.counts.tokens) / \(entry.frames)")
       }
       if verifyChecksums {
         let actual = try DatasetVerifier.sha256(ofFile: path)

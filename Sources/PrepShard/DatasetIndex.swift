@@ -225,7 +225,8 @@ public struct DatasetIndex: Sendable, Equatable {
     zeroed.replaceSubrange(at..<(at + 64), with: Array(zeroChecksum.utf8))
     let actual = SHA256.hash(zeroed).hexString
     if stored != actual {
-      throw .badIndex(file: file, reason: "\(checksumKey) is \(stored) but the file hashes to \(actual) (edited or damaged)")
+      throw .badIndex(
+        file: file, reason: "\(checksumKey) is \(stored) but the file hashes to \(actual) (edited or damaged)")
     }
   }
 }
@@ -279,7 +280,8 @@ private struct IndexFile: Codable {
     try c.encode(index.prepVersion, forKey: .prepVersion)
     try c.encode(index.zstdVersion, forKey: .zstdVersion)
     try c.encode(index.zstdLevel, forKey: .zstdLevel)
-    try c.encode(Tokenizer(fingerprint: index.tokenizerFingerprint, vocabSize: index.vocabularySize), forKey: .tokenizer)
+    try c.encode(
+      Tokenizer(fingerprint: index.tokenizerFingerprint, vocabSize: index.vocabularySize), forKey: .tokenizer)
     try c.encode(index.labelConvention, forKey: .labelConvention)
     try c.encode(
       Layout(frameTokens: index.frameTokens, shardTokens: index.shardTokens, shardSamples: index.shardSamples),

@@ -136,6 +136,22 @@ public struct EncodedFrame: Sendable, Equatable {
   public var maxID: UInt32
   /// Whether the shard is closed after this frame.
   public var endsShard: Bool
+
+  /// Creates a frame from its parts. `FrameEncoder.encode` is the normal way; this initialiser lets
+  /// tools (and tests) write a frame built by hand.
+  public init(
+    compressed: [UInt8], rawSize: Int, sampleCount: Int, tokenCount: Int, trainedCount: Int, documentCount: Int,
+    maxID: UInt32, endsShard: Bool
+  ) {
+    self.compressed = compressed
+    self.rawSize = rawSize
+    self.sampleCount = sampleCount
+    self.tokenCount = tokenCount
+    self.trainedCount = trainedCount
+    self.documentCount = documentCount
+    self.maxID = maxID
+    self.endsShard = endsShard
+  }
 }
 
 /// Encodes and compresses frames. A pure function of the group and the level, so frames can be
@@ -151,6 +167,10 @@ public struct FrameEncoder: Sendable {
   /// position for an empty sample, mismatched lengths or malformed boundaries.
   public func encode(_ group: FrameGroup) throws(ShardError) -> EncodedFrame {
     let (payload, stats) = try FramePayload.encode(group.samples, firstSampleIndex: group.firstSampleIndex)
+    guard payload.count <= Int(UInt32.max) else {
+      throw .invalidSample(
+        index: group.firstSampleIndex, reason: "a frame of \(payload.count) bytes exceeds the format's 4 GiB limit")
+    }
     let compressed: [UInt8]
     do {
       compressed = try Zstd.compress(payload, level: level)

@@ -66,7 +66,9 @@ enum Platform {
       }
     }
     if let failure { throw .io(path: path, operation: "read", message: failure) }
-    if short { throw .corruptShard(file: path, offset: offset, reason: "file ends before \(count) bytes at this offset") }
+    if short {
+      throw .corruptShard(file: path, offset: offset, reason: "file ends before \(count) bytes at this offset")
+    }
     return out
   }
 

@@ -1,6 +1,8 @@
+import Dispatch
 import PrepCore
 import PrepJSON
 import PrepZstd
+import Synchronization
 
 /// Writes a dataset directory: shards of zstd frames, then index.json.
 ///
@@ -8,7 +10,7 @@ import PrepZstd
 /// - `append(_ sample:)`: the writer groups samples into frames and compresses them itself.
 /// - `append(frame:)`: the caller groups samples with a `FrameBatcher` (same configuration),
 ///   compresses the groups with `FrameEncoder` on any threads, and appends the frames in group order.
-/// Both give the same bytes.
+/// Both give the same bytes, and so does `append(_ sample:)` with any number of `threads`.
 ///
 /// Each shard is written to `.shard-NNNNN.bin.tmp`, fsynced and renamed to `shard-NNNNN.bin` when it
 /// is complete; index.json is written last (temporary name, fsync, rename). If anything fails, or the
@@ -22,12 +24,17 @@ public final class ShardWriter {
   /// The frame encoder for `append(frame:)` callers (the writer's level).
   public var encoder: FrameEncoder { FrameEncoder(level: configuration.level) }
 
+  /// Frames compressed at once by `append(_ sample:)` (1: on the caller's thread).
+  public let threads: Int
+
   private var batcher: FrameBatcher
-  private var state = State.open
+  private var waiting: [FrameGroup] = []
+  private var state = State.closed  // open once init succeeds, so a refused directory is left alone
   private var shards: [ShardEntry] = []
   private var created: [String] = []
   private var maxID: UInt32 = 0
   private var sampleCount = 0
+  private var appended = 0
 
   // The shard being written.
   private var fd: Int32 = -1
@@ -42,11 +49,14 @@ public final class ShardWriter {
 
   /// Opens `directory` for a new dataset, creating it if needed. A directory that already holds
   /// index.json or shard files is refused unless `force`; with `force`, index.json is removed first,
-  /// then the old shards and temporary files.
-  public init(directory: String, configuration: ShardConfiguration = ShardConfiguration(), force: Bool = false)
-    throws(ShardError)
-  {
+  /// then the old shards and temporary files. With `threads` > 1, `append(_ sample:)` collects that
+  /// many frames and compresses them concurrently (Dispatch), then writes them in order.
+  public init(
+    directory: String, configuration: ShardConfiguration = ShardConfiguration(), force: Bool = false,
+    threads: Int = 1
+  ) throws(ShardError) {
     try configuration.validate()
+    self.threads = max(1, threads)
     self.directory = directory
     self.configuration = configuration
     self.batcher = FrameBatcher(configuration: configuration)
@@ -60,6 +70,7 @@ public final class ShardWriter {
       for name in old { try Platform.remove(directory + "/" + name) }
       try Platform.syncDirectory(directory)
     }
+    state = .open
   }
 
   deinit {
@@ -77,7 +88,15 @@ public final class ShardWriter {
   /// any error aborts the whole write.
   public func append(_ sample: Sample) throws(ShardError) {
     try checkOpen()
-    if let group = batcher.append(sample) { try write(encoder.encode(group)) }
+    if let reason = FramePayload.problem(sample) {
+      abort()
+      throw .invalidSample(index: appended, reason: reason)
+    }
+    appended += 1
+    if let group = batcher.append(sample) {
+      waiting.append(group)
+      if waiting.count >= threads { try writeWaiting() }
+    }
   }
 
   /// Appends samples in order.
@@ -89,20 +108,28 @@ public final class ShardWriter {
   /// configuration, encoded with `encoder`), in group order.
   public func append(frame: EncodedFrame) throws(ShardError) {
     try checkOpen()
-    if batcher.pendingCount > 0 {
+    if batcher.pendingCount > 0 || !waiting.isEmpty {
       abort()
       throw .badConfiguration("append(frame:) while samples given to append(_:) are pending")
+    }
+    if frame.compressed.count > Int(UInt32.max) || frame.rawSize > Int(UInt32.max) || frame.sampleCount < 1
+      || frame.tokenCount > Int(UInt32.max)
+    {
+      abort()
+      throw .badConfiguration("a frame must hold 1 or more samples and fit the format's 32-bit sizes")
     }
     try write(frame)
   }
 
   /// Flushes the last frame and shard, checks every id against the vocabulary size, writes index.json
-  /// and returns it. After this the writer is closed.
+  /// and returns it as a reader will see it (object keys of `pipeline` and `stats` sorted). After this
+  /// the writer is closed; on any error every file it wrote is removed.
   @discardableResult
   public func finish(_ metadata: IndexMetadata) throws(ShardError) -> DatasetIndex {
     try checkOpen()
     do throws(ShardError) {
-      if let group = batcher.flush() { try write(encoder.encode(group)) }
+      if let group = batcher.flush() { waiting.append(group) }
+      try writeWaiting()
       if fd >= 0 { try closeShard() }
       if sampleCount > 0 && Int(maxID) >= metadata.vocabularySize {
         throw ShardError.invalidSample(
@@ -116,9 +143,12 @@ public final class ShardWriter {
         frameTokens: configuration.frameTokens, shardTokens: configuration.shardTokens,
         shardSamples: configuration.shardSamples, pipeline: metadata.pipeline, stats: metadata.stats,
         totals: totals, shards: shards)
-      try Platform.writeFileAtomically(try index.encoded(), directory: directory, name: DatasetIndex.fileName)
+      let bytes = try index.encoded()
+      // Return what a reader will see (object keys of pipeline and stats come back sorted).
+      let written = try DatasetIndex.decode(bytes, file: DatasetIndex.fileName)
+      try Platform.writeFileAtomically(bytes, directory: directory, name: DatasetIndex.fileName)
       state = .finished
-      return index
+      return written
     } catch {
       abort()
       throw error
@@ -138,6 +168,41 @@ public final class ShardWriter {
     for path in created { try? Platform.remove(path) }
     try? Platform.remove(directory + "/." + DatasetIndex.fileName + ".tmp")
     created = []
+  }
+
+  /// Compresses the waiting groups (concurrently when there are several) and writes them in order.
+  private func writeWaiting() throws(ShardError) {
+    let groups = waiting
+    waiting = []
+    if groups.count == 1 {
+      let frame: EncodedFrame
+      do {
+        frame = try encoder.encode(groups[0])
+      } catch {
+        abort()
+        throw error
+      }
+      try write(frame)
+      return
+    }
+    let encoder = self.encoder
+    let results = Mutex([Result<EncodedFrame, ShardError>?](repeating: nil, count: groups.count))
+    DispatchQueue.concurrentPerform(iterations: groups.count) { i in
+      let r = Result { () throws(ShardError) in try encoder.encode(groups[i]) }
+      results.withLock { $0[i] = r }
+    }
+    let frames = results.withLock { $0 }
+    for r in frames {
+      switch r {
+      case .success(let frame)?: try write(frame)
+      case .failure(let error)?:
+        abort()
+        throw error
+      case nil:
+        abort()
+        throw .compression("a frame was not compressed")
+      }
+    }
   }
 
   private func checkOpen() throws(ShardError) {

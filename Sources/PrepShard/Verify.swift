@@ -42,7 +42,9 @@ public enum DatasetVerifier {
     }
     func fault(_ file: String, _ message: String) { faults.append(ShardFault(file: file, message: message)) }
     if index.format != ShardFormat.name || index.formatVersion != ShardFormat.version {
-      fault(indexPath, "format \(index.format) version \(index.formatVersion), expected \(ShardFormat.name) \(ShardFormat.version)")
+      fault(
+        indexPath,
+        "format \(index.format) version \(index.formatVersion), expected \(ShardFormat.name) \(ShardFormat.version)")
     }
     if index.labelConvention != ShardFormat.labelConvention {
       fault(indexPath, "label convention \(index.labelConvention), expected \(ShardFormat.labelConvention)")
@@ -76,7 +78,8 @@ public enum DatasetVerifier {
       globalSample += entry.counts.samples
     }
     if let names = try? Platform.listDirectory(directory) {
-      for name in names where ShardWriter.isDatasetFile(name) && name != DatasetIndex.fileName && !listed.contains(name) {
+      for name in names
+      where ShardWriter.isDatasetFile(name) && name != DatasetIndex.fileName && !listed.contains(name) {
         fault(directory + "/" + name, "shard or temporary file not listed in index.json")
       }
     }
