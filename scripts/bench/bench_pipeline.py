@@ -178,7 +178,8 @@ class Bench:
         env = dict(os.environ, HF_DATASETS_CACHE=os.path.join(self.args.workdir, "hf-cache"), HF_HUB_OFFLINE="1",
                    HF_DATASETS_OFFLINE="1", TRANSFORMERS_OFFLINE="1", TOKENIZERS_PARALLELISM="false")
         if threads:
-            env.update(RAYON_NUM_THREADS=str(threads), RAYON_RS_NUM_CPUS=str(threads), OMP_NUM_THREADS=str(threads))
+            env.update(RAYON_NUM_THREADS=str(threads), RAYON_RS_NUM_CPUS=str(threads),
+                       FASTOKENS_BPE_THREADS=str(threads), OMP_NUM_THREADS=str(threads))
         return env
 
     def fresh(self, path):

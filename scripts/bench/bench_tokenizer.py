@@ -3,7 +3,8 @@
 
 Peers (each in its own subprocess, so that the thread count is set before its library starts):
   hf         HF tokenizers `encode_batch` (the reference), threads via RAYON_NUM_THREADS
-  fastokens  fastokens `Tokenizer.from_file(tokenizer.json).encode_batch_flat`, threads via RAYON_NUM_THREADS
+  fastokens  fastokens `Tokenizer.from_file(tokenizer.json).encode_batch_flat`, threads via FASTOKENS_BPE_THREADS
+             (RAYON_NUM_THREADS alone still leaves one worker thread beside the caller)
   tiktoken   tiktoken Encoding built from tokenizer.json (ranks = vocab bytes, the Qwen2 pre-tokenizer regex,
              the added tokens as specials); 1 thread: `encode` per text, 2: `encode_batch(num_threads=2)`
   bpe-qwen   bpe_qwen.QwenTokenizer(DIR); 1 thread: `encode` per text, 2: `encode_batch_parallel(num_workers=2)`
@@ -136,6 +137,7 @@ def worker(args):
 
 def run_peer(peer, threads, args):
     env = dict(os.environ, RAYON_NUM_THREADS=str(threads), RAYON_RS_NUM_CPUS=str(threads),
+               FASTOKENS_BPE_THREADS=str(threads),
                TOKENIZERS_PARALLELISM="true" if threads > 1 else "false", OMP_NUM_THREADS=str(threads))
     cmd = [sys.executable, os.path.abspath(__file__), args.file, "--worker", peer, "--threads", str(threads),
            "--tokenizer", args.tokenizer, "--field", args.field, "--repeat", str(args.repeat)]

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """A lean Python pretraining packer, the strongest simple peer for `prep run pipelines/monkey.pipeline`:
-orjson per line -> fastokens `encode_batch_flat` (chunks of 4,096 documents; threads via RAYON_NUM_THREADS)
+orjson per line -> fastokens `encode_batch_flat` (chunks of 4,096 documents; threads via FASTOKENS_BPE_THREADS)
 -> `<|endoftext|>` after each document -> one stream cut into 2048-token blocks (the final partial block
 dropped, as the oracle's monkey recipe does) -> numpy uint32 -> zstd level 3 (`zstandard`, one stream) ->
 one output file. Memory stays bounded by the chunk size.

@@ -6,7 +6,8 @@ byte in the file, and the reason key; the blank lines; the good lines and their 
 The file starts with a UTF-8 BOM (a reader skips it; line 1 is a good record whose offset is 0, the BOM
 being part of line 1), some lines end with CRLF, one line is blank, and the last line has no newline.
 Reason keys: malformed_json, not_an_object, missing_field, wrong_field_type, invalid_utf8, empty_text.
-(line_too_long is not exercised here: it depends on the reader's configured limit.)
+Also fixtures/bad/long_line.jsonl (+ .expected.json): line_too_long, which depends on the reader's limit:
+with input.max_line_bytes = 1024 its second line (~6 KB) is rejected, with the default every line is good.
 
 Usage: fixture_bad.py [OUT_DIR]   (default fixtures/bad)
 """
@@ -49,6 +50,31 @@ LINES = [
 ]
 
 
+LIMIT = 1024  # input.max_line_bytes for long_line.jsonl
+
+
+def write_long_line(out_dir):
+    """long_line.jsonl: short good lines around one record of ~6 KB; with max_line_bytes 1024 it is
+    line_too_long, with the default limit every line is good."""
+    body = "。".join(f"第{i}段：这是一条很长的新闻正文，用来检查读取器对超长记录的处理" for i in range(60))
+    lines = [rec("短新闻一：沪指小幅收涨。"), rec(body), rec("短新闻二：国足客场战平。", output="Sports")]
+    assert len(lines[1]) > 2 * LIMIT and all(len(x) < LIMIT // 2 for x in (lines[0], lines[2]))
+    data = b"".join(x + b"\n" for x in lines)
+    with open(os.path.join(out_dir, "long_line.jsonl"), "wb") as f:
+        f.write(data)
+    expected = {
+        "file": "long_line.jsonl",
+        "max_line_bytes": LIMIT,
+        "lines": 3,
+        "good_records": 2,
+        "good_lines": [1, 3],
+        "bad": [{"line": 2, "byte_offset": len(lines[0]) + 1, "reason": "line_too_long", "bytes": len(lines[1])}],
+        "notes": "with the default limit (64 MiB) all 3 lines are good records",
+    }
+    with open(os.path.join(out_dir, "long_line.expected.json"), "w", encoding="utf-8", newline="\n") as f:
+        f.write(json.dumps(expected, ensure_ascii=False, indent=2) + "\n")
+
+
 def main():
     out_dir = sys.argv[1] if len(sys.argv) > 1 else "fixtures/bad"
     os.makedirs(out_dir, exist_ok=True)
@@ -88,6 +114,7 @@ def main():
     }
     with open(os.path.join(out_dir, "mixed.expected.json"), "w", encoding="utf-8", newline="\n") as f:
         f.write(json.dumps(expected, ensure_ascii=False, indent=2) + "\n")
+    write_long_line(out_dir)
     print(f"{out_dir}/mixed.jsonl: {len(LINES)} lines, {len(good)} good, {len(bad)} bad")
 
 

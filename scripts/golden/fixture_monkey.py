@@ -10,7 +10,8 @@
 - fixtures/monkey/wiki.xml: a small MediaWiki export written for this fixture (entities, a CDATA section,
   a redirect page, a non-article namespace page), and fixtures/monkey/wiki.jsonl: the {"title", "text"}
   a reader should extract from it, produced here with xml.etree from the XML itself (pages of every
-  namespace, in document order; text exactly as the parser yields it, entities resolved). Expected: 12 pages; the reader decides which namespaces to keep.
+  namespace, in document order; text exactly as the parser yields it, entities resolved), plus
+  fixtures/monkey/wiki_nonempty.jsonl: the same minus the page whose text is empty. Expected: 12 pages; the reader decides which namespaces to keep.
 
 Usage: fixture_monkey.py [--corpus DIR] [--out DIR]
 """
@@ -126,6 +127,12 @@ def write_wiki(out_dir):
             title = page.find("mw:title", ns).text or ""
             text = page.find("mw:revision/mw:text", ns).text or ""
             f.write(json.dumps({"title": title, "text": text}, ensure_ascii=False) + "\n")
+    # The same without pages whose text is empty, for pipelines that reject empty documents.
+    with open(os.path.join(out_dir, "wiki.jsonl"), encoding="utf-8") as f, \
+         open(os.path.join(out_dir, "wiki_nonempty.jsonl"), "w", encoding="utf-8", newline="\n") as g:
+        for line in f:
+            if json.loads(line)["text"]:
+                g.write(line)
 
 
 def main():

@@ -86,6 +86,7 @@ golden fixtures/belle/golden_user.jsonl     belle  --input fixtures/belle/train.
 golden fixtures/monkey/golden.jsonl         monkey --input fixtures/monkey/train.jsonl
 golden fixtures/monkey/golden_seed_compat.jsonl monkey --input fixtures/monkey/train.jsonl --seed-compat
 golden fixtures/monkey/golden_xml.jsonl     monkey --input fixtures/monkey/wiki.jsonl --block-size 128
+golden fixtures/monkey/golden_xml_nonempty.jsonl monkey --input fixtures/monkey/wiki_nonempty.jsonl --block-size 128
 golden fixtures/monkey/golden_ids.jsonl     ids    --input fixtures/monkey/train.jsonl
 golden fixtures/alpaca/golden.jsonl         alpaca --input fixtures/alpaca/train.jsonl --cutoff-len 1024
 golden fixtures/identity/golden.jsonl       alpaca --input fixtures/identity/identity.json --name PrepBot --author "the prep team"
@@ -106,9 +107,15 @@ Notes on what the oracle does (read before comparing):
   and cut at 2048.
 - monkey: `golden.jsonl` = `<|endoftext|>` after each document, one stream, full 2048 blocks only;
   `golden_seed_compat.jsonl` = no separator, remainder of each 40,000-document batch dropped (the fixture is
-  one batch). `golden_xml.jsonl` packs the `text` of every record of `wiki.jsonl` (all 12 pages, every namespace, the
+  one batch). Unlike seed 002's `group_texts`, which keeps a whole batch as one short block when the batch
+  holds fewer than 2048 tokens, the oracle drops it (the fixture's one batch holds ~43k tokens, so this
+  does not arise here). `golden_xml.jsonl` packs the `text` of every record of `wiki.jsonl` (all 12 pages, every namespace, the
   empty page contributing only its `<|endoftext|>`; titles unused) into blocks of 128, because the pages hold
   only ~700 tokens: a pipeline reading `wiki.xml` with block size 128 and no page filter must match it.
+  The oracle does not skip empty texts: the empty page ("Empty page") adds a lone `<|endoftext|>`. For a
+  pipeline that rejects empty documents, `golden_xml_nonempty.jsonl` is the same from `wiki_nonempty.jsonl`
+  (the empty page left out). Likewise the oracle's fudan recipe would turn an empty `text` into a sample
+  (`文本:,类型选型:…`); no fudan fixture record has an empty text (the bad-input fixture has one).
 - `golden_ids.jsonl`: plain `tokenizer(text, add_special_tokens=False)` ids of each monkey document.
 - alpaca/identity: LLaMA-Factory qwen template with the default system "You are a helpful assistant.",
   `{{name}}`/`{{author}}` substituted (identity: PrepBot / "the prep team"), cutoff_len 1024 by infer_seqlen.
