@@ -16,7 +16,7 @@ PREP = $(BIN_DIR)/prep
 export PREP_TOKENIZER ?= $(abspath $(TOKENIZER_DIR))
 
 .PHONY: all build run test deps tokenizer venv lint format golden conformance clean help corpus \
-        bench-tokenizer bench-fudan bench-monkey train-demo
+        bench-tokenizer bench-fudan bench-monkey train-demo test-python
 
 help:
 	@echo "make run          build prep and run pipelines/fudan.pipeline on the shipped fixture"
@@ -72,9 +72,21 @@ run: build
 	$(PREP) run pipelines/fudan.pipeline --force
 	$(PREP) stats out/fudan
 
-test: deps tokenizer
+test: deps tokenizer lint
 	$(SWIFT) build --build-tests
 	PREP_BIN=$$($(SWIFT) build --show-bin-path)/prep $(SWIFT) test --skip-build
+	@$(MAKE) --no-print-directory test-python
+
+# The Python reader's tests (numpy + zstandard + pytest in a small venv of their own). Skipped, saying so, when
+# Python or PyPI cannot be reached; a failing test fails `make test`.
+READER_VENV := $(CACHE)/venv-reader
+test-python:
+	@if ! $(READER_VENV)/bin/python -c "import numpy, zstandard, pytest" 2>/dev/null; then \
+	  $(PYTHON) -m venv $(READER_VENV) >/dev/null 2>&1 && \
+	  $(READER_VENV)/bin/pip install --quiet numpy zstandard pytest >/dev/null 2>&1 || \
+	  { echo "python reader tests skipped: could not make a venv with numpy, zstandard and pytest"; exit 0; }; \
+	fi; \
+	PREP_BIN=$$($(SWIFT) build --show-bin-path)/prep $(READER_VENV)/bin/python -m pytest -q python/tests
 
 lint:
 	$(SWIFT) format lint --strict -r Sources Tests Benchmarks/*/Sources 2>/dev/null || $(SWIFT) format lint --strict -r Sources Tests

@@ -1,11 +1,12 @@
 import Dispatch
-#if canImport(Glibc)
-  import Glibc
-#endif
 import PrepCore
 import PrepJSON
 import PrepPack
 import PrepShard
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 #if canImport(FoundationEssentials)
   import FoundationEssentials

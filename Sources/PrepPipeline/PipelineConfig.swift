@@ -106,7 +106,9 @@ public struct PipelineConfig: Sendable {
 
     variables = [:]
     if let v = top.value("variables") {
-      guard case .mapping(let entries, _) = v else { throw top.error("variables", "expected a mapping of names to text") }
+      guard case .mapping(let entries, _) = v else {
+        throw top.error("variables", "expected a mapping of names to text")
+      }
       for e in entries {
         guard case .scalar(let s, _, _) = e.value else {
           throw ConfigError(file: f, line: e.line, key: "variables." + e.key, message: "expected a text value")
@@ -132,7 +134,8 @@ public struct PipelineConfig: Sendable {
       var fields: [XMLRecordSpec.Field] = []
       for (k, v) in try xml.stringMap("fields") { fields.append(XMLRecordSpec.Field(key: k, path: v)) }
       try xml.finish()
-      options.xml = XMLRecordSpec(recordElement: record, fields: fields.isEmpty ? XMLRecordSpec.wikipedia.fields : fields)
+      options.xml = XMLRecordSpec(
+        recordElement: record, fields: fields.isEmpty ? XMLRecordSpec.wikipedia.fields : fields)
     }
     try input.finish()
     inputOptions = options
@@ -147,7 +150,8 @@ public struct PipelineConfig: Sendable {
 
     // packing
     var p = try top.section("packing")
-    let mode = try p.choice("mode", ["none", "pad", "blocks", "best_fit"], default: recipeKind == "pretrain" ? "blocks" : "none")
+    let mode = try p.choice(
+      "mode", ["none", "pad", "blocks", "best_fit"], default: recipeKind == "pretrain" ? "blocks" : "none")
     let blockSize = try p.int("block_size", default: 2048, min: 1)
     switch mode {
     case "none":
@@ -172,13 +176,16 @@ public struct PipelineConfig: Sendable {
       let oversize = try p.choice("oversize", ["truncate", "drop"], default: "truncate")
       let maskFirst = try p.bool("mask_first_label", default: true)
       packing = .bestFit(
-        SFTPacker.Config(capacity: blockSize, openBlocks: window, oversize: oversize == "drop" ? .drop : .truncate,
-                         maskFirstLabel: maskFirst))
+        SFTPacker.Config(
+          capacity: blockSize, openBlocks: window, oversize: oversize == "drop" ? .drop : .truncate,
+          maskFirstLabel: maskFirst))
     }
     try p.finish()
-    if recipeKind == "pretrain", case .blocks = packing {} else if recipeKind == "pretrain" {
-      throw ConfigError(file: f, line: pipeline.tree.value(at: ["packing"])?.line ?? 0, key: "packing.mode",
-                        message: "pretraining documents are cut into blocks: use mode: blocks")
+    if recipeKind == "pretrain", case .blocks = packing {
+    } else if recipeKind == "pretrain" {
+      throw ConfigError(
+        file: f, line: pipeline.tree.value(at: ["packing"])?.line ?? 0, key: "packing.mode",
+        message: "pretraining documents are cut into blocks: use mode: blocks")
     }
 
     // split

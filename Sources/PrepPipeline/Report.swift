@@ -17,9 +17,11 @@ extension RunSummary {
       samples += ", packing truncated \(packing.truncated) and dropped \(packing.dropped)"
     }
     lines.append(samples)
-    lines.append("  tokens    \(group(train.tokens)), \(group(train.trainedTokens)) trained (\(percent(train.trainedShare)))")
+    lines.append(
+      "  tokens    \(group(train.tokens)), \(group(train.trainedTokens)) trained (\(percent(train.trainedShare)))")
     if train.padTokens > 0 {
-      lines.append("  padding   \(group(train.padTokens)) pad tokens, packing efficiency \(percent(train.packingEfficiency))")
+      lines.append(
+        "  padding   \(group(train.padTokens)) pad tokens, packing efficiency \(percent(train.packingEfficiency))")
     }
     let t = max(seconds, 1e-9)
     let validationTokens = validation?.tokens ?? 0

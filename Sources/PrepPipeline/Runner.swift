@@ -29,8 +29,10 @@ public struct RunOptions: Sendable {
   public var progressInterval: Double?
 
   /// Creates options.
-  public init(workers: Int, force: Bool = false, quiet: Bool = false, maxRejects: RejectLimit? = nil,
-              chunksPerWorker: Int = 4, progressInterval: Double? = nil) {
+  public init(
+    workers: Int, force: Bool = false, quiet: Bool = false, maxRejects: RejectLimit? = nil,
+    chunksPerWorker: Int = 4, progressInterval: Double? = nil
+  ) {
     self.workers = max(1, workers)
     self.force = force
     self.quiet = quiet
@@ -115,8 +117,10 @@ public final class PipelineRunner {
   let prepVersion: String
 
   /// Prepares a run. Nothing is read or written until `run()`.
-  public init(config: PipelineConfig, tokenizer: Tokenizer, tokenizerFingerprint: String, options: RunOptions,
-              prepVersion: String) {
+  public init(
+    config: PipelineConfig, tokenizer: Tokenizer, tokenizerFingerprint: String, options: RunOptions,
+    prepVersion: String
+  ) {
     self.config = config
     self.tokenizer = tokenizer
     self.fingerprint = tokenizerFingerprint
@@ -156,11 +160,13 @@ public final class PipelineRunner {
     let train: DatasetSink
     var validation: DatasetSink? = nil
     do {
-      train = try DatasetSink(directory: dir, config: config, padID: padID, force: options.force, gate: gate,
-                              workers: options.workers)
+      train = try DatasetSink(
+        directory: dir, config: config, padID: padID, force: options.force, gate: gate,
+        workers: options.workers)
       if config.split != nil {
-        validation = try DatasetSink(directory: dir + "/validation", config: config, padID: padID,
-                                     force: options.force, gate: gate, workers: options.workers)
+        validation = try DatasetSink(
+          directory: dir + "/validation", config: config, padID: padID,
+          force: options.force, gate: gate, workers: options.workers)
       }
     } catch { throw RunError.output(error) }
     var rejectsFile = RejectsFile(path: dir + "/rejects.jsonl")
@@ -223,15 +229,18 @@ public final class PipelineRunner {
           tokens += out.tokens
           if stop { done = true }
           if let limit, limit.exceeded(rejects: summary.rejectCount, records: summary.records) {
-            throw RunError.tooManyRejects(rejects: summary.rejectCount, records: summary.records, limit: limit,
-                                          rejectsFile: rejectsFile.path)
+            throw RunError.tooManyRejects(
+              rejects: summary.rejectCount, records: summary.records, limit: limit,
+              rejectsFile: rejectsFile.path)
           }
-          progress.update(records: summary.records, bytes: summary.bytes, tokens: tokens,
-                          rejects: summary.rejectCount)
+          progress.update(
+            records: summary.records, bytes: summary.bytes, tokens: tokens,
+            rejects: summary.rejectCount)
         },
         idle: {
-          progress.update(records: summary.records, bytes: summary.bytes, tokens: tokens,
-                          rejects: summary.rejectCount)
+          progress.update(
+            records: summary.records, bytes: summary.bytes, tokens: tokens,
+            rejects: summary.rejectCount)
         })
       try rejectsFile.close()
       summary.seconds = progress.elapsed
@@ -260,8 +269,9 @@ public final class PipelineRunner {
       o.append("part", .string(part))
       pipeline = .object(o)
     }
-    return IndexMetadata(prepVersion: prepVersion, tokenizerFingerprint: fingerprint,
-                         vocabularySize: tokenizer.vocabularySize, pipeline: pipeline, stats: stats)
+    return IndexMetadata(
+      prepVersion: prepVersion, tokenizerFingerprint: fingerprint,
+      vocabularySize: tokenizer.vocabularySize, pipeline: pipeline, stats: stats)
   }
 
   /// The per-chunk work: parse, convert, tokenize, template. Pure.

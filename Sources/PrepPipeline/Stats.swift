@@ -83,6 +83,8 @@ public struct DatasetStats: Sendable, Equatable {
     let width = max(1, (span + buckets - 1) / buckets)
     var bins = [Int](repeating: 0, count: (span + width - 1) / width)
     for (length, count) in lengthCounts { bins[(length - low) / width] += count }
-    return bins.enumerated().map { (low: low + $0.offset * width, high: low + ($0.offset + 1) * width, count: $0.element) }
+    return bins.enumerated().map {
+      (low: low + $0.offset * width, high: low + ($0.offset + 1) * width, count: $0.element)
+    }
   }
 }

@@ -80,7 +80,8 @@ struct JSONScanner {
 
   mutating func expect(_ byte: UInt8) throws(TokenizerError) {
     guard try peek() == byte else {
-      throw error("expected '\(Character(Unicode.Scalar(byte)))', found '\(Character(Unicode.Scalar(bytes[position])))'")
+      throw error(
+        "expected '\(Character(Unicode.Scalar(byte)))', found '\(Character(Unicode.Scalar(bytes[position])))'")
     }
     position += 1
   }

@@ -39,8 +39,10 @@ struct HFNormalizer {
   }
 
   /// Writes the NFC of `p[0..<n]` to `out` (cleared first); `start` is `firstWork(p, n)`.
-  func normalize(_ p: UnsafePointer<UInt8>, _ n: Int, firstWork start: Int, into out: inout [UInt8],
-                 scratch buffer: inout [UInt32]) {
+  func normalize(
+    _ p: UnsafePointer<UInt8>, _ n: Int, firstWork start: Int, into out: inout [UInt8],
+    scratch buffer: inout [UInt32]
+  ) {
     out.removeAll(keepingCapacity: true)
     let flags = data.flags
     var emitted = 0

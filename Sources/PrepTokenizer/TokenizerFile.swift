@@ -292,7 +292,8 @@ enum TokenizerFileReader {
 
   static func checkDecoder(_ node: ConfigNode, file: String) throws(TokenizerError) {
     guard node["type"]?.string == "ByteLevel" else {
-      throw .unsupported(file: file, component: "decoder", found: node.description, reason: "only ByteLevel is implemented")
+      throw .unsupported(
+        file: file, component: "decoder", found: node.description, reason: "only ByteLevel is implemented")
     }
   }
 

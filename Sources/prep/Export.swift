@@ -48,7 +48,8 @@ func openDataset(_ directory: String) throws -> Dataset {
   do {
     return try Dataset(directory: directory)
   } catch {
-    fail("\(error.description) (is \(directory) a dataset written by prep run? `prep verify \(directory)` says more)",
-         code: 1)
+    fail(
+      "\(error.description) (is \(directory) a dataset written by prep run? `prep verify \(directory)` says more)",
+      code: 1)
   }
 }

@@ -62,7 +62,8 @@ struct Inspect: ParsableCommand {
       chosen = picked.sorted()
     }
     for i in chosen {
-      print(render(try dataset.sample(at: i), index: i, total: total, tokenizer: tokenizer, padID: padID, colour: colour))
+      print(
+        render(try dataset.sample(at: i), index: i, total: total, tokenizer: tokenizer, padID: padID, colour: colour))
     }
   }
 

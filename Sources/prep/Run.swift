@@ -22,8 +22,9 @@ struct Run: ParsableCommand {
 
   @Option(
     name: .customLong("set"),
-    help: ArgumentHelp("Override a value: --set input=PATH, --set output=DIR, --set recipe.max_length=512, "
-      + "--set name=VALUE (a {{name}} variable).", valueName: "key=value"))
+    help: ArgumentHelp(
+      "Override a value: --set input=PATH, --set output=DIR, --set recipe.max_length=512, "
+        + "--set name=VALUE (a {{name}} variable).", valueName: "key=value"))
   var overrides: [String] = []
 
   @Flag(name: .long, help: "Print the resolved pipeline and stop.")

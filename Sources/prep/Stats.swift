@@ -8,7 +8,8 @@ import PrepShard
 struct Stats: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Samples, tokens, trained share, truncation, rejects by reason, lengths and packing of a dataset.",
-    discussion: "Counts are computed from the shards themselves; rejects and truncation come from the run's index.json.")
+    discussion: "Counts are computed from the shards themselves; rejects and truncation come from the run's index.json."
+  )
 
   @Argument(help: "A dataset directory written by prep run.")
   var directory: String
@@ -49,13 +50,14 @@ struct Stats: ParsableCommand {
       o.append("lengths", .object(lengths))
       o.append(
         "histogram",
-        .array(stats.histogram().map { bin in
-          var b = JSONObject()
-          b.append("from", .number(String(bin.low)))
-          b.append("to", .number(String(bin.high)))
-          b.append("samples", .number(String(bin.count)))
-          return .object(b)
-        }))
+        .array(
+          stats.histogram().map { bin in
+            var b = JSONObject()
+            b.append("from", .number(String(bin.low)))
+            b.append("to", .number(String(bin.high)))
+            b.append("samples", .number(String(bin.count)))
+            return .object(b)
+          }))
       var w = JSONWriter()
       w.write(.object(o))
       print(String(decoding: w.bytes, as: UTF8.self))

@@ -72,10 +72,11 @@ struct Tokenize: ParsableCommand {
 func pieceDisplay(_ tokenizer: Tokenizer, _ id: UInt32) -> String {
   let bytes = tokenizer.pieceBytes(for: id) ?? []
   guard let text = String(validating: bytes, as: UTF8.self) else {
-    return "<" + bytes.map { byte in
-      let h = String(byte, radix: 16)
-      return h.count == 1 ? "0" + h : h
-    }.joined(separator: " ") + ">"
+    return "<"
+      + bytes.map { byte in
+        let h = String(byte, radix: 16)
+        return h.count == 1 ? "0" + h : h
+      }.joined(separator: " ") + ">"
   }
   var out = "\""
   for scalar in text.unicodeScalars {

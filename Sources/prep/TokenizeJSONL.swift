@@ -52,8 +52,10 @@ struct TokenizeJSONL {
             text = value?.stringValue
             if text == nil {
               let why = value == nil ? "missing field '\(field)'" : "field '\(field)' is not a string"
-              o.rejects.append(Reject(location: chunk.location(i), reason: value == nil ? .missingField : .wrongFieldType,
-                                      detail: why))
+              o.rejects.append(
+                Reject(
+                  location: chunk.location(i), reason: value == nil ? .missingField : .wrongFieldType,
+                  detail: why))
             }
           case .failure(let reject):
             o.rejects.append(reject)

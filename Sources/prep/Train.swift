@@ -1,7 +1,7 @@
 import ArgumentParser
 import PrepCore
-import PrepShard
 import PrepPipeline
+import PrepShard
 import PrepTrain
 
 /// `prep train`: the minimal trainer on prep's shards, so that a wrong mask or broken packing shows as a training fault.

@@ -13,7 +13,8 @@ struct Verify: ParsableCommand {
 
   @OptionGroup var tokenizerOptions: TokenizerOptions
 
-  @Flag(name: .long, help: "Skip the tokenizer fingerprint check (ids are still checked against the index's vocabulary).")
+  @Flag(
+    name: .long, help: "Skip the tokenizer fingerprint check (ids are still checked against the index's vocabulary).")
   var noTokenizer = false
 
   func run() throws {
@@ -28,8 +29,9 @@ struct Verify: ParsableCommand {
       directory: directory, vocabularySize: vocabulary, tokenizerFingerprint: fingerprint)
     if faults.isEmpty {
       let index = try DatasetIndex.read(directory: directory)
-      print("ok: \(directory): \(index.shards.count) shards, \(group(index.totals.samples)) samples, "
-        + "\(group(index.totals.tokens)) tokens verified")
+      print(
+        "ok: \(directory): \(index.shards.count) shards, \(group(index.totals.samples)) samples, "
+          + "\(group(index.totals.tokens)) tokens verified")
       return
     }
     for fault in faults { writeStderr("fault: \(fault)\n") }

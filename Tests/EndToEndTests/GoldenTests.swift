@@ -21,7 +21,8 @@ let goldenCases: [GoldenCase] = [
   GoldenCase(
     pipeline: "monkey-xml", overrides: ["block_size=128", "recipe.empty_text=keep"], golden: "monkey/golden_xml.jsonl"),
   GoldenCase(pipeline: "alpaca", overrides: ["val_size=0"], golden: "alpaca/golden.jsonl"),
-  GoldenCase(pipeline: "identity", overrides: ["name=PrepBot", "author=the prep team"], golden: "identity/golden.jsonl"),
+  GoldenCase(
+    pipeline: "identity", overrides: ["name=PrepBot", "author=the prep team"], golden: "identity/golden.jsonl"),
 ]
 
 @Test(arguments: goldenCases)

@@ -76,7 +76,9 @@ func outputIsIdenticalForAnyWorkerCountAndOnRerun(_ pipeline: String) throws {
   #expect(run.stderr.contains("rejected"))
   #expect(!FileManager.default.fileExists(atPath: out + "/index.json"))
   #expect(FileManager.default.fileExists(atPath: out + "/rejects.jsonl"))
-  let leftovers = try FileManager.default.contentsOfDirectory(atPath: out).filter { $0.hasPrefix("shard-") || $0.hasSuffix(".tmp") }
+  let leftovers = try FileManager.default.contentsOfDirectory(atPath: out).filter {
+    $0.hasPrefix("shard-") || $0.hasSuffix(".tmp")
+  }
   #expect(leftovers.isEmpty, "\(leftovers)")
   // A percentage works too, and a generous one lets the run finish.
   let lenient = try prep([

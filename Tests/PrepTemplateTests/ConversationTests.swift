@@ -112,7 +112,8 @@ private func sharegpt(_ turns: [(String, String)]) -> JSONObject {
     config.lastTurnOnly = true
     let last = try #require(try ConversationRecipe(config).apply(sharegpt(turns), context: context()).sample)
     #expect(fake.decode(zip(last.ids, last.trained).filter { $0.1 == 1 }.map(\.0)) == "2<|im_end|>\n")
-    #expect(last.ids.first == imStart && fake.decode(Array(last.ids.prefix(6))) == "<|im_start|>user\n")  // no system block
+    // No system block.
+    #expect(last.ids.first == imStart && fake.decode(Array(last.ids.prefix(6))) == "<|im_start|>user\n")
 
     config.lastTurnOnly = false
     config.trainOnPrompt = true

@@ -1,6 +1,6 @@
 import Dispatch
-import Synchronization
 import PrepTestSupport
+import Synchronization
 import Testing
 
 @testable import PrepTokenizer
