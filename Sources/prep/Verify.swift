@@ -17,6 +17,19 @@ struct Verify: ParsableCommand {
     name: .long, help: "Skip the tokenizer fingerprint check (ids are still checked against the index's vocabulary).")
   var noTokenizer = false
 
+  @Flag(
+    name: .long,
+    help: "Also re-run the recorded pipeline on its source files and check the shards hold exactly those samples.")
+  var source = false
+
+  @Option(name: .long, help: "With --source: compare N samples chosen by --seed instead of all.")
+  var sample: Int?
+
+  @Option(name: .long, help: "Seed of the --sample choice.")
+  var seed: UInt64 = 0
+
+  @OptionGroup var workerOptions: WorkerOptions
+
   func run() throws {
     var vocabulary: Int? = nil
     var fingerprint: String? = nil
@@ -27,6 +40,16 @@ struct Verify: ParsableCommand {
     }
     let faults = DatasetVerifier.verify(
       directory: directory, vocabularySize: vocabulary, tokenizerFingerprint: fingerprint)
+    if faults.isEmpty && source {
+      let dir = try TokenizerLocation.resolve(tokenizerOptions.tokenizer)
+      let check = try checkAgainstSource(
+        directory: directory, tokenizer: try tokenizerOptions.load(), fingerprint: try tokenizerFingerprint(dir),
+        workers: workerOptions.count, sample: sample, seed: seed)
+      if let difference = check.firstDifference {
+        fail("\(directory): \(difference) (the input, the tokenizer or prep changed since the run)", code: 1)
+      }
+      print("source: \(group(check.compared)) samples equal what the recorded pipeline gives on its input today")
+    }
     if faults.isEmpty {
       let index = try DatasetIndex.read(directory: directory)
       print(

@@ -136,3 +136,22 @@ func outputIsIdenticalForAnyWorkerCountAndOnRerun(_ pipeline: String) throws {
   #expect(inspect.text.contains("<|im_start|>assistant\n⟦"))
   #expect(inspect.text.contains("<|endoftext|>⟧"))
 }
+
+@Test func verifySourceCatchesAnInputThatChangedSinceTheRun() throws {
+  let dir = TestPaths.temporaryDirectory("source")
+  let input = dir + "/train.jsonl"
+  try contents(TestPaths.fixture("fudan/train.jsonl")).write(to: URL(fileURLWithPath: input))
+  let out = dir + "/out"
+  #expect(try prep(["run", "fudan", "--set", "input=\(input)", "--set", "output=\(out)", "--quiet"]).status == 0)
+  let same = try prep(["verify", out, "--source", "--sample", "5"])
+  #expect(same.status == 0, "\(same.stderr)")
+  #expect(same.text.contains("5 samples equal"))
+  // Change one character of one record: the dataset no longer matches its source.
+  var text = String(decoding: contents(input), as: UTF8.self)
+  let range = try #require(text.range(of: "经济"))
+  text.replaceSubrange(range, with: "金融")
+  try Data(text.utf8).write(to: URL(fileURLWithPath: input))
+  let changed = try prep(["verify", out, "--source"])
+  #expect(changed.status == 1)
+  #expect(changed.stderr.contains("differ"))
+}
