@@ -23,6 +23,8 @@ public struct RunOptions: Sendable {
   public var quiet: Bool
   /// Overrides the pipeline's `limits.max_rejects`.
   public var maxRejects: RejectLimit?
+  /// Recorded in index.json so that a rerun can say "up to date".
+  public var fingerprint: RunFingerprint?
   /// Chunks read but not yet reduced, per worker (bounds memory).
   public var chunksPerWorker: Int
   /// Seconds between plain progress lines when stderr is not a terminal.
@@ -330,6 +332,7 @@ public final class PipelineRunner {
     o.append("rejected", .object(r))
     o.append("rejected_total", .number(String(s.rejectCount)))
     o.append("truncated", .number(String(s.truncated)))
+    if let f = options.fingerprint { o.append("fingerprint", f.json) }
     return .object(o)
   }
 }

@@ -22,7 +22,8 @@ extension ConfigValue {
   init(json: JSONValue) {
     switch json {
     case .object(let o):
-      self = .mapping(zip(o.keys, o.values).map { ConfigEntry(key: $0.0, value: ConfigValue(json: $0.1), line: 0) }, line: 0)
+      self = .mapping(
+        zip(o.keys, o.values).map { ConfigEntry(key: $0.0, value: ConfigValue(json: $0.1), line: 0) }, line: 0)
     case .array(let items): self = .sequence(items.map(ConfigValue.init(json:)), line: 0)
     case .string(let s): self = .scalar(s, quoted: true, line: 0)
     case .number(let n): self = .scalar(n, quoted: false, line: 0)

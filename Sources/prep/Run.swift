@@ -1,6 +1,7 @@
 import ArgumentParser
 import PrepCore
 import PrepPipeline
+import PrepShard
 import PrepTokenizer
 
 /// `prep run`: a pipeline file from input to shards.
@@ -65,11 +66,30 @@ struct Run: ParsableCommand {
       return
     }
     let dir = try TokenizerLocation.resolve(config.tokenizer)
+    let tokFingerprint = try tokenizerFingerprint(dir)
+    let fingerprint = try RunFingerprint(config: config, tokenizer: tokFingerprint, prepVersion: prepVersion)
+    var replace = force
+    if !force, let existing = try? DatasetIndex.read(directory: config.outputDirectory) {
+      let recorded = RunFingerprint(recorded: existing.stats)
+      if recorded == fingerprint {
+        print(
+          "up to date: \(config.outputDirectory) was made from the same inputs, tokenizer and pipeline "
+            + "(--force rebuilds it)")
+        return
+      }
+      let samePipeline = existing.pipeline.lookup("file")?.stringValue == config.file
+      if let recorded, samePipeline {
+        let what = fingerprint.changes(since: recorded).joined(separator: ", ")
+        writeStderr("\(config.outputDirectory) is out of date (\(what) changed since it was made): rebuilding\n")
+        replace = true
+      }
+    }
     let tok = try Tokenizer.load(directory: dir)
+    var options = RunOptions(
+      workers: workerOptions.count, force: replace, quiet: quiet, maxRejects: maxRejects.flatMap(RejectLimit.parse))
+    options.fingerprint = fingerprint
     let runner = PipelineRunner(
-      config: config, tokenizer: tok, tokenizerFingerprint: try tokenizerFingerprint(dir),
-      options: RunOptions(
-        workers: workerOptions.count, force: force, quiet: quiet, maxRejects: maxRejects.flatMap(RejectLimit.parse)),
+      config: config, tokenizer: tok, tokenizerFingerprint: tokFingerprint, options: options,
       prepVersion: prepVersion)
     let summary: RunSummary
     do {

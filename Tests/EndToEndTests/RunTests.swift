@@ -59,11 +59,38 @@ func outputIsIdenticalForAnyWorkerCountAndOnRerun(_ pipeline: String) throws {
   let out = TestPaths.temporaryDirectory("force")
   #expect(try prep(["run", "fudan", "--set", "output=\(out)", "--quiet"]).status == 0)
   let before = contents(out + "/index.json")
-  let again = try prep(["run", "fudan", "--set", "output=\(out)", "--quiet"])
-  #expect(again.status != 0)
-  #expect(again.stderr.contains("--force") || again.stderr.contains("force"))
+  // Another pipeline's dataset is never replaced without --force.
+  let other = try prep(["run", "monkey", "--set", "output=\(out)", "--quiet"])
+  #expect(other.status != 0)
+  #expect(other.stderr.contains("--force"))
   #expect(contents(out + "/index.json") == before)
-  #expect(try prep(["run", "fudan", "--set", "output=\(out)", "--quiet", "--force"]).status == 0)
+  #expect(try prep(["run", "monkey", "--set", "output=\(out)", "--quiet", "--force"]).status == 0)
+  #expect(contents(out + "/index.json") != before)
+}
+
+@Test func aRerunSaysUpToDateAndAChangeRebuilds() throws {
+  let dir = TestPaths.temporaryDirectory("uptodate")
+  let input = dir + "/train.jsonl"
+  try contents(TestPaths.fixture("fudan/train.jsonl")).write(to: URL(fileURLWithPath: input))
+  let out = dir + "/out"
+  let args = ["run", "fudan", "--set", "input=\(input)", "--set", "output=\(out)", "--quiet"]
+  #expect(try prep(args).status == 0)
+  let first = contents(out + "/index.json")
+  let again = try prep(args)
+  #expect(again.status == 0)
+  #expect(again.text.hasPrefix("up to date"))
+  #expect(contents(out + "/index.json") == first)
+  // A changed pipeline value rebuilds, saying why.
+  let changed = try prep(args + ["--set", "max_length=100"])
+  #expect(changed.status == 0)
+  #expect(changed.stderr.contains("the pipeline changed"))
+  #expect(contents(out + "/index.json") != first)
+  // A changed input (new modification time and size) rebuilds too.
+  try (contents(input) + Data("{\"text\": \"新的一条\", \"category\": [\"a\"], \"output\": \"a\"}\n".utf8))
+    .write(to: URL(fileURLWithPath: input))
+  let grown = try prep(args + ["--set", "max_length=100"])
+  #expect(grown.stderr.contains("the input files changed"))
+  #expect(grown.text.contains("66 read"))
 }
 
 @Test func tooManyRejectsFailsWithoutACompleteDataset() throws {
