@@ -86,6 +86,10 @@ func scientific(_ x: Double) -> String {
   var m = abs(x)
   while m >= 10 { m /= 10; e += 1 }
   while m < 1 { m *= 10; e -= 1 }
+  if (m * 10).rounded() >= 100 {  // 9.96 prints as 1.0e+01, not 10.0e+00
+    m /= 10
+    e += 1
+  }
   let sign = x < 0 ? "-" : ""
   let es = e < 0 ? "-" + (abs(e) < 10 ? "0" : "") + String(abs(e)) : "+" + (e < 10 ? "0" : "") + String(e)
   return sign + fixed(m, 1) + "e" + es
