@@ -14,9 +14,16 @@ public protocol TokenEncoder: Sendable {
 
   /// The number of ids, added tokens included (ids are below this).
   var vocabularySize: Int { get }
+
+  /// The contents of every added token matched in raw text, or nil when unknown. Knowing them lets a recipe
+  /// prove that a constant prefix tokenizes the same on its own as inside a longer text (and encode it once).
+  var addedTokenContents: [String]? { get }
 }
 
 extension TokenEncoder {
+  /// Unknown by default.
+  public var addedTokenContents: [String]? { nil }
+
   /// The ids of `text`, as a new array.
   public func encode(_ text: String) -> [UInt32] {
     var ids = [UInt32]()

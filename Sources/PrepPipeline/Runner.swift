@@ -134,7 +134,7 @@ public final class PipelineRunner {
   public func run() throws -> RunSummary {
     let context: RecipeContext<Tokenizer>
     do { context = try RecipeContext(encoder: tokenizer) } catch { throw RunError.configuration(error.description) }
-    let recipe = config.recipe
+    let recipe = config.recipe.prepared(for: tokenizer)
     let dir = config.outputDirectory
     var summary = RunSummary()
     summary.output = dir

@@ -66,6 +66,17 @@ public struct FudanRecipe: Recipe, Equatable {
   /// The settings.
   public var config: Config
 
+  /// The system block's ids, when `prepared(for:)` proved they can be computed once (see `ConstantPrefix`).
+  public var prefix: ConstantPrefix?
+
+  /// The recipe with its constant prompt prefix tokenized once for this encoder.
+  public func prepared<E: TokenEncoder>(for encoder: E) -> FudanRecipe {
+    var r = self
+    r.prefix = ConstantPrefix.make(
+      "<|im_start|>system\n\(config.system)<|im_end|>\n<|im_start|>", endingWith: "<|im_start|>", encoder: encoder)
+    return r
+  }
+
   /// Creates the recipe; throws if `maxLength` is not positive.
   public init(_ config: Config) throws(TemplateError) {
     if let m = config.maxLength, m <= 0 {
@@ -86,9 +97,14 @@ public struct FudanRecipe: Recipe, Equatable {
       response = try config.response.render(record)
     } catch { return error.outcome }
     var ids = [UInt32]()
-    context.encode(
-      "<|im_start|>system\n\(config.system)<|im_end|>\n<|im_start|>user\n\(user)<|im_end|>\n<|im_start|>assistant\n",
-      into: &ids)
+    if let prefix, prefix.text == "<|im_start|>system\n\(config.system)<|im_end|>\n<|im_start|>" {
+      ids = prefix.ids
+      context.encode("user\n\(user)<|im_end|>\n<|im_start|>assistant\n", into: &ids)
+    } else {
+      context.encode(
+        "<|im_start|>system\n\(config.system)<|im_end|>\n<|im_start|>user\n\(user)<|im_end|>\n<|im_start|>assistant\n",
+        into: &ids)
+    }
     let promptCount = ids.count
     context.encode(response, into: &ids)
     switch config.ending {

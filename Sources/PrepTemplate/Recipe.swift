@@ -116,6 +116,14 @@ public protocol Recipe: Sendable {
 /// One of the shipped recipes, chosen by the pipeline file (an enum, so the engine dispatches without
 /// existentials).
 public enum AnyRecipe: Recipe {
+  /// The recipe with what is constant per run computed once for this encoder (same output, less work).
+  public func prepared<E: TokenEncoder>(for encoder: E) -> AnyRecipe {
+    switch self {
+    case .fudan(let r): return .fudan(r.prepared(for: encoder))
+    default: return self
+    }
+  }
+
   /// Prompt/response SFT (seed 000 `process_func`).
   case fudan(FudanRecipe)
   /// Multi-turn ChatML (belle / sharegpt / openai messages).

@@ -221,6 +221,9 @@ public final class Tokenizer: TokenEncoder, @unchecked Sendable {
   /// The id of an added token given by its exact content, or nil.
   public func addedTokenID(_ content: String) -> UInt32? { addedByContent[content] }
 
+  /// The contents of every added token (all are matched in raw text), sorted.
+  public var addedTokenContents: [String]? { addedByContent.keys.sorted() }
+
   /// The id of a vocabulary piece written as in the file (`"Ġthe"`), or of an added token; nil if none.
   public func id(forToken token: String) -> UInt32? {
     if let id = addedByContent[token] { return id }

@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 import PrepPipeline
 import Synchronization
 import Testing
@@ -70,4 +71,42 @@ struct Boom: Error {}
   }
   #expect(reduced == 9)
   #expect(i < 100)
+}
+
+/// Runs `body` on a thread of its own and waits without blocking a Swift concurrency thread. On Linux the
+/// cooperative pool is built on libdispatch's root queues, so a test that blocked one of its threads would take a
+/// share of the width Dispatch gives the map workers (prep itself runs the engine on its main thread).
+func onOwnThread(_ body: @escaping @Sendable () -> Void) async {
+  await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+    let thread = Thread {
+      body()
+      done.resume()
+    }
+    thread.start()
+  }
+}
+
+@Test func mapCallsReallyRunInParallel() async throws {
+  let live = Atomic<Int>(0)
+  let peak = Atomic<Int>(0)
+  await onOwnThread {
+    var i = 0
+    try? orderedMapReduce(
+      workers: 2, window: 8,
+      next: { () -> Int? in
+        i += 1
+        return i <= 8 ? i : nil
+      },
+      map: { (n: Int) -> Int in
+        let now = live.add(1, ordering: .relaxed).newValue
+        _ = peak.max(now, ordering: .relaxed)
+        // Busy for a while, so that two items overlap if two threads run them.
+        var x = n
+        for k in 0..<20_000_000 { x = x &* 31 &+ k }
+        live.subtract(1, ordering: .relaxed)
+        return x
+      },
+      reduce: { _ in })
+  }
+  #expect(peak.load(ordering: .relaxed) == 2)
 }
