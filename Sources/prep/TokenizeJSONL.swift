@@ -24,7 +24,9 @@ struct TokenizeJSONL {
 
   func run() throws {
     let reader: InputReader
-    do { reader = try InputReader(paths: [path]) } catch { fail(error.description, code: 1) }
+    var options = InputOptions()
+    options.chunkSize = 1 << 20  // small units of work balance two or more workers on inputs of any size
+    do { reader = try InputReader(paths: [path], options: options) } catch { fail(error.description, code: 1) }
     let components = field.split(separator: ".").map(String.init)
     guard let first = components.first else { throw ValidationError("--field must name a field") }
     let rest = Array(components.dropFirst())
