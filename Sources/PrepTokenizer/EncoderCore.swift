@@ -107,10 +107,16 @@ struct EncoderCore {
   let mergeSlots: UnsafeMutablePointer<UInt64>
   let mergeMask: Int
   let mergeShift: Int
+  /// A blocked Bloom filter over the merge keys (`filterWords` words, two bits per key): most pairs
+  /// looked up have no merge, and this small table answers them without touching the big one.
+  let mergeFilter: UnsafeMutablePointer<UInt64>
+  static let filterBits = 15
   /// Vocabulary table: id + 1 (0 = empty), keyed by the piece's raw bytes.
   let vocabSlots: UnsafeMutablePointer<UInt32>
   let vocabMask: Int
   let byteTokens: UnsafeMutablePointer<UInt32>
+  /// Per BMP scalar: the finished token a 2- or 3-byte character may start as (see `CharacterStarts`).
+  let charStart: UnsafeMutablePointer<UInt32>
   let pieceBytes: [UInt8]
   let pieceOffsets: [UInt32]
   let addedBytes: UnsafeMutablePointer<UInt8>
@@ -168,8 +174,18 @@ struct EncoderCore {
     Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> UInt64(mergeShift))
   }
 
+  @inline(__always)
+  static func filterProbe(_ key: UInt64) -> (Int, UInt64) {
+    let h = key &* 0xD6E8_FEB8_6659_FD93
+    let word = Int(truncatingIfNeeded: h >> UInt64(64 - EncoderCore.filterBits))
+    let bits = (1 as UInt64) << (h & 63) | (1 as UInt64) << ((h >> 6) & 63)
+    return (word, bits)
+  }
+
   func insertMerge(left: UInt32, right: UInt32, rank: UInt32, merged: UInt32) {
     let key = UInt64(left) << 32 | UInt64(right)
+    let (word, bits) = EncoderCore.filterProbe(key)
+    mergeFilter[word] |= bits
     var slot = mergeSlot(key)
     while mergeSlots[2 * slot] != UInt64.max && mergeSlots[2 * slot] != key { slot = (slot + 1) & mergeMask }
     mergeSlots[2 * slot] = key
@@ -180,6 +196,8 @@ struct EncoderCore {
   @inline(__always)
   func merge(_ left: UInt32, _ right: UInt32) -> UInt64 {
     let key = UInt64(left) << 32 | UInt64(right)
+    let (word, bits) = EncoderCore.filterProbe(key)
+    if mergeFilter[word] & bits != bits { return EncoderCore.noMerge }
     var slot = mergeSlot(key)
     while true {
       let stored = mergeSlots[2 &* slot]
@@ -434,101 +452,155 @@ struct EncoderCore {
   }
 
   /// BPE over the bytes of one pre-token: lowest rank first, leftmost on ties (HF's `word.rs`).
+  ///
+  /// A 2- or 3-byte character starts as its single finished token instead of its bytes when
+  /// `charStart` says that is exact next to its neighbours (see `CharacterStarts`); the merges that
+  /// follow are then the same as from bytes.
   func bytePairEncode(_ p: UnsafePointer<UInt8>, _ n: Int, scratch: EncodeScratch, into ids: inout [UInt32]) {
-    if n <= 64 {
-      smallMerge(p, n, into: &ids)
-    } else {
-      heapMerge(p, n, scratch: scratch, into: &ids)
-    }
-  }
-
-  /// Quadratic merge on a stack-sized buffer: fastest for short pre-tokens.
-  private func smallMerge(_ p: UnsafePointer<UInt8>, _ n: Int, into ids: inout [UInt32]) {
     withUnsafeTemporaryAllocation(of: UInt32.self, capacity: n) { symbols in
-      withUnsafeTemporaryAllocation(of: UInt64.self, capacity: n) { values in
-        for k in 0..<n { symbols[k] = byteTokens[Int(p[k])] }
-        var count = n
-        for k in 0..<(n &- 1) { values[k] = merge(symbols[k], symbols[k &+ 1]) }
-        while count > 1 {
-          var best = EncoderCore.noMerge
-          var at = -1
-          for k in 0..<(count &- 1) where values[k] < best {
-            best = values[k]
-            at = k
-          }
-          if at < 0 { break }
-          symbols[at] = UInt32(truncatingIfNeeded: best)
-          var k = at &+ 1
-          while k < count &- 1 {
-            symbols[k] = symbols[k &+ 1]
-            values[k] = values[k &+ 1]
-            k &+= 1
-          }
-          count &-= 1
-          if at > 0 { values[at &- 1] = merge(symbols[at &- 1], symbols[at]) }
-          if at < count &- 1 { values[at] = merge(symbols[at], symbols[at &+ 1]) }
-        }
-        ids.append(contentsOf: UnsafeBufferPointer(start: symbols.baseAddress!, count: count))
+      let count = initialSymbols(p, n, symbols.baseAddress!)
+      if count <= 64 {
+        smallMerge(symbols.baseAddress!, count, into: &ids)
+      } else {
+        heapMerge(symbols.baseAddress!, count, scratch: scratch, into: &ids)
       }
     }
   }
 
+  /// Writes the starting symbols of a pre-token; returns their count.
+  @inline(__always)
+  private func initialSymbols(_ p: UnsafePointer<UInt8>, _ n: Int, _ symbols: UnsafeMutablePointer<UInt32>) -> Int {
+    var count = 0
+    var j = 0
+    // Kind of the previous character: 0 none, 1 ASCII, 2 multi-byte.
+    var previous = 0
+    while j < n {
+      let b = p[j]
+      if b < 0x80 {
+        symbols[count] = byteTokens[Int(b)]
+        count &+= 1
+        j &+= 1
+        previous = 1
+        continue
+      }
+      let length = b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4
+      if length < 4 {
+        let scalar =
+          length == 2
+          ? UInt32(b & 0x1F) << 6 | UInt32(p[j &+ 1] & 0x3F)
+          : UInt32(b & 0x0F) << 12 | UInt32(p[j &+ 1] & 0x3F) << 6 | UInt32(p[j &+ 2] & 0x3F)
+        let info = charStart[Int(scalar)]
+        if info & CharacterStarts.valid != 0 {
+          let after = j &+ length
+          let leftOK =
+            previous == 0 || info & (previous == 1 ? CharacterStarts.safeLeftASCII : CharacterStarts.safeLeftMB) != 0
+          let rightOK =
+            after >= n
+            || info & (p[after] < 0x80 ? CharacterStarts.safeRightASCII : CharacterStarts.safeRightMB) != 0
+          if leftOK && rightOK {
+            symbols[count] = info & CharacterStarts.idMask
+            count &+= 1
+            j = after
+            previous = 2
+            continue
+          }
+        }
+      }
+      for k in 0..<length {
+        symbols[count] = byteTokens[Int(p[j &+ k])]
+        count &+= 1
+      }
+      j &+= length
+      previous = 2
+    }
+    return count
+  }
+
+  /// Quadratic merge in place: fastest for short symbol runs.
+  private func smallMerge(_ symbols: UnsafeMutablePointer<UInt32>, _ n: Int, into ids: inout [UInt32]) {
+    withUnsafeTemporaryAllocation(of: UInt64.self, capacity: n) { values in
+      var count = n
+      if n > 1 {
+        for k in 0..<(n &- 1) { values[k] = merge(symbols[k], symbols[k &+ 1]) }
+      }
+      while count > 1 {
+        var best = EncoderCore.noMerge
+        var at = -1
+        for k in 0..<(count &- 1) where values[k] < best {
+          best = values[k]
+          at = k
+        }
+        if at < 0 { break }
+        symbols[at] = UInt32(truncatingIfNeeded: best)
+        var k = at &+ 1
+        while k < count &- 1 {
+          symbols[k] = symbols[k &+ 1]
+          values[k] = values[k &+ 1]
+          k &+= 1
+        }
+        count &-= 1
+        if at > 0 { values[at &- 1] = merge(symbols[at &- 1], symbols[at]) }
+        if at < count &- 1 { values[at] = merge(symbols[at], symbols[at &+ 1]) }
+      }
+      ids.append(contentsOf: UnsafeBufferPointer(start: symbols, count: count))
+    }
+  }
+
   /// Heap and linked-list merge, O(n log n), for long pre-tokens (a whole CJK sentence is one).
-  private func heapMerge(_ p: UnsafePointer<UInt8>, _ n: Int, scratch: EncodeScratch, into ids: inout [UInt32]) {
-    if scratch.symbols.count < n {
-      scratch.symbols = [UInt32](repeating: 0, count: n)
+  private func heapMerge(
+    _ symbols: UnsafeMutablePointer<UInt32>, _ n: Int, scratch: EncodeScratch, into ids: inout [UInt32]
+  ) {
+    if scratch.values.count < n {
       scratch.values = [UInt64](repeating: 0, count: n)
       scratch.links = [Int32](repeating: 0, count: 2 * n)
     }
     scratch.heap.removeAll(keepingCapacity: true)
     let dead = UInt32.max
-    scratch.symbols.withUnsafeMutableBufferPointer { symbols in
-      scratch.values.withUnsafeMutableBufferPointer { values in
-        scratch.links.withUnsafeMutableBufferPointer { links in
-          for k in 0..<n {
-            symbols[k] = byteTokens[Int(p[k])]
-            links[2 &* k] = Int32(k &- 1)
-            links[2 &* k &+ 1] = Int32(k &+ 1)
+    scratch.values.withUnsafeMutableBufferPointer { values in
+      scratch.links.withUnsafeMutableBufferPointer { links in
+        for k in 0..<n {
+          links[2 &* k] = Int32(k &- 1)
+          links[2 &* k &+ 1] = Int32(k &+ 1)
+        }
+        links[2 &* (n &- 1) &+ 1] = -1
+        for k in 0..<(n &- 1) {
+          let v = merge(symbols[k], symbols[k &+ 1])
+          values[k] = v
+          if v != EncoderCore.noMerge { scratch.heap.append((v & 0xFFFF_FFFF_0000_0000) | UInt64(k)) }
+        }
+        values[n &- 1] = EncoderCore.noMerge
+        var heap = MinHeap(storage: scratch.heap)
+        scratch.heap = []
+        heap.heapify()
+        while let top = heap.pop() {
+          let at = Int(top & 0xFFFF_FFFF)
+          let rank = top >> 32
+          if symbols[at] == dead || values[at] >> 32 != rank { continue }
+          let next = Int(links[2 &* at &+ 1])
+          symbols[at] = UInt32(truncatingIfNeeded: values[at])
+          symbols[next] = dead
+          let after = Int(links[2 &* next &+ 1])
+          links[2 &* at &+ 1] = Int32(after)
+          if after >= 0 { links[2 &* after] = Int32(at) }
+          let before = Int(links[2 &* at])
+          if before >= 0 {
+            let v = merge(symbols[before], symbols[at])
+            values[before] = v
+            if v != EncoderCore.noMerge { heap.push((v & 0xFFFF_FFFF_0000_0000) | UInt64(before)) }
           }
-          links[2 &* (n &- 1) &+ 1] = -1
-          for k in 0..<(n &- 1) {
-            let v = merge(symbols[k], symbols[k &+ 1])
-            values[k] = v
-            if v != EncoderCore.noMerge { scratch.heap.append((v & 0xFFFF_FFFF_0000_0000) | UInt64(k)) }
+          if after >= 0 {
+            let v = merge(symbols[at], symbols[after])
+            values[at] = v
+            if v != EncoderCore.noMerge { heap.push((v & 0xFFFF_FFFF_0000_0000) | UInt64(at)) }
+          } else {
+            values[at] = EncoderCore.noMerge
           }
-          values[n &- 1] = EncoderCore.noMerge
-          var heap = MinHeap(storage: scratch.heap)
-          heap.heapify()
-          while let top = heap.pop() {
-            let at = Int(top & 0xFFFF_FFFF)
-            let rank = top >> 32
-            if symbols[at] == dead || values[at] >> 32 != rank { continue }
-            let next = Int(links[2 &* at &+ 1])
-            symbols[at] = UInt32(truncatingIfNeeded: values[at])
-            symbols[next] = dead
-            let after = Int(links[2 &* next &+ 1])
-            links[2 &* at &+ 1] = Int32(after)
-            if after >= 0 { links[2 &* after] = Int32(at) }
-            let before = Int(links[2 &* at])
-            if before >= 0 {
-              let v = merge(symbols[before], symbols[at])
-              values[before] = v
-              if v != EncoderCore.noMerge { heap.push((v & 0xFFFF_FFFF_0000_0000) | UInt64(before)) }
-            }
-            if after >= 0 {
-              let v = merge(symbols[at], symbols[after])
-              values[at] = v
-              if v != EncoderCore.noMerge { heap.push((v & 0xFFFF_FFFF_0000_0000) | UInt64(at)) }
-            } else {
-              values[at] = EncoderCore.noMerge
-            }
-          }
-          scratch.heap = heap.storage
-          var k = 0
-          while k >= 0 {
-            ids.append(symbols[k])
-            k = Int(links[2 &* k &+ 1])
-          }
+        }
+        scratch.heap = heap.storage
+        var k = 0
+        while k >= 0 {
+          ids.append(symbols[k])
+          k = Int(links[2 &* k &+ 1])
         }
       }
     }

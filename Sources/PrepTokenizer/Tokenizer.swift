@@ -11,8 +11,10 @@ public final class Tokenizer: TokenEncoder, @unchecked Sendable {
   // Immutable after init; freed in deinit.
   let core: EncoderCore
   private let mergeSlots: UnsafeMutablePointer<UInt64>
+  private let mergeFilter: UnsafeMutablePointer<UInt64>
   private let vocabSlots: UnsafeMutablePointer<UInt32>
   private let byteTokens: UnsafeMutablePointer<UInt32>
+  private let charStart: UnsafeMutablePointer<UInt32>
   private let addedBytes: UnsafeMutablePointer<UInt8>
 
   /// Raw bytes of every id's piece (for decoding): `pieceBytes[pieceOffsets[id]..<pieceOffsets[id + 1]]`.
@@ -79,13 +81,17 @@ public final class Tokenizer: TokenEncoder, @unchecked Sendable {
     let vocabSlots = UnsafeMutablePointer<UInt32>.allocate(capacity: vocabCapacity)
     vocabSlots.initialize(repeating: 0, count: vocabCapacity)
     let byteTokens = UnsafeMutablePointer<UInt32>.allocate(capacity: 256)
+    let charStart = UnsafeMutablePointer<UInt32>.allocate(capacity: 0x10000)
+    charStart.initialize(repeating: 0, count: 0x10000)
     byteTokens.initialize(repeating: UInt32.max, count: 256)
 
     let mergeCount = spec.mergeBounds.count / 3
-    let mergeBits = max(10, Int.bitWidth - (mergeCount * 3).leadingZeroBitCount)
+    let mergeBits = max(10, Int.bitWidth - (mergeCount + mergeCount / 2).leadingZeroBitCount)
     let mergeCapacity = 1 << mergeBits
     let mergeSlots = UnsafeMutablePointer<UInt64>.allocate(capacity: 2 * mergeCapacity)
     mergeSlots.initialize(repeating: UInt64.max, count: 2 * mergeCapacity)
+    let mergeFilter = UnsafeMutablePointer<UInt64>.allocate(capacity: 1 << EncoderCore.filterBits)
+    mergeFilter.initialize(repeating: 0, count: 1 << EncoderCore.filterBits)
 
     var added = spec.added.sorted { $0.id < $1.id }
     var seen = Set<UInt32>()
@@ -100,8 +106,10 @@ public final class Tokenizer: TokenEncoder, @unchecked Sendable {
     addedBytes.initialize(from: addedFlat, count: addedFlat.count)
 
     self.mergeSlots = mergeSlots
+    self.mergeFilter = mergeFilter
     self.vocabSlots = vocabSlots
     self.byteTokens = byteTokens
+    self.charStart = charStart
     self.addedBytes = addedBytes
     self.pieceBytes = bytes
     self.pieceOffsets = offsets
@@ -118,8 +126,8 @@ public final class Tokenizer: TokenEncoder, @unchecked Sendable {
     for entry in addedEntries { addedFirst[Int(addedFlat[entry.offset])] = 1 }
     self.core = EncoderCore(
       unicode: UnicodeData.shared, mergeSlots: mergeSlots, mergeMask: mergeCapacity - 1,
-      mergeShift: 64 - mergeBits, vocabSlots: vocabSlots, vocabMask: vocabCapacity - 1,
-      byteTokens: byteTokens, pieceBytes: bytes, pieceOffsets: offsets, addedBytes: addedBytes,
+      mergeShift: 64 - mergeBits, mergeFilter: mergeFilter, vocabSlots: vocabSlots, vocabMask: vocabCapacity - 1,
+      byteTokens: byteTokens, charStart: charStart, pieceBytes: bytes, pieceOffsets: offsets, addedBytes: addedBytes,
       addedEntries: addedEntries.map { AddedEntry(offset: $0.offset, length: $0.length, id: $0.id) },
       addedFirst: addedFirst, normalizeNFC: spec.normalizeNFC, ignoreMerges: spec.ignoreMerges)
 
@@ -136,6 +144,8 @@ public final class Tokenizer: TokenEncoder, @unchecked Sendable {
       byteTokens[byte] = id
     }
     // Merges: later duplicates overwrite earlier ones, as HF's HashMap collection does.
+    var resolved = [(UInt32, UInt32, UInt32)]()
+    resolved.reserveCapacity(mergeCount)
     var hash = Fingerprint()
     for id in 0..<size {
       hash.add(UInt64(id))
@@ -155,12 +165,15 @@ public final class Tokenizer: TokenEncoder, @unchecked Sendable {
         throw .inconsistent(file: file, message: "merge \(rank) makes a token that is not in the vocabulary")
       }
       core.insertMerge(left: leftID, right: rightID, rank: UInt32(rank), merged: mergedID)
+      resolved.append((leftID, rightID, mergedID))
       hash.add(UInt64(leftID) << 32 | UInt64(rightID))
     }
     for token in added {
       hash.add(UInt64(token.id) | (token.special ? 1 << 40 : 0))
       hash.add(bytes: Array(token.content.utf8)[...])
     }
+    CharacterStarts.build(
+      core: core, merges: resolved, pieceBytes: bytes, pieceOffsets: offsets, size: size, into: charStart)
     hash.add(spec.normalizeNFC ? 1 : 0)
     hash.add(spec.ignoreMerges ? 1 : 0)
     fingerprint = hash.hex
@@ -168,8 +181,10 @@ public final class Tokenizer: TokenEncoder, @unchecked Sendable {
 
   deinit {
     mergeSlots.deallocate()
+    mergeFilter.deallocate()
     vocabSlots.deallocate()
     byteTokens.deallocate()
+    charStart.deallocate()
     addedBytes.deallocate()
   }
 
