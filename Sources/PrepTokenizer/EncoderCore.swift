@@ -8,12 +8,12 @@ struct AddedEntry {
 /// Per-thread working memory of `encode`: the pre-token cache and the BPE buffers. Only one thread uses
 /// one scratch at a time (the tokenizer hands them out from a locked pool).
 final class EncodeScratch: @unchecked Sendable {
-  static let cacheBits = 15
+  static let cacheBits = 14
   static let cacheCapacity = 1 << cacheBits
   static let cacheMaxEntries = cacheCapacity / 2
   static let cacheKeyArena = 1 << 20
   static let cacheIDArena = 1 << 18
-  static let maxCachedLength = 48
+  static let maxCachedLength = 15
 
   var normalized: [UInt8] = []
   var scalars: [UInt32] = []
@@ -103,8 +103,12 @@ func bytesEqual(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _ n: Int) 
 /// The tables and algorithms of encoding, over raw pointers owned by the `Tokenizer`.
 struct EncoderCore {
   let unicode: UnicodeData
-  /// Merge table: key `left << 32 | right` at 2i, value `rank << 32 | merged` at 2i+1; empty key is all ones.
+  /// Merge table, one word per merge: `left << 42 | right << 21 | rank`; an empty slot is all ones.
   let mergeSlots: UnsafeMutablePointer<UInt64>
+  /// The token each rank makes; when that is always `rank + mergedOffset`, `mergedIsOffset` skips the read.
+  let mergedByRank: UnsafeMutablePointer<UInt32>
+  var mergedIsOffset: Bool
+  var mergedOffset: UInt32
   let mergeMask: Int
   let mergeShift: Int
   /// A blocked Bloom filter over the merge keys (`filterWords` words, two bits per key): most pairs
@@ -122,6 +126,8 @@ struct EncoderCore {
   let addedBytes: UnsafeMutablePointer<UInt8>
   let addedEntries: [AddedEntry]
   let addedFirst: [UInt8]
+  /// The first byte shared by every added token, or -1.
+  let addedSingleFirst: Int
   let normalizeNFC: Bool
   let ignoreMerges: Bool
 
@@ -182,26 +188,34 @@ struct EncoderCore {
     return (word, bits)
   }
 
+  /// Ids and ranks must be below `EncoderCore.idLimit`.
   func insertMerge(left: UInt32, right: UInt32, rank: UInt32, merged: UInt32) {
-    let key = UInt64(left) << 32 | UInt64(right)
+    let key = UInt64(left) << 21 | UInt64(right)
     let (word, bits) = EncoderCore.filterProbe(key)
     mergeFilter[word] |= bits
     var slot = mergeSlot(key)
-    while mergeSlots[2 * slot] != UInt64.max && mergeSlots[2 * slot] != key { slot = (slot + 1) & mergeMask }
-    mergeSlots[2 * slot] = key
-    mergeSlots[2 * slot + 1] = UInt64(rank) << 32 | UInt64(merged)
+    while mergeSlots[slot] != UInt64.max && mergeSlots[slot] >> 21 != key { slot = (slot + 1) & mergeMask }
+    mergeSlots[slot] = key << 21 | UInt64(rank)
+    mergedByRank[Int(rank)] = merged
   }
+
+  /// Ids and merge ranks fit in 21 bits (two million).
+  static let idLimit = (1 << 21) - 1
 
   /// `rank << 32 | merged` for a pair, or `noMerge`.
   @inline(__always)
   func merge(_ left: UInt32, _ right: UInt32) -> UInt64 {
-    let key = UInt64(left) << 32 | UInt64(right)
+    let key = UInt64(left) << 21 | UInt64(right)
     let (word, bits) = EncoderCore.filterProbe(key)
     if mergeFilter[word] & bits != bits { return EncoderCore.noMerge }
     var slot = mergeSlot(key)
     while true {
-      let stored = mergeSlots[2 &* slot]
-      if stored == key { return mergeSlots[2 &* slot &+ 1] }
+      let stored = mergeSlots[slot]
+      if stored >> 21 == key {
+        let rank = UInt32(truncatingIfNeeded: stored) & 0x1F_FFFF
+        let merged = mergedIsOffset ? rank &+ mergedOffset : mergedByRank[Int(rank)]
+        return UInt64(rank) << 32 | UInt64(merged)
+      }
       if stored == UInt64.max { return EncoderCore.noMerge }
       slot = (slot &+ 1) & mergeMask
     }
@@ -217,7 +231,18 @@ struct EncoderCore {
     addedFirst.withUnsafeBufferPointer { first in
       var segment = 0
       var i = 0
+      let single = addedSingleFirst
       while i < n {
+        if single >= 0 {
+          // All added tokens start with one byte (`<` for Qwen): look for it eight bytes at a time.
+          let pattern = UInt64(single) &* 0x0101_0101_0101_0101
+          while i &+ 8 <= n {
+            let x = UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self) ^ pattern
+            if (x &- 0x0101_0101_0101_0101) & ~x & 0x8080_8080_8080_8080 != 0 { break }
+            i &+= 8
+          }
+          if i >= n { break }
+        }
         if first[Int(p[i])] == 0 {
           i &+= 1
           continue

@@ -11,6 +11,7 @@ public final class Tokenizer: TokenEncoder, @unchecked Sendable {
   // Immutable after init; freed in deinit.
   let core: EncoderCore
   private let mergeSlots: UnsafeMutablePointer<UInt64>
+  private let mergedByRank: UnsafeMutablePointer<UInt32>
   private let mergeFilter: UnsafeMutablePointer<UInt64>
   private let vocabSlots: UnsafeMutablePointer<UInt32>
   private let byteTokens: UnsafeMutablePointer<UInt32>
@@ -88,8 +89,15 @@ public final class Tokenizer: TokenEncoder, @unchecked Sendable {
     let mergeCount = spec.mergeBounds.count / 3
     let mergeBits = max(10, Int.bitWidth - (mergeCount + mergeCount / 2).leadingZeroBitCount)
     let mergeCapacity = 1 << mergeBits
-    let mergeSlots = UnsafeMutablePointer<UInt64>.allocate(capacity: 2 * mergeCapacity)
-    mergeSlots.initialize(repeating: UInt64.max, count: 2 * mergeCapacity)
+    guard size < EncoderCore.idLimit, mergeCount < EncoderCore.idLimit else {
+      throw .unsupported(
+        file: file, component: "vocabulary size", found: "\(size) ids, \(mergeCount) merges",
+        reason: "prep's tables hold up to \(EncoderCore.idLimit) of each")
+    }
+    let mergeSlots = UnsafeMutablePointer<UInt64>.allocate(capacity: mergeCapacity)
+    mergeSlots.initialize(repeating: UInt64.max, count: mergeCapacity)
+    let mergedByRank = UnsafeMutablePointer<UInt32>.allocate(capacity: max(1, mergeCount))
+    mergedByRank.initialize(repeating: 0, count: max(1, mergeCount))
     let mergeFilter = UnsafeMutablePointer<UInt64>.allocate(capacity: 1 << EncoderCore.filterBits)
     mergeFilter.initialize(repeating: 0, count: 1 << EncoderCore.filterBits)
 
@@ -106,6 +114,7 @@ public final class Tokenizer: TokenEncoder, @unchecked Sendable {
     addedBytes.initialize(from: addedFlat, count: addedFlat.count)
 
     self.mergeSlots = mergeSlots
+    self.mergedByRank = mergedByRank
     self.mergeFilter = mergeFilter
     self.vocabSlots = vocabSlots
     self.byteTokens = byteTokens
@@ -124,12 +133,15 @@ public final class Tokenizer: TokenEncoder, @unchecked Sendable {
 
     var addedFirst = [UInt8](repeating: 0, count: 256)
     for entry in addedEntries { addedFirst[Int(addedFlat[entry.offset])] = 1 }
-    self.core = EncoderCore(
-      unicode: UnicodeData.shared, mergeSlots: mergeSlots, mergeMask: mergeCapacity - 1,
+    var core = EncoderCore(
+      unicode: UnicodeData.shared, mergeSlots: mergeSlots, mergedByRank: mergedByRank, mergedIsOffset: false,
+      mergedOffset: 0, mergeMask: mergeCapacity - 1,
       mergeShift: 64 - mergeBits, mergeFilter: mergeFilter, vocabSlots: vocabSlots, vocabMask: vocabCapacity - 1,
       byteTokens: byteTokens, charStart: charStart, pieceBytes: bytes, pieceOffsets: offsets, addedBytes: addedBytes,
       addedEntries: addedEntries.map { AddedEntry(offset: $0.offset, length: $0.length, id: $0.id) },
-      addedFirst: addedFirst, normalizeNFC: spec.normalizeNFC, ignoreMerges: spec.ignoreMerges)
+      addedFirst: addedFirst,
+      addedSingleFirst: addedFirst.firstIndex(of: 1).map { addedFirst.lastIndex(of: 1) == $0 ? $0 : -1 } ?? -1,
+      normalizeNFC: spec.normalizeNFC, ignoreMerges: spec.ignoreMerges)
 
     // Fill the vocabulary table (byte-level pieces only: others never occur in byte-level input).
     for index in 0..<spec.vocabIDs.count where spec.vocabIsByteLevel[index] {
@@ -172,15 +184,25 @@ public final class Tokenizer: TokenEncoder, @unchecked Sendable {
       hash.add(UInt64(token.id) | (token.special ? 1 << 40 : 0))
       hash.add(bytes: Array(token.content.utf8)[...])
     }
+    // Qwen's vocabulary numbers merged tokens by rank; then the merged id is computed, not read.
+    if mergeCount > 0 {
+      let offset = resolved[0].2
+      if resolved.indices.allSatisfy({ resolved[$0].2 == UInt32($0) &+ offset && core.merge(resolved[$0].0, resolved[$0].1) >> 32 == UInt64($0) }) {
+        core.mergedIsOffset = true
+        core.mergedOffset = offset
+      }
+    }
     CharacterStarts.build(
       core: core, merges: resolved, pieceBytes: bytes, pieceOffsets: offsets, size: size, into: charStart)
     hash.add(spec.normalizeNFC ? 1 : 0)
     hash.add(spec.ignoreMerges ? 1 : 0)
     fingerprint = hash.hex
+    self.core = core
   }
 
   deinit {
     mergeSlots.deallocate()
+    mergedByRank.deallocate()
     mergeFilter.deallocate()
     vocabSlots.deallocate()
     byteTokens.deallocate()
