@@ -8,11 +8,9 @@ struct AddedEntry {
 /// Per-thread working memory of `encode`: the pre-token cache and the BPE buffers. Only one thread uses
 /// one scratch at a time (the tokenizer hands them out from a locked pool).
 final class EncodeScratch: @unchecked Sendable {
-  static let cacheBits = 14
+  /// Direct-mapped cache of short pre-tokens (up to 15 bytes) whose BPE gives at most 3 ids.
+  static let cacheBits = 16
   static let cacheCapacity = 1 << cacheBits
-  static let cacheMaxEntries = cacheCapacity / 2
-  static let cacheKeyArena = 1 << 20
-  static let cacheIDArena = 1 << 18
   static let maxCachedLength = 15
 
   var normalized: [UInt8] = []
@@ -22,39 +20,17 @@ final class EncodeScratch: @unchecked Sendable {
   var links: [Int32] = []  // prev at 2i, next at 2i+1
   var heap: [UInt64] = []
 
-  // Open-addressing cache: pre-token bytes -> ids.
-  let cacheHashes: UnsafeMutablePointer<UInt64>  // 0 = empty
-  let cacheWhere: UnsafeMutablePointer<UInt64>  // key offset | id offset << 32
-  let cacheSizes: UnsafeMutablePointer<UInt32>  // key length | id count << 16
-  let cacheKeys: UnsafeMutablePointer<UInt8>
-  let cacheIDs: UnsafeMutablePointer<UInt32>
-  var cacheCount = 0
-  var keyUsed = 0
-  var idUsed = 0
+  /// Four words per entry: the key's 16 bytes (zero-padded, length in the last byte), ids 0 and 1,
+  /// id 2 and the id count (0 = empty).
+  let cache: UnsafeMutablePointer<UInt64>
 
   init() {
-    let capacity = EncodeScratch.cacheCapacity
-    cacheHashes = .allocate(capacity: capacity)
-    cacheHashes.initialize(repeating: 0, count: capacity)
-    cacheWhere = .allocate(capacity: capacity)
-    cacheSizes = .allocate(capacity: capacity)
-    cacheKeys = .allocate(capacity: EncodeScratch.cacheKeyArena)
-    cacheIDs = .allocate(capacity: EncodeScratch.cacheIDArena)
+    cache = .allocate(capacity: 4 * EncodeScratch.cacheCapacity)
+    cache.initialize(repeating: 0, count: 4 * EncodeScratch.cacheCapacity)
   }
 
   deinit {
-    cacheHashes.deallocate()
-    cacheWhere.deallocate()
-    cacheSizes.deallocate()
-    cacheKeys.deallocate()
-    cacheIDs.deallocate()
-  }
-
-  func clearCache() {
-    cacheHashes.update(repeating: 0, count: EncodeScratch.cacheCapacity)
-    cacheCount = 0
-    keyUsed = 0
-    idUsed = 0
+    cache.deallocate()
   }
 }
 
@@ -331,7 +307,7 @@ struct EncoderCore {
         let (_, l1) = decodeScalar(p, i &+ 1)
         let f1 = letterAt(i &+ 1)
         if f1 == 0x73 || f1 == 0x74 || f1 == 0x6D || f1 == 0x64 {
-          piece(p + i, 1 &+ l1, scratch: scratch, into: &ids)
+          piece(p + i, 1 &+ l1, readable: n &- i, scratch: scratch, into: &ids)
           i &+= 1 &+ l1
           continue
         }
@@ -339,7 +315,7 @@ struct EncoderCore {
           let (_, l2) = decodeScalar(p, i &+ 1 &+ l1)
           let f2 = letterAt(i &+ 1 &+ l1)
           if (f1 == 0x6C && f2 == 0x6C) || (f1 != 0x6C && f2 == 0x65) {
-            piece(p + i, 1 &+ l1 &+ l2, scratch: scratch, into: &ids)
+            piece(p + i, 1 &+ l1 &+ l2, readable: n &- i, scratch: scratch, into: &ids)
             i &+= 1 &+ l1 &+ l2
             continue
           }
@@ -349,7 +325,7 @@ struct EncoderCore {
       // [^\r\n\p{L}\p{N}]?\p{L}+
       if c0 == ScalarClass.letter {
         let end = scanLetters(i &+ l0)
-        piece(p + i, end &- i, scratch: scratch, into: &ids)
+        piece(p + i, end &- i, readable: n &- i, scratch: scratch, into: &ids)
         i = end
         continue
       }
@@ -357,21 +333,21 @@ struct EncoderCore {
         let (c1, l1) = classAt(i &+ l0)
         if c1 == ScalarClass.letter {
           let end = scanLetters(i &+ l0 &+ l1)
-          piece(p + i, end &- i, scratch: scratch, into: &ids)
+          piece(p + i, end &- i, readable: n &- i, scratch: scratch, into: &ids)
           i = end
           continue
         }
       }
       // \p{N}
       if c0 == ScalarClass.number {
-        piece(p + i, l0, scratch: scratch, into: &ids)
+        piece(p + i, l0, readable: n &- i, scratch: scratch, into: &ids)
         i &+= l0
         continue
       }
       // ` ?[^\s\p{L}\p{N}]+[\r\n]*`
       if c0 == ScalarClass.other {
         let end = scanOther(i &+ l0)
-        piece(p + i, end &- i, scratch: scratch, into: &ids)
+        piece(p + i, end &- i, readable: n &- i, scratch: scratch, into: &ids)
         i = end
         continue
       }
@@ -379,7 +355,7 @@ struct EncoderCore {
         let (c1, _) = classAt(i &+ 1)
         if c1 == ScalarClass.other {
           let end = scanOther(i &+ 1)
-          piece(p + i, end &- i, scratch: scratch, into: &ids)
+          piece(p + i, end &- i, readable: n &- i, scratch: scratch, into: &ids)
           i = end
           continue
         }
@@ -409,14 +385,17 @@ struct EncoderCore {
       } else {
         end = lastStart
       }
-      piece(p + i, end &- i, scratch: scratch, into: &ids)
+      piece(p + i, end &- i, readable: n &- i, scratch: scratch, into: &ids)
       i = end
     }
   }
 
   /// Appends the ids of one pre-token (its bytes are byte-level symbols).
   @inline(__always)
-  func piece(_ p: UnsafePointer<UInt8>, _ n: Int, scratch: EncodeScratch, into ids: inout [UInt32]) {
+  /// `readable` is how many bytes may be read from `p` (at least `n`).
+  func piece(
+    _ p: UnsafePointer<UInt8>, _ n: Int, readable: Int, scratch: EncodeScratch, into ids: inout [UInt32]
+  ) {
     if n == 1 {
       ids.append(byteTokens[Int(p[0])])
       return
@@ -429,51 +408,49 @@ struct EncoderCore {
       bytePairEncode(p, n, scratch: scratch, into: &ids)
       return
     }
-    let hash = hashBytes(p, n) | 1
-    let mask = EncodeScratch.cacheCapacity &- 1
-    var slot = Int(truncatingIfNeeded: hash >> 17) & mask
-    let hashes = scratch.cacheHashes
-    while true {
-      let stored = hashes[slot]
-      if stored == 0 { break }
-      if stored == hash {
-        let sizes = scratch.cacheSizes[slot]
-        if Int(sizes & 0xFFFF) == n {
-          let location = scratch.cacheWhere[slot]
-          if bytesEqual(p, scratch.cacheKeys + Int(location & 0xFFFF_FFFF), n) {
-            let idStart = scratch.cacheIDs + Int(location >> 32)
-            let count = Int(sizes >> 16)
-            if count == 1 {
-              ids.append(idStart[0])
-            } else {
-              ids.append(contentsOf: UnsafeBufferPointer(start: idStart, count: count))
-            }
-            return
-          }
-        }
+    // The key: up to 15 bytes in two words, the length in the top byte.
+    var k0: UInt64 = 0
+    var k1: UInt64 = UInt64(n) << 56
+    if readable >= 16 {
+      // Whole-word loads (the text continues past the pre-token), masked to its length.
+      let raw = UnsafeRawPointer(p)
+      if n >= 8 {
+        k0 = raw.loadUnaligned(as: UInt64.self)
+        k1 |= raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self) & ((1 << UInt64((n &- 8) &* 8)) &- 1)
+      } else {
+        k0 = raw.loadUnaligned(as: UInt64.self) & ((1 << UInt64(n &* 8)) &- 1)
       }
-      slot = (slot &+ 1) & mask
+    } else {
+      var j = 0
+      while j < n {
+        if j < 8 { k0 |= UInt64(p[j]) << UInt64(j &* 8) } else { k1 |= UInt64(p[j]) << UInt64((j &- 8) &* 8) }
+        j &+= 1
+      }
+    }
+    var h = (k0 ^ (k1 &* 0x9E37_79B9_7F4A_7C15)) &* 0xFF51_AFD7_ED55_8CCD
+    h ^= h >> 29
+    let entry = scratch.cache + 4 &* Int(truncatingIfNeeded: h >> UInt64(64 - EncodeScratch.cacheBits))
+    if entry[0] == k0 && entry[1] == k1 {
+      let count = entry[3] >> 32
+      if count != 0 {
+        ids.append(UInt32(truncatingIfNeeded: entry[2]))
+        if count > 1 { ids.append(UInt32(truncatingIfNeeded: entry[2] >> 32)) }
+        if count > 2 { ids.append(UInt32(truncatingIfNeeded: entry[3])) }
+        return
+      }
     }
     let before = ids.count
     bytePairEncode(p, n, scratch: scratch, into: &ids)
     let count = ids.count &- before
-    if scratch.cacheCount >= EncodeScratch.cacheMaxEntries || scratch.keyUsed &+ n > EncodeScratch.cacheKeyArena
-      || scratch.idUsed &+ count > EncodeScratch.cacheIDArena
-    {
-      scratch.clearCache()
-      slot = Int(truncatingIfNeeded: hash >> 17) & mask
-      while hashes[slot] != 0 { slot = (slot &+ 1) & mask }
+    if count <= 3 {
+      ids.withUnsafeBufferPointer { buffer in
+        let out = buffer.baseAddress! + before
+        entry[0] = k0
+        entry[1] = k1
+        entry[2] = UInt64(out[0]) | (count > 1 ? UInt64(out[1]) << 32 : 0)
+        entry[3] = (count > 2 ? UInt64(out[2]) : 0) | UInt64(count) << 32
+      }
     }
-    hashes[slot] = hash
-    scratch.cacheWhere[slot] = UInt64(scratch.keyUsed) | UInt64(scratch.idUsed) << 32
-    scratch.cacheSizes[slot] = UInt32(n) | UInt32(count) << 16
-    (scratch.cacheKeys + scratch.keyUsed).update(from: p, count: n)
-    ids.withUnsafeBufferPointer { buffer in
-      (scratch.cacheIDs + scratch.idUsed).update(from: buffer.baseAddress! + before, count: count)
-    }
-    scratch.keyUsed &+= n
-    scratch.idUsed &+= count
-    scratch.cacheCount &+= 1
   }
 
   /// BPE over the bytes of one pre-token: lowest rank first, leftmost on ties (HF's `word.rs`).
