@@ -24,13 +24,60 @@ final class EncodeScratch: @unchecked Sendable {
   /// id 2 and the id count (0 = empty).
   let cache: UnsafeMutablePointer<UInt64>
 
+  /// Output ids of the current call, and the BPE symbol and pair buffers; `capacity` entries each.
+  var output: UnsafeMutablePointer<UInt32>
+  var outputCapacity = 1024
+  var symbolBuffer: UnsafeMutablePointer<UInt32>
+  var valueBuffer: UnsafeMutablePointer<UInt64>
+  var bufferCapacity = 1024
+
   init() {
     cache = .allocate(capacity: 4 * EncodeScratch.cacheCapacity)
     cache.initialize(repeating: 0, count: 4 * EncodeScratch.cacheCapacity)
+    output = .allocate(capacity: outputCapacity)
+    symbolBuffer = .allocate(capacity: bufferCapacity)
+    valueBuffer = .allocate(capacity: bufferCapacity)
   }
 
   deinit {
     cache.deallocate()
+    output.deallocate()
+    symbolBuffer.deallocate()
+    valueBuffer.deallocate()
+  }
+
+  /// Makes the symbol and pair buffers hold at least `count` entries.
+  func reserveBuffers(_ count: Int) {
+    guard count > bufferCapacity else { return }
+    symbolBuffer.deallocate()
+    valueBuffer.deallocate()
+    bufferCapacity = max(count, 2 * bufferCapacity)
+    symbolBuffer = .allocate(capacity: bufferCapacity)
+    valueBuffer = .allocate(capacity: bufferCapacity)
+  }
+}
+
+/// Where `encode` writes ids: a growable buffer owned by the scratch, copied to the caller's array once.
+struct IDWriter {
+  var base: UnsafeMutablePointer<UInt32>
+  var capacity: Int
+  var count = 0
+
+  @inline(__always)
+  mutating func append(_ id: UInt32) {
+    base[count] = id
+    count &+= 1
+  }
+
+  /// Room for `extra` more ids (a segment of n bytes never gives more than n ids).
+  mutating func reserve(_ extra: Int) {
+    guard count &+ extra > capacity else { return }
+    let newCapacity = max(count &+ extra, 2 &* capacity)
+    let grown = UnsafeMutablePointer<UInt32>.allocate(capacity: newCapacity)
+    grown.update(from: base, count: count)
+    base.deallocate()
+    base = grown
+    capacity = newCapacity
   }
 }
 
@@ -199,7 +246,7 @@ struct EncoderCore {
 
   // MARK: encode
 
-  func encode(_ p: UnsafePointer<UInt8>, _ n: Int, scratch: EncodeScratch, into ids: inout [UInt32]) {
+  func encode(_ p: UnsafePointer<UInt8>, _ n: Int, scratch: EncodeScratch, into ids: inout IDWriter) {
     if addedEntries.isEmpty {
       encodeSegment(p, n, scratch: scratch, into: &ids)
       return
@@ -232,6 +279,7 @@ struct EncoderCore {
         }
         if let entry = matched {
           if i > segment { encodeSegment(p + segment, i - segment, scratch: scratch, into: &ids) }
+          ids.reserve(1)
           ids.append(entry.id)
           i += entry.length
           segment = i
@@ -244,13 +292,17 @@ struct EncoderCore {
   }
 
   /// Text between added tokens: NFC, then the pre-tokenizer, then BPE per pre-token.
-  func encodeSegment(_ p: UnsafePointer<UInt8>, _ n: Int, scratch: EncodeScratch, into ids: inout [UInt32]) {
+  func encodeSegment(_ p: UnsafePointer<UInt8>, _ n: Int, scratch: EncodeScratch, into ids: inout IDWriter) {
+    ids.reserve(n)
+    scratch.reserveBuffers(n)
     if normalizeNFC {
       let normalizer = HFNormalizer(data: unicode)
       if let start = normalizer.firstWork(p, n) {
         var out = scratch.normalized
         scratch.normalized = []
         normalizer.normalize(p, n, firstWork: start, into: &out, scratch: &scratch.scalars)
+        ids.reserve(out.count)
+        scratch.reserveBuffers(out.count)
         out.withUnsafeBufferPointer { buffer in
           preTokenize(buffer.baseAddress!, buffer.count, scratch: scratch, into: &ids)
         }
@@ -262,7 +314,7 @@ struct EncoderCore {
   }
 
   /// The Qwen split regex as a scanner (Oniguruma semantics: first matching alternative wins, greedy).
-  func preTokenize(_ p: UnsafePointer<UInt8>, _ n: Int, scratch: EncodeScratch, into ids: inout [UInt32]) {
+  func preTokenize(_ p: UnsafePointer<UInt8>, _ n: Int, scratch: EncodeScratch, into ids: inout IDWriter) {
     let flags = unicode.flags
     var i = 0
     @inline(__always) func classAt(_ at: Int) -> (UInt8, Int) {
@@ -394,7 +446,7 @@ struct EncoderCore {
   @inline(__always)
   /// `readable` is how many bytes may be read from `p` (at least `n`).
   func piece(
-    _ p: UnsafePointer<UInt8>, _ n: Int, readable: Int, scratch: EncodeScratch, into ids: inout [UInt32]
+    _ p: UnsafePointer<UInt8>, _ n: Int, readable: Int, scratch: EncodeScratch, into ids: inout IDWriter
   ) {
     if n == 1 {
       ids.append(byteTokens[Int(p[0])])
@@ -443,13 +495,11 @@ struct EncoderCore {
     bytePairEncode(p, n, scratch: scratch, into: &ids)
     let count = ids.count &- before
     if count <= 3 {
-      ids.withUnsafeBufferPointer { buffer in
-        let out = buffer.baseAddress! + before
-        entry[0] = k0
-        entry[1] = k1
-        entry[2] = UInt64(out[0]) | (count > 1 ? UInt64(out[1]) << 32 : 0)
-        entry[3] = (count > 2 ? UInt64(out[2]) : 0) | UInt64(count) << 32
-      }
+      let out = ids.base + before
+      entry[0] = k0
+      entry[1] = k1
+      entry[2] = UInt64(out[0]) | (count > 1 ? UInt64(out[1]) << 32 : 0)
+      entry[3] = (count > 2 ? UInt64(out[2]) : 0) | UInt64(count) << 32
     }
   }
 
@@ -458,14 +508,13 @@ struct EncoderCore {
   /// A 2- or 3-byte character starts as its single finished token instead of its bytes when
   /// `charStart` says that is exact next to its neighbours (see `CharacterStarts`); the merges that
   /// follow are then the same as from bytes.
-  func bytePairEncode(_ p: UnsafePointer<UInt8>, _ n: Int, scratch: EncodeScratch, into ids: inout [UInt32]) {
-    withUnsafeTemporaryAllocation(of: UInt32.self, capacity: n) { symbols in
-      let count = initialSymbols(p, n, symbols.baseAddress!)
-      if count <= 64 {
-        smallMerge(symbols.baseAddress!, count, into: &ids)
-      } else {
-        heapMerge(symbols.baseAddress!, count, scratch: scratch, into: &ids)
-      }
+  func bytePairEncode(_ p: UnsafePointer<UInt8>, _ n: Int, scratch: EncodeScratch, into ids: inout IDWriter) {
+    let symbols = scratch.symbolBuffer
+    let count = initialSymbols(p, n, symbols)
+    if count <= 64 {
+      smallMerge(symbols, count, values: scratch.valueBuffer, into: &ids)
+    } else {
+      heapMerge(symbols, count, scratch: scratch, into: &ids)
     }
   }
 
@@ -519,8 +568,10 @@ struct EncoderCore {
   }
 
   /// Quadratic merge in place: fastest for short symbol runs.
-  private func smallMerge(_ symbols: UnsafeMutablePointer<UInt32>, _ n: Int, into ids: inout [UInt32]) {
-    withUnsafeTemporaryAllocation(of: UInt64.self, capacity: n) { values in
+  private func smallMerge(
+    _ symbols: UnsafeMutablePointer<UInt32>, _ n: Int, values: UnsafeMutablePointer<UInt64>, into ids: inout IDWriter
+  ) {
+    do {
       var count = n
       if n > 1 {
         for k in 0..<(n &- 1) { values[k] = merge(symbols[k], symbols[k &+ 1]) }
@@ -544,13 +595,14 @@ struct EncoderCore {
         if at > 0 { values[at &- 1] = merge(symbols[at &- 1], symbols[at]) }
         if at < count &- 1 { values[at] = merge(symbols[at], symbols[at &+ 1]) }
       }
-      ids.append(contentsOf: UnsafeBufferPointer(start: symbols, count: count))
+      (ids.base + ids.count).update(from: symbols, count: count)
+      ids.count &+= count
     }
   }
 
   /// Heap and linked-list merge, O(n log n), for long pre-tokens (a whole CJK sentence is one).
   private func heapMerge(
-    _ symbols: UnsafeMutablePointer<UInt32>, _ n: Int, scratch: EncodeScratch, into ids: inout [UInt32]
+    _ symbols: UnsafeMutablePointer<UInt32>, _ n: Int, scratch: EncodeScratch, into ids: inout IDWriter
   ) {
     if scratch.values.count < n {
       scratch.values = [UInt64](repeating: 0, count: n)

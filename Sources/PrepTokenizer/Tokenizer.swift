@@ -246,7 +246,13 @@ public final class Tokenizer: TokenEncoder, @unchecked Sendable {
   /// or checked with `validateUTF8`). Invalid UTF-8 here gives unspecified ids, never a crash.
   public func encode(validUTF8 bytes: UnsafeBufferPointer<UInt8>, into ids: inout [UInt32]) {
     guard let base = bytes.baseAddress, bytes.count > 0 else { return }
-    withScratch { scratch in core.encode(base, bytes.count, scratch: scratch, into: &ids) }
+    withScratch { scratch in
+      var writer = IDWriter(base: scratch.output, capacity: scratch.outputCapacity)
+      core.encode(base, bytes.count, scratch: scratch, into: &writer)
+      ids.append(contentsOf: UnsafeBufferPointer(start: writer.base, count: writer.count))
+      scratch.output = writer.base
+      scratch.outputCapacity = writer.capacity
+    }
   }
 
   /// Appends the ids of UTF-8 bytes; throws `TokenizerError.invalidUTF8` if they are not valid UTF-8.
