@@ -8,7 +8,7 @@ struct AddedEntry {
 /// Per-thread working memory of `encode`: the pre-token cache and the BPE buffers. Only one thread uses
 /// one scratch at a time (the tokenizer hands them out from a locked pool).
 final class EncodeScratch: @unchecked Sendable {
-  /// Direct-mapped cache of short pre-tokens (up to 15 bytes) whose BPE gives at most 3 ids.
+  /// Two-way set-associative cache of short pre-tokens (up to 15 bytes) whose BPE gives at most 3 ids.
   static let cacheBits = 16
   static let cacheCapacity = 1 << cacheBits
   static let maxCachedLength = 15
@@ -155,6 +155,8 @@ struct EncoderCore {
   let ignoreMerges: Bool
 
   static let noMerge = UInt64.max
+  /// Pre-tokens of up to this many symbols merge by scanning; longer ones through a heap.
+  static let smallLimit = 64
 
   // MARK: tables
 
@@ -481,7 +483,10 @@ struct EncoderCore {
     }
     var h = (k0 ^ (k1 &* 0x9E37_79B9_7F4A_7C15)) &* 0xFF51_AFD7_ED55_8CCD
     h ^= h >> 29
-    let entry = scratch.cache + 4 &* Int(truncatingIfNeeded: h >> UInt64(64 - EncodeScratch.cacheBits))
+    // Two-way sets of one cache line: way 0 holds the most recently inserted entry.
+    let set = scratch.cache + 8 &* Int(truncatingIfNeeded: h >> UInt64(65 - EncodeScratch.cacheBits))
+    var entry = set
+    if entry[0] != k0 || entry[1] != k1 { entry = set + 4 }
     if entry[0] == k0 && entry[1] == k1 {
       let count = entry[3] >> 32
       if count != 0 {
@@ -496,10 +501,11 @@ struct EncoderCore {
     let count = ids.count &- before
     if count <= 3 {
       let out = ids.base + before
-      entry[0] = k0
-      entry[1] = k1
-      entry[2] = UInt64(out[0]) | (count > 1 ? UInt64(out[1]) << 32 : 0)
-      entry[3] = (count > 2 ? UInt64(out[2]) : 0) | UInt64(count) << 32
+      (set + 4).update(from: set, count: 4)
+      set[0] = k0
+      set[1] = k1
+      set[2] = UInt64(out[0]) | (count > 1 ? UInt64(out[1]) << 32 : 0)
+      set[3] = (count > 2 ? UInt64(out[2]) : 0) | UInt64(count) << 32
     }
   }
 
@@ -511,7 +517,7 @@ struct EncoderCore {
   func bytePairEncode(_ p: UnsafePointer<UInt8>, _ n: Int, scratch: EncodeScratch, into ids: inout IDWriter) {
     let symbols = scratch.symbolBuffer
     let count = initialSymbols(p, n, symbols)
-    if count <= 64 {
+    if count <= EncoderCore.smallLimit {
       smallMerge(symbols, count, values: scratch.valueBuffer, into: &ids)
     } else {
       heapMerge(symbols, count, scratch: scratch, into: &ids)
