@@ -15,7 +15,6 @@ final class EncodeScratch: @unchecked Sendable {
 
   var normalized: [UInt8] = []
   var scalars: [UInt32] = []
-  var symbols: [UInt32] = []
   var values: [UInt64] = []
   var links: [Int32] = []  // prev at 2i, next at 2i+1
   var heap: [UInt64] = []
@@ -164,12 +163,13 @@ struct EncoderCore {
     let start = Int(pieceOffsets[Int(id)])
     let count = Int(pieceOffsets[Int(id) + 1]) - start
     pieceBytes.withUnsafeBufferPointer { buffer in
-      var slot = Int(truncatingIfNeeded: hashBytes(buffer.baseAddress! + start, count)) & vocabMask
+      guard let base = buffer.baseAddress else { return }
+      var slot = Int(truncatingIfNeeded: hashBytes(base + start, count)) & vocabMask
       while vocabSlots[slot] != 0 {
         let other = Int(vocabSlots[slot] - 1)
         let otherStart = Int(pieceOffsets[other])
         let otherCount = Int(pieceOffsets[other + 1]) - otherStart
-        if otherCount == count && bytesEqual(buffer.baseAddress! + start, buffer.baseAddress! + otherStart, count) {
+        if otherCount == count && bytesEqual(base + start, base + otherStart, count) {
           vocabSlots[slot] = id + 1
           return
         }
@@ -188,12 +188,13 @@ struct EncoderCore {
 
   func vocabID(_ p: UnsafePointer<UInt8>, _ n: Int) -> UInt32? {
     pieceBytes.withUnsafeBufferPointer { buffer in
+      guard let base = buffer.baseAddress else { return nil }
       var slot = Int(truncatingIfNeeded: hashBytes(p, n)) & vocabMask
       while vocabSlots[slot] != 0 {
         let id = Int(vocabSlots[slot] - 1)
         let start = Int(pieceOffsets[id])
         let count = Int(pieceOffsets[id + 1]) - start
-        if count == n && bytesEqual(p, buffer.baseAddress! + start, n) { return UInt32(id) }
+        if count == n && bytesEqual(p, base + start, n) { return UInt32(id) }
         slot = (slot &+ 1) & vocabMask
       }
       return nil
@@ -306,7 +307,7 @@ struct EncoderCore {
         ids.reserve(out.count)
         scratch.reserveBuffers(out.count)
         out.withUnsafeBufferPointer { buffer in
-          preTokenize(buffer.baseAddress!, buffer.count, scratch: scratch, into: &ids)
+          if let base = buffer.baseAddress { preTokenize(base, buffer.count, scratch: scratch, into: &ids) }
         }
         scratch.normalized = out
         return

@@ -290,7 +290,9 @@ public final class Tokenizer: TokenEncoder, @unchecked Sendable {
     let raw = pieceBytes[Int(pieceOffsets[index])..<Int(pieceOffsets[index + 1])]
     if !pieceIsByteLevel[index] { return String(decoding: raw, as: UTF8.self) }
     var text = ""
-    for byte in raw { text.unicodeScalars.append(Unicode.Scalar(ByteLevel.scalarForByte[Int(byte)])!) }
+    for byte in raw {
+      if let scalar = Unicode.Scalar(ByteLevel.scalarForByte[Int(byte)]) { text.unicodeScalars.append(scalar) }
+    }
     return text
   }
 
