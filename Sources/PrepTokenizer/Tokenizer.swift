@@ -234,17 +234,28 @@ public final class Tokenizer: TokenEncoder, @unchecked Sendable {
   /// Appends the ids of `text`, exactly as HF `tokenizer.encode(text, add_special_tokens=False)`.
   public func encode(_ text: String, into ids: inout [UInt32]) {
     let done = text.utf8.withContiguousStorageIfAvailable { buffer in
-      encode(validUTF8: buffer, into: &ids)
+      encodeValid(buffer, into: &ids)
     }
     if done == nil {
       let copy = Array(text.utf8)
-      copy.withUnsafeBufferPointer { encode(validUTF8: $0, into: &ids) }
+      copy.withUnsafeBufferPointer { encodeValid($0, into: &ids) }
     }
   }
 
-  /// Appends the ids of text given as UTF-8 bytes that the caller knows to be valid (bytes of a `String`,
-  /// or checked with `validateUTF8`). Invalid UTF-8 here gives unspecified ids, never a crash.
-  public func encode(validUTF8 bytes: UnsafeBufferPointer<UInt8>, into ids: inout [UInt32]) {
+  /// Appends the ids of text given as UTF-8 bytes (a record's bytes, without making a `String`).
+  /// Throws `TokenizerError.invalidUTF8` with the offset of the first ill-formed sequence.
+  public func encode(utf8 bytes: UnsafeBufferPointer<UInt8>, into ids: inout [UInt32]) throws(TokenizerError) {
+    if let offset = UTF8Repair.firstInvalidOffset(bytes) { throw .invalidUTF8(offset: offset) }
+    encodeValid(bytes, into: &ids)
+  }
+
+  /// Appends the ids of UTF-8 bytes; throws `TokenizerError.invalidUTF8` if they are not valid UTF-8.
+  public func encode(utf8 bytes: [UInt8], into ids: inout [UInt32]) throws(TokenizerError) {
+    try bytes.withUnsafeBufferPointer { (buffer) throws(TokenizerError) in try encode(utf8: buffer, into: &ids) }
+  }
+
+  /// Bytes known to be valid UTF-8 (the scanner reads whole sequences without bounds checks).
+  private func encodeValid(_ bytes: UnsafeBufferPointer<UInt8>, into ids: inout [UInt32]) {
     guard let base = bytes.baseAddress, bytes.count > 0 else { return }
     withScratch { scratch in
       var writer = IDWriter(base: scratch.output, capacity: scratch.outputCapacity)
@@ -253,12 +264,6 @@ public final class Tokenizer: TokenEncoder, @unchecked Sendable {
       scratch.output = writer.base
       scratch.outputCapacity = writer.capacity
     }
-  }
-
-  /// Appends the ids of UTF-8 bytes; throws `TokenizerError.invalidUTF8` if they are not valid UTF-8.
-  public func encode(utf8 bytes: [UInt8], into ids: inout [UInt32]) throws(TokenizerError) {
-    if let offset = UTF8Repair.firstInvalidOffset(bytes) { throw .invalidUTF8(offset: offset) }
-    bytes.withUnsafeBufferPointer { encode(validUTF8: $0, into: &ids) }
   }
 
   /// The id of an added token given by its exact content, or nil.
