@@ -8,53 +8,75 @@ struct AddedEntry {
 /// Per-thread working memory of `encode`: the pre-token cache and the BPE buffers. Only one thread uses
 /// one scratch at a time (the tokenizer hands them out from a locked pool).
 final class EncodeScratch: @unchecked Sendable {
-  static let cacheBits = 15
+  /// Two-way set-associative cache of short pre-tokens (up to 15 bytes) whose BPE gives at most 3 ids.
+  static let cacheBits = 16
   static let cacheCapacity = 1 << cacheBits
-  static let cacheMaxEntries = cacheCapacity / 2
-  static let cacheKeyArena = 1 << 20
-  static let cacheIDArena = 1 << 18
-  static let maxCachedLength = 48
+  static let maxCachedLength = 15
 
   var normalized: [UInt8] = []
   var scalars: [UInt32] = []
-  var symbols: [UInt32] = []
   var values: [UInt64] = []
   var links: [Int32] = []  // prev at 2i, next at 2i+1
   var heap: [UInt64] = []
 
-  // Open-addressing cache: pre-token bytes -> ids.
-  let cacheHashes: UnsafeMutablePointer<UInt64>  // 0 = empty
-  let cacheWhere: UnsafeMutablePointer<UInt64>  // key offset | id offset << 32
-  let cacheSizes: UnsafeMutablePointer<UInt32>  // key length | id count << 16
-  let cacheKeys: UnsafeMutablePointer<UInt8>
-  let cacheIDs: UnsafeMutablePointer<UInt32>
-  var cacheCount = 0
-  var keyUsed = 0
-  var idUsed = 0
+  /// Four words per entry: the key's 16 bytes (zero-padded, length in the last byte), ids 0 and 1,
+  /// id 2 and the id count (0 = empty).
+  let cache: UnsafeMutablePointer<UInt64>
+
+  /// Output ids of the current call, and the BPE symbol and pair buffers; `capacity` entries each.
+  var output: UnsafeMutablePointer<UInt32>
+  var outputCapacity = 1024
+  var symbolBuffer: UnsafeMutablePointer<UInt32>
+  var valueBuffer: UnsafeMutablePointer<UInt64>
+  var bufferCapacity = 1024
 
   init() {
-    let capacity = EncodeScratch.cacheCapacity
-    cacheHashes = .allocate(capacity: capacity)
-    cacheHashes.initialize(repeating: 0, count: capacity)
-    cacheWhere = .allocate(capacity: capacity)
-    cacheSizes = .allocate(capacity: capacity)
-    cacheKeys = .allocate(capacity: EncodeScratch.cacheKeyArena)
-    cacheIDs = .allocate(capacity: EncodeScratch.cacheIDArena)
+    cache = .allocate(capacity: 4 * EncodeScratch.cacheCapacity)
+    cache.initialize(repeating: 0, count: 4 * EncodeScratch.cacheCapacity)
+    output = .allocate(capacity: outputCapacity)
+    symbolBuffer = .allocate(capacity: bufferCapacity)
+    valueBuffer = .allocate(capacity: bufferCapacity)
   }
 
   deinit {
-    cacheHashes.deallocate()
-    cacheWhere.deallocate()
-    cacheSizes.deallocate()
-    cacheKeys.deallocate()
-    cacheIDs.deallocate()
+    cache.deallocate()
+    output.deallocate()
+    symbolBuffer.deallocate()
+    valueBuffer.deallocate()
   }
 
-  func clearCache() {
-    cacheHashes.update(repeating: 0, count: EncodeScratch.cacheCapacity)
-    cacheCount = 0
-    keyUsed = 0
-    idUsed = 0
+  /// Makes the symbol and pair buffers hold at least `count` entries.
+  func reserveBuffers(_ count: Int) {
+    guard count > bufferCapacity else { return }
+    symbolBuffer.deallocate()
+    valueBuffer.deallocate()
+    bufferCapacity = max(count, 2 * bufferCapacity)
+    symbolBuffer = .allocate(capacity: bufferCapacity)
+    valueBuffer = .allocate(capacity: bufferCapacity)
+  }
+}
+
+/// Where `encode` writes ids: a growable buffer owned by the scratch, copied to the caller's array once.
+struct IDWriter {
+  var base: UnsafeMutablePointer<UInt32>
+  var capacity: Int
+  var count = 0
+
+  @inline(__always)
+  mutating func append(_ id: UInt32) {
+    base[count] = id
+    count &+= 1
+  }
+
+  /// Room for `extra` more ids (a segment of n bytes never gives more than n ids).
+  mutating func reserve(_ extra: Int) {
+    guard count &+ extra > capacity else { return }
+    let newCapacity = max(count &+ extra, 2 &* capacity)
+    let grown = UnsafeMutablePointer<UInt32>.allocate(capacity: newCapacity)
+    grown.update(from: base, count: count)
+    base.deallocate()
+    base = grown
+    capacity = newCapacity
   }
 }
 
@@ -103,23 +125,37 @@ func bytesEqual(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _ n: Int) 
 /// The tables and algorithms of encoding, over raw pointers owned by the `Tokenizer`.
 struct EncoderCore {
   let unicode: UnicodeData
-  /// Merge table: key `left << 32 | right` at 2i, value `rank << 32 | merged` at 2i+1; empty key is all ones.
+  /// Merge table, one word per merge: `left << 42 | right << 21 | rank`; an empty slot is all ones.
   let mergeSlots: UnsafeMutablePointer<UInt64>
+  /// The token each rank makes; when that is always `rank + mergedOffset`, `mergedIsOffset` skips the read.
+  let mergedByRank: UnsafeMutablePointer<UInt32>
+  var mergedIsOffset: Bool
+  var mergedOffset: UInt32
   let mergeMask: Int
   let mergeShift: Int
+  /// A blocked Bloom filter over the merge keys (`filterWords` words, two bits per key): most pairs
+  /// looked up have no merge, and this small table answers them without touching the big one.
+  let mergeFilter: UnsafeMutablePointer<UInt64>
+  static let filterBits = 15
   /// Vocabulary table: id + 1 (0 = empty), keyed by the piece's raw bytes.
   let vocabSlots: UnsafeMutablePointer<UInt32>
   let vocabMask: Int
   let byteTokens: UnsafeMutablePointer<UInt32>
+  /// Per BMP scalar: the finished token a 2- or 3-byte character may start as (see `CharacterStarts`).
+  let charStart: UnsafeMutablePointer<UInt32>
   let pieceBytes: [UInt8]
   let pieceOffsets: [UInt32]
   let addedBytes: UnsafeMutablePointer<UInt8>
   let addedEntries: [AddedEntry]
   let addedFirst: [UInt8]
+  /// The first byte shared by every added token, or -1.
+  let addedSingleFirst: Int
   let normalizeNFC: Bool
   let ignoreMerges: Bool
 
   static let noMerge = UInt64.max
+  /// Pre-tokens of up to this many symbols merge by scanning; longer ones through a heap.
+  static let smallLimit = 64
 
   // MARK: tables
 
@@ -127,12 +163,13 @@ struct EncoderCore {
     let start = Int(pieceOffsets[Int(id)])
     let count = Int(pieceOffsets[Int(id) + 1]) - start
     pieceBytes.withUnsafeBufferPointer { buffer in
-      var slot = Int(truncatingIfNeeded: hashBytes(buffer.baseAddress! + start, count)) & vocabMask
+      guard let base = buffer.baseAddress else { return }
+      var slot = Int(truncatingIfNeeded: hashBytes(base + start, count)) & vocabMask
       while vocabSlots[slot] != 0 {
         let other = Int(vocabSlots[slot] - 1)
         let otherStart = Int(pieceOffsets[other])
         let otherCount = Int(pieceOffsets[other + 1]) - otherStart
-        if otherCount == count && bytesEqual(buffer.baseAddress! + start, buffer.baseAddress! + otherStart, count) {
+        if otherCount == count && bytesEqual(base + start, base + otherStart, count) {
           vocabSlots[slot] = id + 1
           return
         }
@@ -151,12 +188,13 @@ struct EncoderCore {
 
   func vocabID(_ p: UnsafePointer<UInt8>, _ n: Int) -> UInt32? {
     pieceBytes.withUnsafeBufferPointer { buffer in
+      guard let base = buffer.baseAddress else { return nil }
       var slot = Int(truncatingIfNeeded: hashBytes(p, n)) & vocabMask
       while vocabSlots[slot] != 0 {
         let id = Int(vocabSlots[slot] - 1)
         let start = Int(pieceOffsets[id])
         let count = Int(pieceOffsets[id + 1]) - start
-        if count == n && bytesEqual(p, buffer.baseAddress! + start, n) { return UInt32(id) }
+        if count == n && bytesEqual(p, base + start, n) { return UInt32(id) }
         slot = (slot &+ 1) & vocabMask
       }
       return nil
@@ -168,22 +206,42 @@ struct EncoderCore {
     Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> UInt64(mergeShift))
   }
 
-  func insertMerge(left: UInt32, right: UInt32, rank: UInt32, merged: UInt32) {
-    let key = UInt64(left) << 32 | UInt64(right)
-    var slot = mergeSlot(key)
-    while mergeSlots[2 * slot] != UInt64.max && mergeSlots[2 * slot] != key { slot = (slot + 1) & mergeMask }
-    mergeSlots[2 * slot] = key
-    mergeSlots[2 * slot + 1] = UInt64(rank) << 32 | UInt64(merged)
+  @inline(__always)
+  static func filterProbe(_ key: UInt64) -> (Int, UInt64) {
+    let h = key &* 0xD6E8_FEB8_6659_FD93
+    let word = Int(truncatingIfNeeded: h >> UInt64(64 - EncoderCore.filterBits))
+    let bits = (1 as UInt64) << (h & 63) | (1 as UInt64) << ((h >> 6) & 63)
+    return (word, bits)
   }
+
+  /// Ids and ranks must be below `EncoderCore.idLimit`.
+  func insertMerge(left: UInt32, right: UInt32, rank: UInt32, merged: UInt32) {
+    let key = UInt64(left) << 21 | UInt64(right)
+    let (word, bits) = EncoderCore.filterProbe(key)
+    mergeFilter[word] |= bits
+    var slot = mergeSlot(key)
+    while mergeSlots[slot] != UInt64.max && mergeSlots[slot] >> 21 != key { slot = (slot + 1) & mergeMask }
+    mergeSlots[slot] = key << 21 | UInt64(rank)
+    mergedByRank[Int(rank)] = merged
+  }
+
+  /// Ids and merge ranks fit in 21 bits (two million).
+  static let idLimit = (1 << 21) - 1
 
   /// `rank << 32 | merged` for a pair, or `noMerge`.
   @inline(__always)
   func merge(_ left: UInt32, _ right: UInt32) -> UInt64 {
-    let key = UInt64(left) << 32 | UInt64(right)
+    let key = UInt64(left) << 21 | UInt64(right)
+    let (word, bits) = EncoderCore.filterProbe(key)
+    if mergeFilter[word] & bits != bits { return EncoderCore.noMerge }
     var slot = mergeSlot(key)
     while true {
-      let stored = mergeSlots[2 &* slot]
-      if stored == key { return mergeSlots[2 &* slot &+ 1] }
+      let stored = mergeSlots[slot]
+      if stored >> 21 == key {
+        let rank = UInt32(truncatingIfNeeded: stored) & 0x1F_FFFF
+        let merged = mergedIsOffset ? rank &+ mergedOffset : mergedByRank[Int(rank)]
+        return UInt64(rank) << 32 | UInt64(merged)
+      }
       if stored == UInt64.max { return EncoderCore.noMerge }
       slot = (slot &+ 1) & mergeMask
     }
@@ -191,7 +249,7 @@ struct EncoderCore {
 
   // MARK: encode
 
-  func encode(_ p: UnsafePointer<UInt8>, _ n: Int, scratch: EncodeScratch, into ids: inout [UInt32]) {
+  func encode(_ p: UnsafePointer<UInt8>, _ n: Int, scratch: EncodeScratch, into ids: inout IDWriter) {
     if addedEntries.isEmpty {
       encodeSegment(p, n, scratch: scratch, into: &ids)
       return
@@ -199,7 +257,18 @@ struct EncoderCore {
     addedFirst.withUnsafeBufferPointer { first in
       var segment = 0
       var i = 0
+      let single = addedSingleFirst
       while i < n {
+        if single >= 0 {
+          // All added tokens start with one byte (`<` for Qwen): look for it eight bytes at a time.
+          let pattern = UInt64(single) &* 0x0101_0101_0101_0101
+          while i &+ 8 <= n {
+            let x = UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self) ^ pattern
+            if (x &- 0x0101_0101_0101_0101) & ~x & 0x8080_8080_8080_8080 != 0 { break }
+            i &+= 8
+          }
+          if i >= n { break }
+        }
         if first[Int(p[i])] == 0 {
           i &+= 1
           continue
@@ -213,6 +282,7 @@ struct EncoderCore {
         }
         if let entry = matched {
           if i > segment { encodeSegment(p + segment, i - segment, scratch: scratch, into: &ids) }
+          ids.reserve(1)
           ids.append(entry.id)
           i += entry.length
           segment = i
@@ -225,15 +295,19 @@ struct EncoderCore {
   }
 
   /// Text between added tokens: NFC, then the pre-tokenizer, then BPE per pre-token.
-  func encodeSegment(_ p: UnsafePointer<UInt8>, _ n: Int, scratch: EncodeScratch, into ids: inout [UInt32]) {
+  func encodeSegment(_ p: UnsafePointer<UInt8>, _ n: Int, scratch: EncodeScratch, into ids: inout IDWriter) {
+    ids.reserve(n)
+    scratch.reserveBuffers(n)
     if normalizeNFC {
       let normalizer = HFNormalizer(data: unicode)
       if let start = normalizer.firstWork(p, n) {
         var out = scratch.normalized
         scratch.normalized = []
         normalizer.normalize(p, n, firstWork: start, into: &out, scratch: &scratch.scalars)
+        ids.reserve(out.count)
+        scratch.reserveBuffers(out.count)
         out.withUnsafeBufferPointer { buffer in
-          preTokenize(buffer.baseAddress!, buffer.count, scratch: scratch, into: &ids)
+          if let base = buffer.baseAddress { preTokenize(base, buffer.count, scratch: scratch, into: &ids) }
         }
         scratch.normalized = out
         return
@@ -243,7 +317,7 @@ struct EncoderCore {
   }
 
   /// The Qwen split regex as a scanner (Oniguruma semantics: first matching alternative wins, greedy).
-  func preTokenize(_ p: UnsafePointer<UInt8>, _ n: Int, scratch: EncodeScratch, into ids: inout [UInt32]) {
+  func preTokenize(_ p: UnsafePointer<UInt8>, _ n: Int, scratch: EncodeScratch, into ids: inout IDWriter) {
     let flags = unicode.flags
     var i = 0
     @inline(__always) func classAt(_ at: Int) -> (UInt8, Int) {
@@ -288,7 +362,7 @@ struct EncoderCore {
         let (_, l1) = decodeScalar(p, i &+ 1)
         let f1 = letterAt(i &+ 1)
         if f1 == 0x73 || f1 == 0x74 || f1 == 0x6D || f1 == 0x64 {
-          piece(p + i, 1 &+ l1, scratch: scratch, into: &ids)
+          piece(p + i, 1 &+ l1, readable: n &- i, scratch: scratch, into: &ids)
           i &+= 1 &+ l1
           continue
         }
@@ -296,7 +370,7 @@ struct EncoderCore {
           let (_, l2) = decodeScalar(p, i &+ 1 &+ l1)
           let f2 = letterAt(i &+ 1 &+ l1)
           if (f1 == 0x6C && f2 == 0x6C) || (f1 != 0x6C && f2 == 0x65) {
-            piece(p + i, 1 &+ l1 &+ l2, scratch: scratch, into: &ids)
+            piece(p + i, 1 &+ l1 &+ l2, readable: n &- i, scratch: scratch, into: &ids)
             i &+= 1 &+ l1 &+ l2
             continue
           }
@@ -306,7 +380,7 @@ struct EncoderCore {
       // [^\r\n\p{L}\p{N}]?\p{L}+
       if c0 == ScalarClass.letter {
         let end = scanLetters(i &+ l0)
-        piece(p + i, end &- i, scratch: scratch, into: &ids)
+        piece(p + i, end &- i, readable: n &- i, scratch: scratch, into: &ids)
         i = end
         continue
       }
@@ -314,21 +388,21 @@ struct EncoderCore {
         let (c1, l1) = classAt(i &+ l0)
         if c1 == ScalarClass.letter {
           let end = scanLetters(i &+ l0 &+ l1)
-          piece(p + i, end &- i, scratch: scratch, into: &ids)
+          piece(p + i, end &- i, readable: n &- i, scratch: scratch, into: &ids)
           i = end
           continue
         }
       }
       // \p{N}
       if c0 == ScalarClass.number {
-        piece(p + i, l0, scratch: scratch, into: &ids)
+        piece(p + i, l0, readable: n &- i, scratch: scratch, into: &ids)
         i &+= l0
         continue
       }
       // ` ?[^\s\p{L}\p{N}]+[\r\n]*`
       if c0 == ScalarClass.other {
         let end = scanOther(i &+ l0)
-        piece(p + i, end &- i, scratch: scratch, into: &ids)
+        piece(p + i, end &- i, readable: n &- i, scratch: scratch, into: &ids)
         i = end
         continue
       }
@@ -336,7 +410,7 @@ struct EncoderCore {
         let (c1, _) = classAt(i &+ 1)
         if c1 == ScalarClass.other {
           let end = scanOther(i &+ 1)
-          piece(p + i, end &- i, scratch: scratch, into: &ids)
+          piece(p + i, end &- i, readable: n &- i, scratch: scratch, into: &ids)
           i = end
           continue
         }
@@ -366,14 +440,17 @@ struct EncoderCore {
       } else {
         end = lastStart
       }
-      piece(p + i, end &- i, scratch: scratch, into: &ids)
+      piece(p + i, end &- i, readable: n &- i, scratch: scratch, into: &ids)
       i = end
     }
   }
 
   /// Appends the ids of one pre-token (its bytes are byte-level symbols).
   @inline(__always)
-  func piece(_ p: UnsafePointer<UInt8>, _ n: Int, scratch: EncodeScratch, into ids: inout [UInt32]) {
+  /// `readable` is how many bytes may be read from `p` (at least `n`).
+  func piece(
+    _ p: UnsafePointer<UInt8>, _ n: Int, readable: Int, scratch: EncodeScratch, into ids: inout IDWriter
+  ) {
     if n == 1 {
       ids.append(byteTokens[Int(p[0])])
       return
@@ -386,149 +463,205 @@ struct EncoderCore {
       bytePairEncode(p, n, scratch: scratch, into: &ids)
       return
     }
-    let hash = hashBytes(p, n) | 1
-    let mask = EncodeScratch.cacheCapacity &- 1
-    var slot = Int(truncatingIfNeeded: hash >> 17) & mask
-    let hashes = scratch.cacheHashes
-    while true {
-      let stored = hashes[slot]
-      if stored == 0 { break }
-      if stored == hash {
-        let sizes = scratch.cacheSizes[slot]
-        if Int(sizes & 0xFFFF) == n {
-          let location = scratch.cacheWhere[slot]
-          if bytesEqual(p, scratch.cacheKeys + Int(location & 0xFFFF_FFFF), n) {
-            let idStart = scratch.cacheIDs + Int(location >> 32)
-            let count = Int(sizes >> 16)
-            if count == 1 {
-              ids.append(idStart[0])
-            } else {
-              ids.append(contentsOf: UnsafeBufferPointer(start: idStart, count: count))
-            }
-            return
-          }
-        }
+    // The key: up to 15 bytes in two words, the length in the top byte.
+    var k0: UInt64 = 0
+    var k1: UInt64 = UInt64(n) << 56
+    if readable >= 16 {
+      // Whole-word loads (the text continues past the pre-token), masked to its length.
+      let raw = UnsafeRawPointer(p)
+      if n >= 8 {
+        k0 = raw.loadUnaligned(as: UInt64.self)
+        k1 |= raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self) & ((1 << UInt64((n &- 8) &* 8)) &- 1)
+      } else {
+        k0 = raw.loadUnaligned(as: UInt64.self) & ((1 << UInt64(n &* 8)) &- 1)
       }
-      slot = (slot &+ 1) & mask
+    } else {
+      var j = 0
+      while j < n {
+        if j < 8 { k0 |= UInt64(p[j]) << UInt64(j &* 8) } else { k1 |= UInt64(p[j]) << UInt64((j &- 8) &* 8) }
+        j &+= 1
+      }
+    }
+    var h = (k0 ^ (k1 &* 0x9E37_79B9_7F4A_7C15)) &* 0xFF51_AFD7_ED55_8CCD
+    h ^= h >> 29
+    // Two-way sets of one cache line: way 0 holds the most recently inserted entry.
+    let set = scratch.cache + 8 &* Int(truncatingIfNeeded: h >> UInt64(65 - EncodeScratch.cacheBits))
+    var entry = set
+    if entry[0] != k0 || entry[1] != k1 { entry = set + 4 }
+    if entry[0] == k0 && entry[1] == k1 {
+      let count = entry[3] >> 32
+      if count != 0 {
+        ids.append(UInt32(truncatingIfNeeded: entry[2]))
+        if count > 1 { ids.append(UInt32(truncatingIfNeeded: entry[2] >> 32)) }
+        if count > 2 { ids.append(UInt32(truncatingIfNeeded: entry[3])) }
+        return
+      }
     }
     let before = ids.count
     bytePairEncode(p, n, scratch: scratch, into: &ids)
     let count = ids.count &- before
-    if scratch.cacheCount >= EncodeScratch.cacheMaxEntries || scratch.keyUsed &+ n > EncodeScratch.cacheKeyArena
-      || scratch.idUsed &+ count > EncodeScratch.cacheIDArena
-    {
-      scratch.clearCache()
-      slot = Int(truncatingIfNeeded: hash >> 17) & mask
-      while hashes[slot] != 0 { slot = (slot &+ 1) & mask }
+    if count <= 3 {
+      let out = ids.base + before
+      (set + 4).update(from: set, count: 4)
+      set[0] = k0
+      set[1] = k1
+      set[2] = UInt64(out[0]) | (count > 1 ? UInt64(out[1]) << 32 : 0)
+      set[3] = (count > 2 ? UInt64(out[2]) : 0) | UInt64(count) << 32
     }
-    hashes[slot] = hash
-    scratch.cacheWhere[slot] = UInt64(scratch.keyUsed) | UInt64(scratch.idUsed) << 32
-    scratch.cacheSizes[slot] = UInt32(n) | UInt32(count) << 16
-    (scratch.cacheKeys + scratch.keyUsed).update(from: p, count: n)
-    ids.withUnsafeBufferPointer { buffer in
-      (scratch.cacheIDs + scratch.idUsed).update(from: buffer.baseAddress! + before, count: count)
-    }
-    scratch.keyUsed &+= n
-    scratch.idUsed &+= count
-    scratch.cacheCount &+= 1
   }
 
   /// BPE over the bytes of one pre-token: lowest rank first, leftmost on ties (HF's `word.rs`).
-  func bytePairEncode(_ p: UnsafePointer<UInt8>, _ n: Int, scratch: EncodeScratch, into ids: inout [UInt32]) {
-    if n <= 64 {
-      smallMerge(p, n, into: &ids)
+  ///
+  /// A 2- or 3-byte character starts as its single finished token instead of its bytes when
+  /// `charStart` says that is exact next to its neighbours (see `CharacterStarts`); the merges that
+  /// follow are then the same as from bytes.
+  func bytePairEncode(_ p: UnsafePointer<UInt8>, _ n: Int, scratch: EncodeScratch, into ids: inout IDWriter) {
+    let symbols = scratch.symbolBuffer
+    let count = initialSymbols(p, n, symbols)
+    if count <= EncoderCore.smallLimit {
+      smallMerge(symbols, count, values: scratch.valueBuffer, into: &ids)
     } else {
-      heapMerge(p, n, scratch: scratch, into: &ids)
+      heapMerge(symbols, count, scratch: scratch, into: &ids)
     }
   }
 
-  /// Quadratic merge on a stack-sized buffer: fastest for short pre-tokens.
-  private func smallMerge(_ p: UnsafePointer<UInt8>, _ n: Int, into ids: inout [UInt32]) {
-    withUnsafeTemporaryAllocation(of: UInt32.self, capacity: n) { symbols in
-      withUnsafeTemporaryAllocation(of: UInt64.self, capacity: n) { values in
-        for k in 0..<n { symbols[k] = byteTokens[Int(p[k])] }
-        var count = n
-        for k in 0..<(n &- 1) { values[k] = merge(symbols[k], symbols[k &+ 1]) }
-        while count > 1 {
-          var best = EncoderCore.noMerge
-          var at = -1
-          for k in 0..<(count &- 1) where values[k] < best {
-            best = values[k]
-            at = k
-          }
-          if at < 0 { break }
-          symbols[at] = UInt32(truncatingIfNeeded: best)
-          var k = at &+ 1
-          while k < count &- 1 {
-            symbols[k] = symbols[k &+ 1]
-            values[k] = values[k &+ 1]
-            k &+= 1
-          }
-          count &-= 1
-          if at > 0 { values[at &- 1] = merge(symbols[at &- 1], symbols[at]) }
-          if at < count &- 1 { values[at] = merge(symbols[at], symbols[at &+ 1]) }
-        }
-        ids.append(contentsOf: UnsafeBufferPointer(start: symbols.baseAddress!, count: count))
+  /// Writes the starting symbols of a pre-token; returns their count.
+  @inline(__always)
+  private func initialSymbols(_ p: UnsafePointer<UInt8>, _ n: Int, _ symbols: UnsafeMutablePointer<UInt32>) -> Int {
+    var count = 0
+    var j = 0
+    // Kind of the previous character: 0 none, 1 ASCII, 2 multi-byte.
+    var previous = 0
+    while j < n {
+      let b = p[j]
+      if b < 0x80 {
+        symbols[count] = byteTokens[Int(b)]
+        count &+= 1
+        j &+= 1
+        previous = 1
+        continue
       }
+      let length = b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4
+      if length < 4 {
+        let scalar =
+          length == 2
+          ? UInt32(b & 0x1F) << 6 | UInt32(p[j &+ 1] & 0x3F)
+          : UInt32(b & 0x0F) << 12 | UInt32(p[j &+ 1] & 0x3F) << 6 | UInt32(p[j &+ 2] & 0x3F)
+        let info = charStart[Int(scalar)]
+        if info & CharacterStarts.valid != 0 {
+          let after = j &+ length
+          let leftOK =
+            previous == 0 || info & (previous == 1 ? CharacterStarts.safeLeftASCII : CharacterStarts.safeLeftMB) != 0
+          let rightOK =
+            after >= n
+            || info & (p[after] < 0x80 ? CharacterStarts.safeRightASCII : CharacterStarts.safeRightMB) != 0
+          if leftOK && rightOK {
+            symbols[count] = info & CharacterStarts.idMask
+            count &+= 1
+            j = after
+            previous = 2
+            continue
+          }
+        }
+      }
+      for k in 0..<length {
+        symbols[count] = byteTokens[Int(p[j &+ k])]
+        count &+= 1
+      }
+      j &+= length
+      previous = 2
+    }
+    return count
+  }
+
+  /// Quadratic merge in place: fastest for short symbol runs.
+  private func smallMerge(
+    _ symbols: UnsafeMutablePointer<UInt32>, _ n: Int, values: UnsafeMutablePointer<UInt64>, into ids: inout IDWriter
+  ) {
+    do {
+      var count = n
+      if n > 1 {
+        for k in 0..<(n &- 1) { values[k] = merge(symbols[k], symbols[k &+ 1]) }
+      }
+      while count > 1 {
+        var best = EncoderCore.noMerge
+        var at = -1
+        for k in 0..<(count &- 1) where values[k] < best {
+          best = values[k]
+          at = k
+        }
+        if at < 0 { break }
+        symbols[at] = UInt32(truncatingIfNeeded: best)
+        var k = at &+ 1
+        while k < count &- 1 {
+          symbols[k] = symbols[k &+ 1]
+          values[k] = values[k &+ 1]
+          k &+= 1
+        }
+        count &-= 1
+        if at > 0 { values[at &- 1] = merge(symbols[at &- 1], symbols[at]) }
+        if at < count &- 1 { values[at] = merge(symbols[at], symbols[at &+ 1]) }
+      }
+      (ids.base + ids.count).update(from: symbols, count: count)
+      ids.count &+= count
     }
   }
 
   /// Heap and linked-list merge, O(n log n), for long pre-tokens (a whole CJK sentence is one).
-  private func heapMerge(_ p: UnsafePointer<UInt8>, _ n: Int, scratch: EncodeScratch, into ids: inout [UInt32]) {
-    if scratch.symbols.count < n {
-      scratch.symbols = [UInt32](repeating: 0, count: n)
+  private func heapMerge(
+    _ symbols: UnsafeMutablePointer<UInt32>, _ n: Int, scratch: EncodeScratch, into ids: inout IDWriter
+  ) {
+    if scratch.values.count < n {
       scratch.values = [UInt64](repeating: 0, count: n)
       scratch.links = [Int32](repeating: 0, count: 2 * n)
     }
     scratch.heap.removeAll(keepingCapacity: true)
     let dead = UInt32.max
-    scratch.symbols.withUnsafeMutableBufferPointer { symbols in
-      scratch.values.withUnsafeMutableBufferPointer { values in
-        scratch.links.withUnsafeMutableBufferPointer { links in
-          for k in 0..<n {
-            symbols[k] = byteTokens[Int(p[k])]
-            links[2 &* k] = Int32(k &- 1)
-            links[2 &* k &+ 1] = Int32(k &+ 1)
+    scratch.values.withUnsafeMutableBufferPointer { values in
+      scratch.links.withUnsafeMutableBufferPointer { links in
+        for k in 0..<n {
+          links[2 &* k] = Int32(k &- 1)
+          links[2 &* k &+ 1] = Int32(k &+ 1)
+        }
+        links[2 &* (n &- 1) &+ 1] = -1
+        for k in 0..<(n &- 1) {
+          let v = merge(symbols[k], symbols[k &+ 1])
+          values[k] = v
+          if v != EncoderCore.noMerge { scratch.heap.append((v & 0xFFFF_FFFF_0000_0000) | UInt64(k)) }
+        }
+        values[n &- 1] = EncoderCore.noMerge
+        var heap = MinHeap(storage: scratch.heap)
+        scratch.heap = []
+        heap.heapify()
+        while let top = heap.pop() {
+          let at = Int(top & 0xFFFF_FFFF)
+          let rank = top >> 32
+          if symbols[at] == dead || values[at] >> 32 != rank { continue }
+          let next = Int(links[2 &* at &+ 1])
+          symbols[at] = UInt32(truncatingIfNeeded: values[at])
+          symbols[next] = dead
+          let after = Int(links[2 &* next &+ 1])
+          links[2 &* at &+ 1] = Int32(after)
+          if after >= 0 { links[2 &* after] = Int32(at) }
+          let before = Int(links[2 &* at])
+          if before >= 0 {
+            let v = merge(symbols[before], symbols[at])
+            values[before] = v
+            if v != EncoderCore.noMerge { heap.push((v & 0xFFFF_FFFF_0000_0000) | UInt64(before)) }
           }
-          links[2 &* (n &- 1) &+ 1] = -1
-          for k in 0..<(n &- 1) {
-            let v = merge(symbols[k], symbols[k &+ 1])
-            values[k] = v
-            if v != EncoderCore.noMerge { scratch.heap.append((v & 0xFFFF_FFFF_0000_0000) | UInt64(k)) }
+          if after >= 0 {
+            let v = merge(symbols[at], symbols[after])
+            values[at] = v
+            if v != EncoderCore.noMerge { heap.push((v & 0xFFFF_FFFF_0000_0000) | UInt64(at)) }
+          } else {
+            values[at] = EncoderCore.noMerge
           }
-          values[n &- 1] = EncoderCore.noMerge
-          var heap = MinHeap(storage: scratch.heap)
-          heap.heapify()
-          while let top = heap.pop() {
-            let at = Int(top & 0xFFFF_FFFF)
-            let rank = top >> 32
-            if symbols[at] == dead || values[at] >> 32 != rank { continue }
-            let next = Int(links[2 &* at &+ 1])
-            symbols[at] = UInt32(truncatingIfNeeded: values[at])
-            symbols[next] = dead
-            let after = Int(links[2 &* next &+ 1])
-            links[2 &* at &+ 1] = Int32(after)
-            if after >= 0 { links[2 &* after] = Int32(at) }
-            let before = Int(links[2 &* at])
-            if before >= 0 {
-              let v = merge(symbols[before], symbols[at])
-              values[before] = v
-              if v != EncoderCore.noMerge { heap.push((v & 0xFFFF_FFFF_0000_0000) | UInt64(before)) }
-            }
-            if after >= 0 {
-              let v = merge(symbols[at], symbols[after])
-              values[at] = v
-              if v != EncoderCore.noMerge { heap.push((v & 0xFFFF_FFFF_0000_0000) | UInt64(at)) }
-            } else {
-              values[at] = EncoderCore.noMerge
-            }
-          }
-          scratch.heap = heap.storage
-          var k = 0
-          while k >= 0 {
-            ids.append(symbols[k])
-            k = Int(links[2 &* k &+ 1])
-          }
+        }
+        scratch.heap = heap.storage
+        var k = 0
+        while k >= 0 {
+          ids.append(symbols[k])
+          k = Int(links[2 &* k &+ 1])
         }
       }
     }

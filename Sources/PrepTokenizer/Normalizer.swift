@@ -31,6 +31,11 @@ struct HFNormalizer {
         i &+= 1
         continue
       }
+      // A 3-byte lead whose 4,096 scalars all need no work (most CJK and Hangul syllables).
+      if data.cleanLead[Int(b)] != 0 {
+        i &+= 3
+        continue
+      }
       let (scalar, length) = decodeScalar(p, i)
       if flags[Int(scalar)] & UnicodeData.nfcWork != 0 { return i }
       i &+= length

@@ -11,8 +11,11 @@ public final class Tokenizer: TokenEncoder, @unchecked Sendable {
   // Immutable after init; freed in deinit.
   let core: EncoderCore
   private let mergeSlots: UnsafeMutablePointer<UInt64>
+  private let mergedByRank: UnsafeMutablePointer<UInt32>
+  private let mergeFilter: UnsafeMutablePointer<UInt64>
   private let vocabSlots: UnsafeMutablePointer<UInt32>
   private let byteTokens: UnsafeMutablePointer<UInt32>
+  private let charStart: UnsafeMutablePointer<UInt32>
   private let addedBytes: UnsafeMutablePointer<UInt8>
 
   /// Raw bytes of every id's piece (for decoding): `pieceBytes[pieceOffsets[id]..<pieceOffsets[id + 1]]`.
@@ -79,13 +82,24 @@ public final class Tokenizer: TokenEncoder, @unchecked Sendable {
     let vocabSlots = UnsafeMutablePointer<UInt32>.allocate(capacity: vocabCapacity)
     vocabSlots.initialize(repeating: 0, count: vocabCapacity)
     let byteTokens = UnsafeMutablePointer<UInt32>.allocate(capacity: 256)
+    let charStart = UnsafeMutablePointer<UInt32>.allocate(capacity: 0x10000)
+    charStart.initialize(repeating: 0, count: 0x10000)
     byteTokens.initialize(repeating: UInt32.max, count: 256)
 
     let mergeCount = spec.mergeBounds.count / 3
-    let mergeBits = max(10, Int.bitWidth - (mergeCount * 3).leadingZeroBitCount)
+    let mergeBits = max(10, Int.bitWidth - (mergeCount + mergeCount / 2).leadingZeroBitCount)
     let mergeCapacity = 1 << mergeBits
-    let mergeSlots = UnsafeMutablePointer<UInt64>.allocate(capacity: 2 * mergeCapacity)
-    mergeSlots.initialize(repeating: UInt64.max, count: 2 * mergeCapacity)
+    guard size < EncoderCore.idLimit, mergeCount < EncoderCore.idLimit else {
+      throw .unsupported(
+        file: file, component: "vocabulary size", found: "\(size) ids, \(mergeCount) merges",
+        reason: "prep's tables hold up to \(EncoderCore.idLimit) of each")
+    }
+    let mergeSlots = UnsafeMutablePointer<UInt64>.allocate(capacity: mergeCapacity)
+    mergeSlots.initialize(repeating: UInt64.max, count: mergeCapacity)
+    let mergedByRank = UnsafeMutablePointer<UInt32>.allocate(capacity: max(1, mergeCount))
+    mergedByRank.initialize(repeating: 0, count: max(1, mergeCount))
+    let mergeFilter = UnsafeMutablePointer<UInt64>.allocate(capacity: 1 << EncoderCore.filterBits)
+    mergeFilter.initialize(repeating: 0, count: 1 << EncoderCore.filterBits)
 
     var added = spec.added.sorted { $0.id < $1.id }
     var seen = Set<UInt32>()
@@ -100,8 +114,11 @@ public final class Tokenizer: TokenEncoder, @unchecked Sendable {
     addedBytes.initialize(from: addedFlat, count: addedFlat.count)
 
     self.mergeSlots = mergeSlots
+    self.mergedByRank = mergedByRank
+    self.mergeFilter = mergeFilter
     self.vocabSlots = vocabSlots
     self.byteTokens = byteTokens
+    self.charStart = charStart
     self.addedBytes = addedBytes
     self.pieceBytes = bytes
     self.pieceOffsets = offsets
@@ -116,12 +133,15 @@ public final class Tokenizer: TokenEncoder, @unchecked Sendable {
 
     var addedFirst = [UInt8](repeating: 0, count: 256)
     for entry in addedEntries { addedFirst[Int(addedFlat[entry.offset])] = 1 }
-    self.core = EncoderCore(
-      unicode: UnicodeData.shared, mergeSlots: mergeSlots, mergeMask: mergeCapacity - 1,
-      mergeShift: 64 - mergeBits, vocabSlots: vocabSlots, vocabMask: vocabCapacity - 1,
-      byteTokens: byteTokens, pieceBytes: bytes, pieceOffsets: offsets, addedBytes: addedBytes,
+    var core = EncoderCore(
+      unicode: UnicodeData.shared, mergeSlots: mergeSlots, mergedByRank: mergedByRank, mergedIsOffset: false,
+      mergedOffset: 0, mergeMask: mergeCapacity - 1,
+      mergeShift: 64 - mergeBits, mergeFilter: mergeFilter, vocabSlots: vocabSlots, vocabMask: vocabCapacity - 1,
+      byteTokens: byteTokens, charStart: charStart, pieceBytes: bytes, pieceOffsets: offsets, addedBytes: addedBytes,
       addedEntries: addedEntries.map { AddedEntry(offset: $0.offset, length: $0.length, id: $0.id) },
-      addedFirst: addedFirst, normalizeNFC: spec.normalizeNFC, ignoreMerges: spec.ignoreMerges)
+      addedFirst: addedFirst,
+      addedSingleFirst: addedFirst.firstIndex(of: 1).map { addedFirst.lastIndex(of: 1) == $0 ? $0 : -1 } ?? -1,
+      normalizeNFC: spec.normalizeNFC, ignoreMerges: spec.ignoreMerges)
 
     // Fill the vocabulary table (byte-level pieces only: others never occur in byte-level input).
     for index in 0..<spec.vocabIDs.count where spec.vocabIsByteLevel[index] {
@@ -136,6 +156,8 @@ public final class Tokenizer: TokenEncoder, @unchecked Sendable {
       byteTokens[byte] = id
     }
     // Merges: later duplicates overwrite earlier ones, as HF's HashMap collection does.
+    var resolved = [(UInt32, UInt32, UInt32)]()
+    resolved.reserveCapacity(mergeCount)
     var hash = Fingerprint()
     for id in 0..<size {
       hash.add(UInt64(id))
@@ -155,21 +177,36 @@ public final class Tokenizer: TokenEncoder, @unchecked Sendable {
         throw .inconsistent(file: file, message: "merge \(rank) makes a token that is not in the vocabulary")
       }
       core.insertMerge(left: leftID, right: rightID, rank: UInt32(rank), merged: mergedID)
+      resolved.append((leftID, rightID, mergedID))
       hash.add(UInt64(leftID) << 32 | UInt64(rightID))
     }
     for token in added {
       hash.add(UInt64(token.id) | (token.special ? 1 << 40 : 0))
       hash.add(bytes: Array(token.content.utf8)[...])
     }
+    // Qwen's vocabulary numbers merged tokens by rank; then the merged id is computed, not read.
+    if mergeCount > 0 {
+      let offset = resolved[0].2
+      if resolved.indices.allSatisfy({ resolved[$0].2 == UInt32($0) &+ offset && core.merge(resolved[$0].0, resolved[$0].1) >> 32 == UInt64($0) }) {
+        core.mergedIsOffset = true
+        core.mergedOffset = offset
+      }
+    }
+    CharacterStarts.build(
+      core: core, merges: resolved, pieceBytes: bytes, pieceOffsets: offsets, size: size, into: charStart)
     hash.add(spec.normalizeNFC ? 1 : 0)
     hash.add(spec.ignoreMerges ? 1 : 0)
     fingerprint = hash.hex
+    self.core = core
   }
 
   deinit {
     mergeSlots.deallocate()
+    mergedByRank.deallocate()
+    mergeFilter.deallocate()
     vocabSlots.deallocate()
     byteTokens.deallocate()
+    charStart.deallocate()
     addedBytes.deallocate()
   }
 
@@ -197,25 +234,36 @@ public final class Tokenizer: TokenEncoder, @unchecked Sendable {
   /// Appends the ids of `text`, exactly as HF `tokenizer.encode(text, add_special_tokens=False)`.
   public func encode(_ text: String, into ids: inout [UInt32]) {
     let done = text.utf8.withContiguousStorageIfAvailable { buffer in
-      encode(validUTF8: buffer, into: &ids)
+      encodeValid(buffer, into: &ids)
     }
     if done == nil {
       let copy = Array(text.utf8)
-      copy.withUnsafeBufferPointer { encode(validUTF8: $0, into: &ids) }
+      copy.withUnsafeBufferPointer { encodeValid($0, into: &ids) }
     }
   }
 
-  /// Appends the ids of text given as UTF-8 bytes that the caller knows to be valid (bytes of a `String`,
-  /// or checked with `validateUTF8`). Invalid UTF-8 here gives unspecified ids, never a crash.
-  public func encode(validUTF8 bytes: UnsafeBufferPointer<UInt8>, into ids: inout [UInt32]) {
-    guard let base = bytes.baseAddress, bytes.count > 0 else { return }
-    withScratch { scratch in core.encode(base, bytes.count, scratch: scratch, into: &ids) }
+  /// Appends the ids of text given as UTF-8 bytes (a record's bytes, without making a `String`).
+  /// Throws `TokenizerError.invalidUTF8` with the offset of the first ill-formed sequence.
+  public func encode(utf8 bytes: UnsafeBufferPointer<UInt8>, into ids: inout [UInt32]) throws(TokenizerError) {
+    if let offset = UTF8Repair.firstInvalidOffset(bytes) { throw .invalidUTF8(offset: offset) }
+    encodeValid(bytes, into: &ids)
   }
 
   /// Appends the ids of UTF-8 bytes; throws `TokenizerError.invalidUTF8` if they are not valid UTF-8.
   public func encode(utf8 bytes: [UInt8], into ids: inout [UInt32]) throws(TokenizerError) {
-    if let offset = UTF8Repair.firstInvalidOffset(bytes) { throw .invalidUTF8(offset: offset) }
-    bytes.withUnsafeBufferPointer { encode(validUTF8: $0, into: &ids) }
+    try bytes.withUnsafeBufferPointer { (buffer) throws(TokenizerError) in try encode(utf8: buffer, into: &ids) }
+  }
+
+  /// Bytes known to be valid UTF-8 (the scanner reads whole sequences without bounds checks).
+  private func encodeValid(_ bytes: UnsafeBufferPointer<UInt8>, into ids: inout [UInt32]) {
+    guard let base = bytes.baseAddress, bytes.count > 0 else { return }
+    withScratch { scratch in
+      var writer = IDWriter(base: scratch.output, capacity: scratch.outputCapacity)
+      core.encode(base, bytes.count, scratch: scratch, into: &writer)
+      ids.append(contentsOf: UnsafeBufferPointer(start: writer.base, count: writer.count))
+      scratch.output = writer.base
+      scratch.outputCapacity = writer.capacity
+    }
   }
 
   /// The id of an added token given by its exact content, or nil.
@@ -250,7 +298,9 @@ public final class Tokenizer: TokenEncoder, @unchecked Sendable {
     let raw = pieceBytes[Int(pieceOffsets[index])..<Int(pieceOffsets[index + 1])]
     if !pieceIsByteLevel[index] { return String(decoding: raw, as: UTF8.self) }
     var text = ""
-    for byte in raw { text.unicodeScalars.append(Unicode.Scalar(ByteLevel.scalarForByte[Int(byte)])!) }
+    for byte in raw {
+      if let scalar = Unicode.Scalar(ByteLevel.scalarForByte[Int(byte)]) { text.unicodeScalars.append(scalar) }
+    }
     return text
   }
 

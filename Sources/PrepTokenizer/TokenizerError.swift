@@ -10,9 +10,10 @@ public enum TokenizerError: Error, Equatable, CustomStringConvertible {
   case unsupported(file: String, component: String, found: String, reason: String)
   /// The file is well-formed but contradicts itself (a merge of unknown tokens, a missing byte token, ...).
   case inconsistent(file: String, message: String)
-  /// The bytes given to `encode(validUTF8:)` are not valid UTF-8 (byte offset of the first bad byte).
+  /// The bytes given to `encode(utf8:into:)` are not valid UTF-8 (byte offset of the first bad byte).
   case invalidUTF8(offset: Int)
 
+  /// One line naming the file and what is wrong.
   public var description: String {
     switch self {
     case .missingFiles(let directory):

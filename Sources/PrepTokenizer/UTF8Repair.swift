@@ -32,15 +32,26 @@ public enum UTF8Repair {
 
   /// The offset of the first byte of the first ill-formed sequence, or nil when `bytes` are valid UTF-8.
   public static func firstInvalidOffset(_ bytes: [UInt8]) -> Int? {
-    bytes.withUnsafeBufferPointer { buffer in
-      var i = 0
-      while i < buffer.count {
-        let length = sequence(buffer, i)
-        if length < 0 { return i }
-        i += length
+    bytes.withUnsafeBufferPointer { firstInvalidOffset($0) }
+  }
+
+  /// The offset of the first byte of the first ill-formed sequence, or nil when `bytes` are valid UTF-8.
+  public static func firstInvalidOffset(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+    guard let base = bytes.baseAddress else { return nil }
+    var i = 0
+    while i < bytes.count {
+      // ASCII eight bytes at a time.
+      while i &+ 8 <= bytes.count,
+        UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self) & 0x8080_8080_8080_8080 == 0
+      {
+        i &+= 8
       }
-      return nil
+      if i >= bytes.count { break }
+      let length = sequence(bytes, i)
+      if length < 0 { return i }
+      i &+= length
     }
+    return nil
   }
 
   /// `bytes` as text, each maximal ill-formed subpart replaced by U+FFFD.

@@ -14,6 +14,8 @@ final class UnicodeData: @unchecked Sendable {
   let composition: [UInt64: UInt32]
   /// The ASCII contraction letter a scalar folds to (0 if none), for the scalars below 0x180.
   let contractionLetter: [UInt8]
+  /// 1 for the lead bytes E0...EF of 3-byte sequences whose scalars all need no NFC work.
+  let cleanLead: [UInt8]
 
   static let scalarCount = 0x11_0000
   static let nfcWork: UInt8 = 8
@@ -68,6 +70,13 @@ final class UnicodeData: @unchecked Sendable {
       letters[Int(entry >> 8)] = letter >= 0x41 && letter <= 0x5A ? letter | 0x20 : letter
     }
     contractionLetter = letters
+    var clean = [UInt8](repeating: 0, count: 256)
+    let table = flags
+    for lead in 0xE0...0xEF {
+      let first = (lead - 0xE0) << 12
+      if (first..<(first + 0x1000)).allSatisfy({ table[$0] & UnicodeData.nfcWork == 0 }) { clean[lead] = 1 }
+    }
+    cleanLead = clean
   }
 }
 
