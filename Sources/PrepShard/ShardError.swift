@@ -24,6 +24,10 @@ public enum ShardError: Error, Sendable, Equatable, CustomStringConvertible {
     switch self {
     case .io(let path, let operation, let message): return "\(path): \(operation) failed: \(message)"
     case .existingDataset(let directory, let file):
+      if file != DatasetIndex.fileName {
+        return "\(directory) holds shards without index.json (\(file)): an interrupted run, not a dataset; "
+          + "use --force to start over"
+      }
       return "\(directory) already holds a dataset (\(file)); use --force to replace it"
     case .invalidSample(let index, let reason): return "sample \(index): \(reason)"
     case .corruptShard(let file, let offset, let reason):
