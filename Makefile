@@ -16,7 +16,7 @@ PREP = $(BIN_DIR)/prep
 export PREP_TOKENIZER ?= $(abspath $(TOKENIZER_DIR))
 
 .PHONY: all build run test deps tokenizer venv lint format golden conformance clean help corpus \
-        bench-tokenizer bench-fudan bench-monkey train-demo test-python bench-train
+        bench-tokenizer bench-fudan bench-monkey train-demo test-python bench-train bench-packing
 
 help:
 	@echo "make run          build prep and run pipelines/fudan.pipeline on the shipped fixture"
@@ -125,6 +125,10 @@ bench-fudan: build venv
 
 bench-monkey: build venv
 	$(VENV_PY) scripts/bench/bench_pipeline.py monkey --prep $(PREP) --tokenizer $(TOKENIZER_DIR) --corpus $(CORPUS)
+
+# Packing efficiency: prep's streaming best-fit against LLaMA-Factory's per-batch greedy knapsack, same samples.
+bench-packing: build venv
+	$(VENV_PY) scripts/bench/packing_compare.py --prep $(PREP) --corpus $(CORPUS)
 
 # The trainer's sgemm throughput against OpenBLAS's peak, measured in the same run.
 bench-train: deps
