@@ -137,4 +137,4 @@ bench-train: deps
 train-demo: build
 	rm -rf out/fudan
 	$(PREP) run pipelines/fudan.pipeline --force --quiet
-	$(PREP) train out/fudan --steps 200
+	$(PREP) train out/fudan --steps 200 --every 10

@@ -187,7 +187,9 @@ public final class Tokenizer: TokenEncoder, @unchecked Sendable {
     // Qwen's vocabulary numbers merged tokens by rank; then the merged id is computed, not read.
     if mergeCount > 0 {
       let offset = resolved[0].2
-      if resolved.indices.allSatisfy({ resolved[$0].2 == UInt32($0) &+ offset && core.merge(resolved[$0].0, resolved[$0].1) >> 32 == UInt64($0) }) {
+      if resolved.indices.allSatisfy({
+        resolved[$0].2 == UInt32($0) &+ offset && core.merge(resolved[$0].0, resolved[$0].1) >> 32 == UInt64($0)
+      }) {
         core.mergedIsOffset = true
         core.mergedOffset = offset
       }

@@ -33,7 +33,7 @@ struct Train: ParsableCommand {
   @Option(name: .long, help: "Save weights (safetensors) and a Qwen2 config.json into this directory.")
   var save: String?
   @Option(name: .long, help: "Print every Nth step (the first and last are always printed).")
-  var every: Int = 10
+  var every: Int = 1
 
   func run() throws {
     let dataset = try openDataset(directory)

@@ -182,3 +182,45 @@ func outputIsIdenticalForAnyWorkerCountAndOnRerun(_ pipeline: String) throws {
   #expect(changed.status == 1)
   #expect(changed.stderr.contains("differ"))
 }
+
+@Test func maxSamplesKeepsTheFirstRecordsAndValSizeSplitsExactlyAndRepeatably() throws {
+  let out = TestPaths.temporaryDirectory("split")
+  let first = try prep(["run", "alpaca", "--set", "output=\(out)/a", "--set", "val_size=7", "--quiet"])
+  #expect(first.status == 0, "\(first.stderr)")
+  let again = try prep(["run", "alpaca", "--set", "output=\(out)/b", "--set", "val_size=7", "--quiet"])
+  #expect(again.status == 0)
+  let trainA = try prep(["export", "\(out)/a"]).text.split(separator: "\n")
+  let validA = try prep(["export", "\(out)/a/validation"]).text.split(separator: "\n")
+  #expect(validA.count == 7)
+  #expect(trainA.count == 39 - 7)
+  // The same seed picks the same records; train + validation is every golden sample exactly once.
+  #expect(try prep(["export", "\(out)/b/validation"]).text.split(separator: "\n") == validA)
+  let golden = String(decoding: contents(TestPaths.fixture("alpaca/golden.jsonl")), as: UTF8.self)
+    .split(separator: "\n")
+  #expect(Set(trainA + validA) == Set(golden))
+  #expect(trainA.allSatisfy { golden.contains($0) })
+  // A different seed picks other records.
+  #expect(
+    try prep(["run", "alpaca", "--set", "output=\(out)/c", "--set", "val_size=7", "--set", "split.seed=7", "--quiet"])
+      .status == 0)
+  #expect(try prep(["export", "\(out)/c/validation"]).text.split(separator: "\n") != validA)
+  // max_samples: the first N records only.
+  #expect(try prep(["run", "fudan", "--set", "output=\(out)/m", "--set", "max_samples=10", "--quiet"]).status == 0)
+  let firstTen = String(decoding: contents(TestPaths.fixture("fudan/golden.jsonl")), as: UTF8.self)
+    .split(separator: "\n").prefix(10)
+  #expect(try prep(["export", "\(out)/m"]).text.split(separator: "\n") == Array(firstTen))
+}
+
+@Test func aLineOverTheLimitIsRejectedWithoutStoppingTheRun() throws {
+  let expected = try jsonObject(TestPaths.fixture("bad/long_line.expected.json"))
+  let out = TestPaths.temporaryDirectory("long")
+  let run = try prep([
+    "run", "fudan", "--set", "input=fixtures/bad/long_line.jsonl", "--set", "output=\(out)",
+    "--set", "input.max_line_bytes=1024", "--quiet",
+  ])
+  #expect(run.status == 0, "\(run.stderr)")
+  let rejects = String(decoding: contents(out + "/rejects.jsonl"), as: UTF8.self)
+  #expect(rejects.contains("\"reason\":\"line_too_long\""))
+  let index = try jsonObject(out + "/index.json")
+  #expect((index["totals"] as? [String: Any])?["samples"] as? Int == expected["good_records"] as? Int)
+}

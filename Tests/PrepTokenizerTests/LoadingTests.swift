@@ -17,7 +17,8 @@ struct TinyFile {
   var split = #""behavior":"Isolated","invert":false"#
   var byteLevel = #"{"type":"ByteLevel","add_prefix_space":false,"trim_offsets":false,"use_regex":false}"#
   var preTokenizer: String? = nil
-  var model = #""type":"BPE","dropout":null,"unk_token":null,"continuing_subword_prefix":"","#
+  var model =
+    #""type":"BPE","dropout":null,"unk_token":null,"continuing_subword_prefix":"","#
     + #""end_of_word_suffix":"","fuse_unk":false,"byte_fallback":false,"ignore_merges":false"#
   var decoder = #"{"type":"ByteLevel","add_prefix_space":true,"trim_offsets":true,"use_regex":true}"#
   var merges = #"[["a","b"],["ab","c"],["Ġ","a"]]"#
@@ -124,7 +125,8 @@ struct LoadingTests {
     expectRefusal(
       { $0.byteLevel = #"{"type":"ByteLevel","add_prefix_space":true,"use_regex":false}"# }, mentions: "ByteLevel")
     expectRefusal({ $0.preTokenizer = #"{"type":"ByteLevel","add_prefix_space":false}"# }, mentions: "pre_tokenizer")
-    expectRefusal({ $0.model = $0.model.replacing(#""dropout":null"#, with: #""dropout":0.1"#) },
+    expectRefusal(
+      { $0.model = $0.model.replacing(#""dropout":null"#, with: #""dropout":0.1"#) },
       mentions: "dropout")
     expectRefusal(
       { $0.model = $0.model.replacing(#""unk_token":null"#, with: #""unk_token":"<unk>""#) },
@@ -140,7 +142,8 @@ struct LoadingTests {
     expectRefusal({ $0.model = $0.model.replacing(#""BPE""#, with: #""WordPiece""#) }, mentions: "type")
     expectRefusal({ $0.decoder = "null" }, mentions: "decoder")
     expectRefusal({ $0.decoder = #"{"type":"Metaspace"}"# }, mentions: "Metaspace")
-    expectRefusal({ $0.addedFlags = $0.addedFlags.replacing(#""lstrip":false"#, with: #""lstrip":true"#) },
+    expectRefusal(
+      { $0.addedFlags = $0.addedFlags.replacing(#""lstrip":false"#, with: #""lstrip":true"#) },
       mentions: "lstrip")
     expectRefusal(
       { $0.addedFlags = $0.addedFlags.replacing(#""normalized":false"#, with: #""normalized":true"#) },
@@ -166,9 +169,12 @@ struct LoadingTests {
 
   @Test func reportsMalformedJSONWithOffset() throws {
     let directory = TestPaths.temporaryDirectory("prep-bad")
-    FileManager.default.createFile(atPath: directory + "/tokenizer.json", contents: Data(#"{"model": {"vocab": {"a": }}"#.utf8))
-    #expect(throws: TokenizerError.malformedFile(
-      file: directory + "/tokenizer.json", offset: 26, message: "expected a non-negative integer")) {
+    FileManager.default.createFile(
+      atPath: directory + "/tokenizer.json", contents: Data(#"{"model": {"vocab": {"a": }}"#.utf8))
+    #expect(
+      throws: TokenizerError.malformedFile(
+        file: directory + "/tokenizer.json", offset: 26, message: "expected a non-negative integer")
+    ) {
       try Tokenizer.load(directory: directory)
     }
     let empty = TestPaths.temporaryDirectory("prep-empty")
