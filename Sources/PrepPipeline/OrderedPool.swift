@@ -60,16 +60,19 @@ public final class OrderedPool<Result: Sendable>: @unchecked Sendable {
     return false
   }
 
-  /// The oldest item's result, waiting for it if needed; nil when nothing is in flight.
+  /// The oldest item's result, waiting for it if needed; nil when nothing is in flight. The pool keeps no
+  /// reference to a result it has handed out, so memory is bounded by the window alone.
   public func next() -> Result? {
     guard head < pending.count else { return nil }
     let ticket = pending[head]
     head += 1
-    if head > 1024 {
+    if head >= 64 {
       pending.removeFirst(head)
       head = 0
     }
     ticket.done.wait()
-    return ticket.value
+    let value = ticket.value
+    ticket.value = nil
+    return value
   }
 }

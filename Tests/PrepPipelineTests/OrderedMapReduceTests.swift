@@ -110,3 +110,32 @@ func onOwnThread(_ body: @escaping @Sendable () -> Void) async {
   }
   #expect(peak.load(ordering: .relaxed) == 2)
 }
+
+final class Payload: Sendable {
+  let n: Int
+  init(_ n: Int) { self.n = n }
+}
+
+/// Memory is bounded by the window: a result handed to reduce is not kept by the pool afterwards.
+@Test func reducedResultsAreNotRetained() throws {
+  var i = 0
+  final class WeakBox {
+    weak var value: Payload?
+    init(_ value: Payload) { self.value = value }
+  }
+  var seen: [WeakBox] = []
+  var retainedLongAfter = 0
+  try orderedMapReduce(
+    workers: 2, window: 4,
+    next: { () -> Int? in
+      i += 1
+      return i <= 300 ? i : nil
+    },
+    map: { Payload($0) },
+    reduce: { (p: Payload) in
+      seen.append(WeakBox(p))
+      if seen.count > 10, seen[seen.count - 11].value != nil { retainedLongAfter += 1 }
+    })
+  #expect(seen.count == 300)
+  #expect(retainedLongAfter == 0)
+}
