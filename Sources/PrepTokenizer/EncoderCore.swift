@@ -333,6 +333,20 @@ struct EncoderCore {
     @inline(__always) func scanLetters(_ from: Int) -> Int {
       var j = from
       while j < n {
+        // Eight ASCII letters (A-Z, a-z: the only ASCII \p{L}) at a time.
+        while j &+ 8 <= n {
+          let x = UnsafeRawPointer(p + j).loadUnaligned(as: UInt64.self)
+          let y = x | 0x2020_2020_2020_2020
+          let atLeastA = (y &+ 0x1F1F_1F1F_1F1F_1F1F) & 0x8080_8080_8080_8080
+          let aboveZ = (y &+ 0x0505_0505_0505_0505) & 0x8080_8080_8080_8080
+          let notLetter = ~(atLeastA & ~aboveZ & ~x) & 0x8080_8080_8080_8080
+          if notLetter != 0 {
+            j &+= notLetter.trailingZeroBitCount >> 3
+            break
+          }
+          j &+= 8
+        }
+        if j >= n { break }
         let b = p[j]
         if b < 0x80 {
           if flags[Int(b)] & 7 != ScalarClass.letter { break }
