@@ -137,6 +137,10 @@ struct EncoderCore {
   /// looked up have no merge, and this small table answers them without touching the big one.
   let mergeFilter: UnsafeMutablePointer<UInt64>
   static let filterBits = 15
+  /// Merge values of every pair of ids below 256 (the byte tokens, for Qwen), `denseIDs * denseIDs` words,
+  /// filled by `fillDensePairs`: the first merges of every word read this small table.
+  let densePairs: UnsafeMutablePointer<UInt64>
+  static let denseIDs: UInt32 = 256
   /// Vocabulary table: id + 1 (0 = empty), keyed by the piece's raw bytes.
   let vocabSlots: UnsafeMutablePointer<UInt32>
   let vocabMask: Int
@@ -228,9 +232,27 @@ struct EncoderCore {
   /// Ids and merge ranks fit in 21 bits (two million).
   static let idLimit = (1 << 21) - 1
 
+  /// Fills `densePairs` once all merges are in the main table.
+  func fillDensePairs() {
+    let count = Int(EncoderCore.denseIDs)
+    for left in 0..<count {
+      for right in 0..<count {
+        densePairs[left &* count &+ right] = probe(UInt32(left), UInt32(right))
+      }
+    }
+  }
+
   /// `rank << 32 | merged` for a pair, or `noMerge`.
   @inline(__always)
   func merge(_ left: UInt32, _ right: UInt32) -> UInt64 {
+    if left < EncoderCore.denseIDs && right < EncoderCore.denseIDs {
+      return densePairs[Int(left &* EncoderCore.denseIDs &+ right)]
+    }
+    return probe(left, right)
+  }
+
+  @inline(__always)
+  private func probe(_ left: UInt32, _ right: UInt32) -> UInt64 {
     let key = UInt64(left) << 21 | UInt64(right)
     let (word, bits) = EncoderCore.filterProbe(key)
     if mergeFilter[word] & bits != bits { return EncoderCore.noMerge }
@@ -333,6 +355,20 @@ struct EncoderCore {
     @inline(__always) func scanLetters(_ from: Int) -> Int {
       var j = from
       while j < n {
+        // Eight ASCII letters (A-Z, a-z: the only ASCII \p{L}) at a time.
+        while j &+ 8 <= n {
+          let x = UnsafeRawPointer(p + j).loadUnaligned(as: UInt64.self)
+          let y = x | 0x2020_2020_2020_2020
+          let atLeastA = (y &+ 0x1F1F_1F1F_1F1F_1F1F) & 0x8080_8080_8080_8080
+          let aboveZ = (y &+ 0x0505_0505_0505_0505) & 0x8080_8080_8080_8080
+          let notLetter = ~(atLeastA & ~aboveZ & ~x) & 0x8080_8080_8080_8080
+          if notLetter != 0 {
+            j &+= notLetter.trailingZeroBitCount >> 3
+            break
+          }
+          j &+= 8
+        }
+        if j >= n { break }
         let b = p[j]
         if b < 0x80 {
           if flags[Int(b)] & 7 != ScalarClass.letter { break }

@@ -13,6 +13,7 @@ public final class Tokenizer: TokenEncoder, @unchecked Sendable {
   private let mergeSlots: UnsafeMutablePointer<UInt64>
   private let mergedByRank: UnsafeMutablePointer<UInt32>
   private let mergeFilter: UnsafeMutablePointer<UInt64>
+  private let densePairs: UnsafeMutablePointer<UInt64>
   private let vocabSlots: UnsafeMutablePointer<UInt32>
   private let byteTokens: UnsafeMutablePointer<UInt32>
   private let charStart: UnsafeMutablePointer<UInt32>
@@ -98,6 +99,9 @@ public final class Tokenizer: TokenEncoder, @unchecked Sendable {
     mergeSlots.initialize(repeating: UInt64.max, count: mergeCapacity)
     let mergedByRank = UnsafeMutablePointer<UInt32>.allocate(capacity: max(1, mergeCount))
     mergedByRank.initialize(repeating: 0, count: max(1, mergeCount))
+    let densePairs = UnsafeMutablePointer<UInt64>.allocate(
+      capacity: Int(EncoderCore.denseIDs * EncoderCore.denseIDs))
+    densePairs.initialize(repeating: EncoderCore.noMerge, count: Int(EncoderCore.denseIDs * EncoderCore.denseIDs))
     let mergeFilter = UnsafeMutablePointer<UInt64>.allocate(capacity: 1 << EncoderCore.filterBits)
     mergeFilter.initialize(repeating: 0, count: 1 << EncoderCore.filterBits)
 
@@ -116,6 +120,7 @@ public final class Tokenizer: TokenEncoder, @unchecked Sendable {
     self.mergeSlots = mergeSlots
     self.mergedByRank = mergedByRank
     self.mergeFilter = mergeFilter
+    self.densePairs = densePairs
     self.vocabSlots = vocabSlots
     self.byteTokens = byteTokens
     self.charStart = charStart
@@ -136,7 +141,7 @@ public final class Tokenizer: TokenEncoder, @unchecked Sendable {
     var core = EncoderCore(
       unicode: UnicodeData.shared, mergeSlots: mergeSlots, mergedByRank: mergedByRank, mergedIsOffset: false,
       mergedOffset: 0, mergeMask: mergeCapacity - 1,
-      mergeShift: 64 - mergeBits, mergeFilter: mergeFilter, vocabSlots: vocabSlots, vocabMask: vocabCapacity - 1,
+      mergeShift: 64 - mergeBits, mergeFilter: mergeFilter, densePairs: densePairs, vocabSlots: vocabSlots, vocabMask: vocabCapacity - 1,
       byteTokens: byteTokens, charStart: charStart, pieceBytes: bytes, pieceOffsets: offsets, addedBytes: addedBytes,
       addedEntries: addedEntries.map { AddedEntry(offset: $0.offset, length: $0.length, id: $0.id) },
       addedFirst: addedFirst,
@@ -184,6 +189,7 @@ public final class Tokenizer: TokenEncoder, @unchecked Sendable {
       hash.add(UInt64(token.id) | (token.special ? 1 << 40 : 0))
       hash.add(bytes: Array(token.content.utf8)[...])
     }
+    core.fillDensePairs()
     // Qwen's vocabulary numbers merged tokens by rank; then the merged id is computed, not read.
     if mergeCount > 0 {
       let offset = resolved[0].2
@@ -206,6 +212,7 @@ public final class Tokenizer: TokenEncoder, @unchecked Sendable {
     mergeSlots.deallocate()
     mergedByRank.deallocate()
     mergeFilter.deallocate()
+    densePairs.deallocate()
     vocabSlots.deallocate()
     byteTokens.deallocate()
     charStart.deallocate()
