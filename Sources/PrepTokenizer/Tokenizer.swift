@@ -141,7 +141,8 @@ public final class Tokenizer: TokenEncoder, @unchecked Sendable {
     var core = EncoderCore(
       unicode: UnicodeData.shared, mergeSlots: mergeSlots, mergedByRank: mergedByRank, mergedIsOffset: false,
       mergedOffset: 0, mergeMask: mergeCapacity - 1,
-      mergeShift: 64 - mergeBits, mergeFilter: mergeFilter, densePairs: densePairs, vocabSlots: vocabSlots, vocabMask: vocabCapacity - 1,
+      mergeShift: 64 - mergeBits, mergeFilter: mergeFilter, densePairs: densePairs, vocabSlots: vocabSlots,
+      vocabMask: vocabCapacity - 1,
       byteTokens: byteTokens, charStart: charStart, pieceBytes: bytes, pieceOffsets: offsets, addedBytes: addedBytes,
       addedEntries: addedEntries.map { AddedEntry(offset: $0.offset, length: $0.length, id: $0.id) },
       addedFirst: addedFirst,

@@ -1,3 +1,5 @@
+import PrepCore
+
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Musl)
@@ -6,19 +8,6 @@
   import Darwin
 #endif
 
-/// SplitMix64: expands one 64-bit seed into the state of `Xoshiro256`.
-struct SplitMix64 {
-  var state: UInt64
-
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
-}
-
 /// xoshiro256** (Blackman and Vigna): the trainer's only source of randomness, seeded from the config.
 struct Xoshiro256 {
   var s0: UInt64, s1: UInt64, s2: UInt64, s3: UInt64
@@ -26,7 +15,7 @@ struct Xoshiro256 {
   var spareNormal: Double?
 
   init(seed: UInt64) {
-    var mixer = SplitMix64(state: seed)
+    var mixer = SplitMix64(seed: seed)
     s0 = mixer.next()
     s1 = mixer.next()
     s2 = mixer.next()
