@@ -243,7 +243,7 @@ public final class Tokenizer: TokenEncoder, @unchecked Sendable {
 
   /// Appends the ids of `text`, exactly as HF `tokenizer.encode(text, add_special_tokens=False)`.
   public func encode(_ text: String, into ids: inout [UInt32]) {
-    let done = text.utf8.withContiguousStorageIfAvailable { buffer in
+    let done: Void? = text.utf8.withContiguousStorageIfAvailable { buffer in
       encodeValid(buffer, into: &ids)
     }
     if done == nil {
