@@ -24,20 +24,23 @@ struct Export: ParsableCommand {
     let packing = dataset.index.stats.lookup("packing")?.stringValue ?? "none"
     let positions = packing == "blocks" || packing == "best_fit"
     var out = StandardOutput()
+    var line = JSONWriter(capacity: 1 << 16)
     var iterator = dataset.makeSampleIterator()
     var n = 0
     while let sample = try iterator.next() {
       if let limit, n >= limit { break }
       n += 1
-      out.write("{\"input_ids\":")
-      out.writeArray(sample.ids)
-      out.write(",\"labels\":")
-      out.writeArray(sample.labels)
+      line.reset()
+      line.writeRaw("{\"input_ids\":")
+      line.writeArray(sample.ids)
+      line.writeRaw(",\"labels\":")
+      line.writeLabels(ids: sample.ids, trained: sample.trained)
       if positions {
-        out.write(",\"position_ids\":")
-        out.writeArray(sample.positionIDs)
+        line.writeRaw(",\"position_ids\":")
+        line.writeArray(sample.positionIDs)
       }
-      out.write("}\n")
+      line.writeRaw("}\n")
+      out.write(bytes: line.bytes)
     }
     out.flush()
   }

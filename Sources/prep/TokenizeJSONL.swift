@@ -37,6 +37,7 @@ struct TokenizeJSONL {
     var tokens = 0
     var rejected = 0
     var out = StandardOutput()
+    var line = JSONWriter(capacity: 1 << 16)
     try orderedMapReduce(
       workers: workers, window: workers * 4,
       next: { () throws -> Chunk? in
@@ -81,8 +82,10 @@ struct TokenizeJSONL {
             continue
           }
           if !countOnly {
-            out.writeArray(o.ids[begin..<end])
-            out.write("\n")
+            line.reset()
+            line.writeArray(Array(o.ids[begin..<end]))
+            line.writeByte(0x0A)
+            out.write(bytes: line.bytes)
           }
           begin = end
         }
