@@ -1,7 +1,7 @@
-/// SplitMix64 (Steele, Lea and Flood): a tiny deterministic 64-bit generator. Every seeded choice in prep (the
-/// validation split, `verify --sample`, the trainer's initialization) goes through it, so results never depend on
-/// the platform or on the process.
-public struct SplitMix64: Sendable {
+/// SplitMix64 (Steele, Lea and Flood): a tiny deterministic 64-bit generator. The validation split,
+/// `verify --sample` and the trainer's initialization go through it, so their results never depend on the platform
+/// or on the process.
+public struct SplitMix64: RandomNumberGenerator, Sendable {
   /// The state; any value is a valid seed.
   public var state: UInt64
 

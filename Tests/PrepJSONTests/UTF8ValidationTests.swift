@@ -1,3 +1,4 @@
+import PrepCore
 import PrepJSON
 import Testing
 
@@ -42,14 +43,5 @@ import Testing
   }
 }
 
-struct SplitMix {
-  var state: UInt64
-  init(seed: UInt64) { state = seed }
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
-}
+/// The seeded generator of PrepCore, under this file's name for it.
+typealias SplitMix = SplitMix64

@@ -52,17 +52,10 @@ import Testing
   }
 }
 
-/// A tiny seeded generator for picking entries (independent of the trainer's).
-struct TestRandom {
-  var state: UInt64
-  init(seed: UInt64) { state = seed }
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
+/// A tiny seeded generator for picking entries (independent of the trainer's): PrepCore's SplitMix64.
+typealias TestRandom = SplitMix64
+
+extension SplitMix64 {
   mutating func uniform() -> Double { Double(next() >> 11) * 0x1.0p-53 }
   mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
 }
