@@ -48,12 +48,12 @@ public struct PretrainBlocker: Sendable {
   /// The settings.
   public let config: Config
   /// Counters so far.
-  public private(set) var stats = PackStats()
+  public internal(set) var stats = PackStats()
 
-  private var ids: [UInt32] = []
-  private var starts: [UInt32] = []  // document starts inside the current block (resetPositions)
-  private var pieces = 0  // document pieces in the current block
-  private var inBatch = 0
+  var ids: [UInt32] = []
+  var starts: [UInt32] = []  // document starts inside the current block (resetPositions)
+  var pieces = 0  // document pieces in the current block
+  var inBatch = 0
 
   /// Creates a blocker; throws when `blockSize` or `seedCompatBatch` is not positive.
   public init(_ config: Config) throws(PackError) {

@@ -47,7 +47,7 @@ public struct SFTPacker: Sendable {
     }
   }
 
-  private struct Bin: Sendable {
+  struct Bin: Sendable {
     var serial: Int
     var ids: [UInt32]
     var trained: [UInt8]
@@ -58,9 +58,9 @@ public struct SFTPacker: Sendable {
   /// The settings.
   public let config: Config
   /// Counters so far.
-  public private(set) var stats = PackStats()
-  private var bins: [Bin] = []
-  private var nextSerial = 0
+  public internal(set) var stats = PackStats()
+  var bins: [Bin] = []
+  var nextSerial = 0
 
   /// Creates a packer; throws when `capacity` or `openBlocks` is not positive.
   public init(_ config: Config) throws(PackError) {

@@ -28,21 +28,60 @@ final class DatasetSink {
   private(set) var stats = DatasetStats()
   private let padID: UInt32
 
-  init(directory: String, config: PipelineConfig, padID: UInt32, force: Bool, gate: DispatchSemaphore, workers: Int)
-    throws(ShardError)
-  {
+  /// A sink for a new dataset in `directory`, or, with `resume`, the sink of an interrupted run put back at the
+  /// state its checkpoint recorded (see `checkpoint(into:)`).
+  init(
+    directory: String, config: PipelineConfig, padID: UInt32, force: Bool, gate: DispatchSemaphore, workers: Int,
+    resume: StateReader? = nil
+  ) throws(ShardError) {
     self.padID = padID
     var shard = ShardConfiguration(level: Int32(config.compressionLevel))
     if config.samplesPerShard > 0 { shard.shardSamples = config.samplesPerShard }
-    writer = try ShardWriter(directory: directory, configuration: shard, force: force)
     batcher = FrameBatcher(configuration: shard)
-    encoder = writer.encoder
     frames = OrderedPool(gate: gate, window: 2 * workers)
     do {
       packer = try config.packing.makePacker(padID: padID)
     } catch {
       throw ShardError.badConfiguration(error.description)
     }
+    if var state = resume {
+      writer = try ShardWriter(resuming: directory, configuration: shard, state: &state)
+      do throws(StateDecodingError) {
+        try packer.restoreState(from: &state)
+        try batcher.restoreState(from: &state)
+        stats = try DatasetStats.decode(from: &state)
+        if !state.atEnd { throw StateDecodingError(position: 0, "unexpected bytes after the dataset's state") }
+      } catch {
+        writer.release()
+        throw .cannotResume(directory: directory, reason: error.description)
+      }
+    } else {
+      writer = try ShardWriter(directory: directory, configuration: shard, force: force)
+    }
+    encoder = writer.encoder
+    checkpointShards = writer.finishedShards
+  }
+
+  /// Frames written since the last checkpoint after which one is due even if no shard was finished.
+  static let checkpointFrames = 64
+  private var checkpointShards = 0
+  private var framesSinceCheckpoint = 0
+
+  /// Whether a shard was finished, or many frames written, since the last checkpoint.
+  var checkpointDue: Bool {
+    writer.finishedShards > checkpointShards || framesSinceCheckpoint >= Self.checkpointFrames
+  }
+
+  /// Writes everything a resumed run needs to continue exactly from here: the frames being compressed are
+  /// written first, then the packer's and batcher's contents, the statistics and the writer's position.
+  func checkpoint(into w: inout StateWriter) throws(ShardError) {
+    while frames.inFlight > 0 { try writeNext() }
+    try writer.checkpoint(into: &w)
+    packer.encodeState(into: &w)
+    batcher.encodeState(into: &w)
+    stats.encode(into: &w)
+    checkpointShards = writer.finishedShards
+    framesSinceCheckpoint = 0
   }
 
   /// Packing statistics so far.
@@ -78,6 +117,7 @@ final class DatasetSink {
   private func writeNext() throws(ShardError) {
     guard let result = frames.next() else { return }
     try writer.append(frame: try result.get())
+    framesSinceCheckpoint += 1
   }
 
   /// Flushes the packer and the last frame, writes index.json. Returns the dataset's statistics.
@@ -109,6 +149,12 @@ final class DatasetSink {
     while frames.next() != nil {}
     writer.abort()
   }
+
+  /// Stops without removing anything, so that `--resume` can continue from the last checkpoint.
+  func release() {
+    while frames.next() != nil {}
+    writer.release()
+  }
 }
 
 /// `rejects.jsonl`: one line per rejected record, written as the run goes (created on the first reject).
@@ -137,7 +183,31 @@ struct RejectsFile {
     writer.write(.object(o))
     pending += writer.bytes
     pending.append(0x0A)
+    length += writer.bytes.count + 1
     if pending.count > 1 << 16 { try flush() }
+  }
+
+  /// Bytes of the file that hold whole lines, written or pending.
+  private(set) var length = 0
+
+  /// Continues the file of an interrupted run: cut back to the `length` its checkpoint recorded.
+  mutating func resume(length: Int) throws(ShardError) {
+    self.length = length
+    guard length > 0 else { return }
+    fd = open(path, O_WRONLY | O_CLOEXEC)
+    if fd < 0 { throw .cannotResume(directory: path, reason: "the rejects file is missing") }
+    if ftruncate(fd, off_t(length)) != 0 || lseek(fd, off_t(length), SEEK_SET) < 0 {
+      throw .io(path: path, operation: "truncate", message: String(cString: strerror(errno)))
+    }
+  }
+
+  /// Writes what is pending and makes it durable; returns the file's length.
+  mutating func sync() throws(ShardError) -> Int {
+    try flush()
+    if fd >= 0 && fsync(fd) != 0 {
+      throw .io(path: path, operation: "fsync", message: String(cString: strerror(errno)))
+    }
+    return length
   }
 
   private mutating func flush() throws(ShardError) {

@@ -10,6 +10,9 @@ extension RunSummary {
       recordLine += ", none rejected"
     }
     lines.append(recordLine)
+    if let resumedAt {
+      lines.append("  resumed   at record \(group(resumedAt)): the interrupted run's checkpoint was continued")
+    }
     var samples = "  samples   \(group(train.samples))"
     if let v = validation { samples += " train + \(group(v.samples)) validation (\(output)/validation)" }
     if truncated > 0 { samples += ", \(group(truncated)) truncated by the length limit" }
@@ -24,10 +27,15 @@ extension RunSummary {
         "  padding   \(group(train.padTokens)) pad tokens, packing efficiency \(percent(train.packingEfficiency))")
     }
     let t = max(seconds, 1e-9)
-    let validationTokens = validation?.tokens ?? 0
-    let allTokens = Double(train.tokens) + Double(validationTokens)
-    let rate = "\(group(Int(Double(records) / t))) records/s, \(fixed(Double(bytes) / 1e6 / t, 1)) MB/s, "
-    lines.append("  time      \(fixed(seconds, 2)) s: " + rate + "\(group(Int(allTokens / t))) tokens/s")
+    if resumedAt == nil {
+      let validationTokens = validation?.tokens ?? 0
+      let allTokens = Double(train.tokens) + Double(validationTokens)
+      let rate = "\(group(Int(Double(records) / t))) records/s, \(fixed(Double(bytes) / 1e6 / t, 1)) MB/s, "
+      lines.append("  time      \(fixed(seconds, 2)) s: " + rate + "\(group(Int(allTokens / t))) tokens/s")
+    } else {
+      // The rates of a resumed run would mix two runs' work into one run's time.
+      lines.append("  time      \(fixed(seconds, 2)) s for the rest of the run")
+    }
     return lines.joined(separator: "\n")
   }
 }

@@ -40,6 +40,14 @@ public struct RunFingerprint: Sendable, Equatable {
     prep = prepVersion
   }
 
+  /// A fingerprint from its four parts.
+  init(inputs: String, tokenizer: String, pipeline: String, prep: String) {
+    self.inputs = inputs
+    self.tokenizer = tokenizer
+    self.pipeline = pipeline
+    self.prep = prep
+  }
+
   /// Reads the fingerprint an earlier run recorded in its index stats, if any.
   public init?(recorded stats: JSONValue) {
     guard let f = stats.lookup("fingerprint")?.objectValue,

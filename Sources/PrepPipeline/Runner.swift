@@ -29,6 +29,8 @@ public struct RunOptions: Sendable {
   public var chunksPerWorker: Int
   /// Seconds between plain progress lines when stderr is not a terminal.
   public var progressInterval: Double?
+  /// Continue an interrupted run from its checkpoint (`OUTPUT/.prep-resume`) instead of starting over.
+  public var resume = false
 
   /// Creates options.
   public init(
@@ -54,6 +56,8 @@ public enum RunError: Error, CustomStringConvertible {
   case input(InputError)
   /// Writing the output failed.
   case output(ShardError)
+  /// Reading or writing failed after a checkpoint: what failed, and the directory `--resume` continues.
+  case interrupted(String, directory: String)
 
   public var description: String {
     switch self {
@@ -67,6 +71,9 @@ public enum RunError: Error, CustomStringConvertible {
       return "\(r) of \(n) records rejected, \(what): stopping (see \(file); --max-rejects raises the limit)"
     case .input(let e): return e.description
     case .output(let e): return e.description
+    case .interrupted(let what, let directory):
+      return "\(what)\nthe work up to the last checkpoint is kept in \(directory): "
+        + "fix the cause and continue with --resume"
     }
   }
 }
@@ -91,6 +98,8 @@ public struct RunSummary: Sendable {
   public var seconds = 0.0
   /// The dataset directory.
   public var output = ""
+  /// Records an earlier, interrupted run had done when this one resumed it (nil: not resumed).
+  public var resumedAt: Int?
 
   /// All rejected records.
   public var rejectCount: Int { rejects.values.reduce(0, +) }
@@ -161,27 +170,61 @@ public final class PipelineRunner {
     let padID = context.tokens.endOfText
     let train: DatasetSink
     var validation: DatasetSink? = nil
-    do {
-      train = try DatasetSink(
-        directory: dir, config: config, padID: padID, force: options.force, gate: gate,
-        workers: options.workers)
-      if config.split != nil {
-        validation = try DatasetSink(
-          directory: dir + "/validation", config: config, padID: padID,
-          force: options.force, gate: gate, workers: options.workers)
+    var rejectsFile = RejectsFile(path: dir + "/rejects.jsonl")
+    var resumed: ResumePoint? = nil
+    var tokens = 0
+    do throws(ShardError) {
+      if options.resume, let payload = try ResumeCheckpoint.read(directory: dir) {
+        let point = try ResumePoint(payload, directory: dir, fingerprint: options.fingerprint)
+        guard (point.validation != nil) == (config.split != nil) else {
+          throw .cannotResume(directory: dir, reason: "the checkpoint's validation split does not match")
+        }
+        resumed = point
+        train = try DatasetSink(
+          directory: dir, config: config, padID: padID, force: false, gate: gate, workers: options.workers,
+          resume: StateReader(point.train))
+        if let v = point.validation {
+          validation = try DatasetSink(
+            directory: dir + "/validation", config: config, padID: padID, force: false, gate: gate,
+            workers: options.workers, resume: StateReader(v))
+        }
+        try rejectsFile.resume(length: point.rejectsLength)
+        summary.records = point.records
+        summary.truncated = point.truncated
+        summary.rejects = point.rejects
+        summary.resumedAt = point.records
+        tokens = point.tokens
+      } else {
+        train = try DatasetSink(
+          directory: dir, config: config, padID: padID, force: options.force, gate: gate,
+          workers: options.workers)
+        if config.split != nil {
+          validation = try DatasetSink(
+            directory: dir + "/validation", config: config, padID: padID,
+            force: options.force, gate: gate, workers: options.workers)
+        }
+        removeStaleRejects(rejectsFile.path)
       }
     } catch { throw RunError.output(error) }
-    var rejectsFile = RejectsFile(path: dir + "/rejects.jsonl")
-    removeStaleRejects(rejectsFile.path)
 
     let progress = ProgressReporter(quiet: options.quiet, interval: options.progressInterval)
     progress.totalBytes = reader.totalBytes
-    var done = false
-    var tokens = 0
+    var done = resumed?.done ?? false
+    var chunksReduced = resumed?.chunks ?? 0
+    var checkpointed = resumed != nil
     let maxSamples = config.maxSamples
     let limit = options.maxRejects ?? config.maxRejects
 
     do {
+      // The chunks the interrupted run had finished are read again (chunking depends only on the input) but
+      // not processed.
+      for _ in 0..<chunksReduced {
+        let chunk: Chunk?
+        do throws(InputError) { chunk = try reader.next() } catch { throw RunError.input(error) }
+        if chunk == nil {
+          throw RunError.output(.cannotResume(directory: dir, reason: "the input is shorter than the checkpoint"))
+        }
+      }
       try orderedMapReduce(
         workers: options.workers, window: options.workers * options.chunksPerWorker, gate: gate,
         next: { () throws -> Chunk? in
@@ -229,11 +272,28 @@ public final class PipelineRunner {
           }
           summary.bytes = reader.bytesConsumed
           tokens += out.tokens
+          chunksReduced += 1
           if stop { done = true }
           if let limit, limit.exceeded(rejects: summary.rejectCount, records: summary.records) {
             throw RunError.tooManyRejects(
               rejects: summary.rejectCount, records: summary.records, limit: limit,
               rejectsFile: rejectsFile.path)
+          }
+          if train.checkpointDue || validation?.checkpointDue == true {
+            var point = ResumePoint(
+              fingerprint: options.fingerprint, chunks: chunksReduced, records: summary.records,
+              truncated: summary.truncated, tokens: tokens, done: done, rejects: summary.rejects,
+              rejectsLength: try rejectsFile.sync())
+            var w = StateWriter()
+            try train.checkpoint(into: &w)
+            point.train = w.bytes
+            if let validation {
+              var v = StateWriter()
+              try validation.checkpoint(into: &v)
+              point.validation = v.bytes
+            }
+            try ResumeCheckpoint.write(point.encoded(), directory: dir)
+            checkpointed = true
           }
           progress.update(
             records: summary.records, bytes: summary.bytes, tokens: tokens,
@@ -249,6 +309,7 @@ public final class PipelineRunner {
       let stats = summaryJSON(summary, inputFiles: reader.files)
       summary.validation = try validation?.finish(metadata: metadata(stats: stats, part: "validation"))
       let trainResult = try train.finish(metadata: metadata(stats: stats, part: "train"))
+      try ResumeCheckpoint.remove(directory: dir)
       summary.train = trainResult
       summary.packing = train.packStats
       summary.seconds = progress.elapsed
@@ -256,9 +317,17 @@ public final class PipelineRunner {
       return summary
     } catch {
       progress.finish()
+      try? rejectsFile.close()
+      if checkpointed && Self.isResumable(error) {
+        // Reading or writing failed (a full disk, a vanished file): keep what is done for `--resume`.
+        train.release()
+        validation?.release()
+        summary.resumedAt = nil
+        throw RunError.interrupted(String(describing: error), directory: dir)
+      }
       train.abort()
       validation?.abort()
-      try? rejectsFile.close()
+      try? ResumeCheckpoint.remove(directory: dir)
       if let e = error as? ShardError { throw RunError.output(e) }
       throw error
     }
@@ -307,6 +376,16 @@ public final class PipelineRunner {
       }
     }
     return out
+  }
+
+  /// Whether an error leaves a run worth resuming: input and output failures (a full disk, a file that could not
+  /// be read) may be fixed and the run continued; a bad configuration or too many rejects would fail again.
+  static func isResumable(_ error: any Error) -> Bool {
+    switch error {
+    case RunError.input: return true
+    case RunError.output(.io), ShardError.io: return true
+    default: return false
+    }
   }
 
   /// Exactly `n` distinct record numbers out of `total`, chosen by the seed (Floyd's algorithm).

@@ -88,3 +88,31 @@ public struct DatasetStats: Sendable, Equatable {
     }
   }
 }
+
+extension DatasetStats {
+  /// Writes the statistics for a checkpoint.
+  func encode(into w: inout StateWriter) {
+    for v in [samples, tokens, trainedTokens, padTokens, documents] { w.write(v) }
+    w.write(lengthCounts.count)
+    for length in lengthCounts.keys.sorted() {
+      w.write(length)
+      w.write(lengthCounts[length, default: 0])
+    }
+  }
+
+  /// Reads statistics written by `encode(into:)`.
+  static func decode(from r: inout StateReader) throws(StateDecodingError) -> DatasetStats {
+    var s = DatasetStats()
+    s.samples = try r.readInt()
+    s.tokens = try r.readInt()
+    s.trainedTokens = try r.readInt()
+    s.padTokens = try r.readInt()
+    s.documents = try r.readInt()
+    let count = try r.readInt()
+    for _ in 0..<max(0, count) {
+      let length = try r.readInt()
+      s.lengthCounts[length] = try r.readInt()
+    }
+    return s
+  }
+}

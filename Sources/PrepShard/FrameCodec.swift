@@ -118,6 +118,29 @@ public struct FrameBatcher: Sendable {
   }
 }
 
+extension FrameBatcher {
+  /// Writes the batcher's state (its pending samples and where the shard being filled stands), for a checkpoint.
+  public func encodeState(into w: inout StateWriter) {
+    w.write(pending.count)
+    for sample in pending { w.write(sample) }
+    w.write(pendingTokens)
+    w.write(shardTokens)
+    w.write(shardSamples)
+    w.write(nextIndex)
+  }
+
+  /// Puts back a state written by `encodeState` of a batcher with the same configuration.
+  public mutating func restoreState(from r: inout StateReader) throws(StateDecodingError) {
+    let count = try r.readInt()
+    pending = []
+    for _ in 0..<max(0, count) { pending.append(try r.readSample()) }
+    pendingTokens = try r.readInt()
+    shardTokens = try r.readInt()
+    shardSamples = try r.readInt()
+    nextIndex = try r.readInt()
+  }
+}
+
 /// One compressed frame, ready to be appended to a shard, with the counts the index needs.
 public struct EncodedFrame: Sendable, Equatable {
   /// One zstd frame (with content size and checksum).

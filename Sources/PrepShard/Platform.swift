@@ -72,6 +72,25 @@ enum Platform {
     return out
   }
 
+  /// `open(2)` of an existing file for writing, cut to `length` bytes, positioned at its end.
+  static func openTruncated(_ path: String, length: Int) throws(ShardError) -> Int32 {
+    let fd = open(path, O_WRONLY | O_CLOEXEC)
+    if fd < 0 { throw .io(path: path, operation: "open", message: errorMessage()) }
+    if ftruncate(fd, off_t(length)) != 0 || lseek(fd, off_t(length), SEEK_SET) < 0 {
+      let message = errorMessage()
+      close(fd)
+      throw .io(path: path, operation: "truncate", message: message)
+    }
+    return fd
+  }
+
+  /// The size of the file at `path`, or nil when there is none.
+  static func fileSize(_ path: String) -> Int? {
+    var st = stat()
+    guard stat(path, &st) == 0 else { return nil }
+    return Int(st.st_size)
+  }
+
   /// The size of an open file (`fstat(2)`).
   static func size(_ fd: Int32, path: String) throws(ShardError) -> Int {
     var st = stat()

@@ -18,12 +18,17 @@ public enum ShardError: Error, Sendable, Equatable, CustomStringConvertible {
   case badConfiguration(String)
   /// zstd failed to compress a frame (its message).
   case compression(String)
+  /// An interrupted run cannot be continued from its checkpoint: the directory and why.
+  case cannotResume(directory: String, reason: String)
 
   /// A one-line message for the user.
   public var description: String {
     switch self {
     case .io(let path, let operation, let message): return "\(path): \(operation) failed: \(message)"
     case .existingDataset(let directory, let file):
+      if file == ResumeCheckpoint.fileName {
+        return "\(directory) holds an interrupted run (\(file)): --resume continues it, --force starts over"
+      }
       if file != DatasetIndex.fileName {
         return "\(directory) holds shards without index.json (\(file)): an interrupted run, not a dataset; "
           + "use --force to start over"
@@ -38,6 +43,8 @@ public enum ShardError: Error, Sendable, Equatable, CustomStringConvertible {
     case .writerClosed(let directory): return "\(directory): the shard writer is closed (finished, aborted or failed)"
     case .badConfiguration(let message): return "shard configuration: \(message)"
     case .compression(let message): return "compressing a frame: \(message)"
+    case .cannotResume(let directory, let reason):
+      return "cannot resume the run in \(directory): \(reason); --force starts over"
     }
   }
 }

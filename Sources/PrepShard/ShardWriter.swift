@@ -64,7 +64,10 @@ public final class ShardWriter {
     let old = try Platform.listDirectory(directory).filter(Self.isDatasetFile)
     if !old.isEmpty {
       guard force else {
-        throw .existingDataset(directory: directory, file: old.contains("index.json") ? "index.json" : old[0])
+        let named =
+          old.contains(DatasetIndex.fileName)
+          ? DatasetIndex.fileName : old.contains(ResumeCheckpoint.fileName) ? ResumeCheckpoint.fileName : old[0]
+        throw .existingDataset(directory: directory, file: named)
       }
       try Platform.remove(directory + "/" + DatasetIndex.fileName)
       for name in old { try Platform.remove(directory + "/" + name) }
@@ -77,9 +80,122 @@ public final class ShardWriter {
     if state == .open { abort() }
   }
 
+  /// Reopens the dataset of an interrupted run at a state written by `checkpoint(into:)`: the shards it had
+  /// finished must be there with their recorded sizes; the shard it was writing is cut back to the checkpoint's
+  /// length and its checksum recomputed (and compared with the recorded one); any shard or temporary file
+  /// written after the checkpoint is removed. Feed it with `append(frame:)` from the same point on and it writes
+  /// exactly the bytes an uninterrupted writer would have.
+  public init(
+    resuming directory: String, configuration: ShardConfiguration, state r: inout StateReader
+  ) throws(ShardError) {
+    try configuration.validate()
+    self.threads = 1
+    self.directory = directory
+    self.configuration = configuration
+    self.batcher = FrameBatcher(configuration: configuration)
+    func bad(_ reason: String) -> ShardError { .cannotResume(directory: directory, reason: reason) }
+    var tempName = ""
+    var digest: String? = nil
+    do throws(StateDecodingError) {
+      let count = try r.readInt()
+      for _ in 0..<max(0, count) {
+        let entry = ShardEntry(
+          file: try r.readString(), bytes: try r.readInt(), sha256: try r.readString(), frames: try r.readInt(),
+          counts: ShardCounts(
+            samples: try r.readInt(), tokens: try r.readInt(), trainedTokens: try r.readInt(),
+            documents: try r.readInt()))
+        shards.append(entry)
+      }
+      maxID = UInt32(truncatingIfNeeded: try r.readUInt64())
+      sampleCount = try r.readInt()
+      appended = try r.readInt()
+      if try r.readBool() {
+        offset = try r.readInt()
+        table = try r.readBytes()
+        frameCount = try r.readInt()
+        counts = ShardCounts(
+          samples: try r.readInt(), tokens: try r.readInt(), trainedTokens: try r.readInt(),
+          documents: try r.readInt())
+        digest = try r.readString()
+      }
+    } catch {
+      throw bad(error.description)
+    }
+    if let digest {
+      tempName = "." + ShardFormat.shardFileName(shards.count) + ".tmp"
+      tempPath = directory + "/" + tempName
+      // The shard may have been finished after the checkpoint: its first bytes are still the ones recorded.
+      let finished = directory + "/" + ShardFormat.shardFileName(shards.count)
+      if !Platform.exists(tempPath) && Platform.exists(finished) { try Platform.renameFile(finished, tempPath) }
+      guard let size = Platform.fileSize(tempPath), size >= offset else {
+        throw bad("\(tempPath) is missing or shorter than the \(offset) bytes the checkpoint recorded")
+      }
+      // The checksum state is rebuilt from the bytes on disk, which must be the ones checkpointed.
+      let reading = try Platform.openForReading(tempPath)
+      defer { _ = try? Platform.closeFile(reading, path: tempPath) }
+      var done = 0
+      while done < offset {
+        let n = min(1 << 20, offset - done)
+        hash.update(try Platform.readExactly(reading, offset: done, count: n, path: tempPath))
+        done += n
+      }
+      var copy = hash
+      guard copy.finalize().hexString == digest else {
+        throw bad("\(tempPath) does not hold the bytes the checkpoint recorded")
+      }
+    }
+    for entry in shards {
+      let path = directory + "/" + entry.file
+      guard let size = Platform.fileSize(path), size == entry.bytes else {
+        throw bad("\(path), finished before the interruption, is missing or has another size")
+      }
+      created.append(path)
+    }
+    // Whatever was written after the checkpoint is written again.
+    let kept = Set(shards.map(\.file) + [tempName, ResumeCheckpoint.fileName])
+    for name in try Platform.listDirectory(directory) where Self.isDatasetFile(name) && !kept.contains(name) {
+      try Platform.remove(directory + "/" + name)
+    }
+    if !tempPath.isEmpty { fd = try Platform.openTruncated(tempPath, length: offset) }
+    state = .open
+  }
+
+  /// Writes what `init(resuming:configuration:state:)` needs to continue exactly from here, after making every
+  /// byte written so far durable. Only for writers fed with `append(frame:)` (nothing may be pending).
+  public func checkpoint(into w: inout StateWriter) throws(ShardError) {
+    try checkOpen()
+    guard batcher.pendingCount == 0 && waiting.isEmpty else {
+      throw .badConfiguration("checkpoint while samples given to append(_:) are pending")
+    }
+    if fd >= 0 { try Platform.sync(fd, path: tempPath) }
+    w.write(shards.count)
+    for entry in shards {
+      w.write(entry.file)
+      w.write(entry.bytes)
+      w.write(entry.sha256)
+      w.write(entry.frames)
+      for v in [entry.counts.samples, entry.counts.tokens, entry.counts.trainedTokens, entry.counts.documents] {
+        w.write(v)
+      }
+    }
+    w.write(UInt64(maxID))
+    w.write(sampleCount)
+    w.write(appended)
+    w.write(fd >= 0)
+    if fd >= 0 {
+      w.write(offset)
+      w.write(table)
+      w.write(frameCount)
+      for v in [counts.samples, counts.tokens, counts.trainedTokens, counts.documents] { w.write(v) }
+      var copy = hash
+      w.write(copy.finalize().hexString)
+    }
+  }
+
   /// Whether `name` is one of the files a dataset consists of (index, shards, their temporary names).
   static func isDatasetFile(_ name: String) -> Bool {
     name == DatasetIndex.fileName || name == "." + DatasetIndex.fileName + ".tmp"
+      || name == ResumeCheckpoint.fileName || name == "." + ResumeCheckpoint.fileName + ".tmp"
       || (name.hasPrefix("shard-") && name.hasSuffix(".bin"))
       || (name.hasPrefix(".shard-") && name.hasSuffix(".bin.tmp"))
   }
@@ -152,6 +268,20 @@ public final class ShardWriter {
     } catch {
       abort()
       throw error
+    }
+  }
+
+  /// Shards finished (renamed to their final names) so far, those of a resumed run included.
+  public var finishedShards: Int { shards.count }
+
+  /// Stops writing but leaves every file as it is, for a later resume from the last checkpoint: the shard being
+  /// written keeps its temporary name, so nothing looks complete.
+  public func release() {
+    guard state == .open else { return }
+    state = .closed
+    if fd >= 0 {
+      _ = try? Platform.closeFile(fd, path: tempPath)
+      fd = -1
     }
   }
 

@@ -16,6 +16,7 @@ struct Run: ParsableCommand {
         prep run identity --set name=PrepBot --set author="the prep team"
         prep run monkey --dry-run
       Rejected records go to OUTPUT/rejects.jsonl with file, line, byte offset and reason.
+      A run checkpoints as it finishes shards; if it is killed, `prep run PIPELINE --resume` continues it.
       """)
 
   @Argument(help: "The pipeline file (or its name under pipelines/).")
@@ -34,6 +35,13 @@ struct Run: ParsableCommand {
   @Flag(name: .long, help: "Replace a dataset already in the output directory.")
   var force = false
 
+  @Flag(
+    name: .long,
+    help: ArgumentHelp(
+      "Continue an interrupted run (killed, out of disk) from its last checkpoint; the result is "
+        + "byte-identical to an uninterrupted run."))
+  var resume = false
+
   @Flag(name: .long, help: "No progress lines on stderr.")
   var quiet = false
 
@@ -46,6 +54,9 @@ struct Run: ParsableCommand {
   @OptionGroup var workerOptions: WorkerOptions
 
   func validate() throws {
+    if resume && force {
+      throw ValidationError("--resume continues an interrupted run and --force starts over: give one of them")
+    }
     if let maxRejects, RejectLimit.parse(maxRejects) == nil {
       throw ValidationError("--max-rejects takes a count (100) or a percentage (2%), not '\(maxRejects)'")
     }
@@ -72,6 +83,8 @@ struct Run: ParsableCommand {
     if !force, let existing = try? DatasetIndex.read(directory: config.outputDirectory) {
       let recorded = RunFingerprint(recorded: existing.stats)
       if recorded == fingerprint {
+        // A run killed between writing index.json and removing its checkpoint is finished.
+        try? ResumeCheckpoint.remove(directory: config.outputDirectory)
         print(
           "up to date: \(config.outputDirectory) was made from the same inputs, tokenizer and pipeline "
             + "(--force rebuilds it)")
@@ -84,10 +97,19 @@ struct Run: ParsableCommand {
         replace = true
       }
     }
+    let interrupted = ResumeCheckpoint.exists(directory: config.outputDirectory)
+    if resume && !interrupted && !replace {
+      // Killed before its first checkpoint, or never run: there is nothing to continue.
+      writeStderr("no checkpoint in \(config.outputDirectory): running from the beginning\n")
+      replace = true
+    } else if resume && interrupted {
+      writeStderr("resuming the interrupted run in \(config.outputDirectory)\n")
+    }
     let tok = try Tokenizer.load(directory: dir)
     var options = RunOptions(
       workers: workerOptions.count, force: replace, quiet: quiet, maxRejects: maxRejects.flatMap(RejectLimit.parse))
     options.fingerprint = fingerprint
+    options.resume = resume && interrupted && !replace
     let runner = PipelineRunner(
       config: config, tokenizer: tok, tokenizerFingerprint: tokFingerprint, options: options,
       prepVersion: prepVersion)

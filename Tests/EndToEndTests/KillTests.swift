@@ -51,3 +51,184 @@ import Testing
   }
   #expect(killedEarly > 0, "no run was killed before it finished: make the input bigger")
 }
+
+/// A run to kill and resume: the pipeline, its settings and an input made from a fixture.
+struct ResumeCase: Sendable, CustomStringConvertible {
+  var pipeline: String
+  var settings: [String]
+  var fixture: String
+  var copies: Int
+  /// Put a malformed line after every this many lines (0: none), so that rejects.jsonl is resumed too.
+  var badEvery: Int
+  var description: String { pipeline }
+}
+
+let resumeCases = [
+  // Pretraining blocks: a partial block crosses every checkpoint.
+  ResumeCase(
+    pipeline: "monkey", settings: ["output.samples_per_shard=20"], fixture: "monkey/train.jsonl", copies: 10,
+    badEvery: 0),
+  // Best-fit SFT packing (open blocks in the checkpoint), a validation split and rejected lines.
+  ResumeCase(
+    pipeline: "belle-assistant", settings: ["output.samples_per_shard=4", "val_size=0.05"],
+    fixture: "belle/train.jsonl", copies: 60, badEvery: 37),
+]
+
+/// SIGKILL at random points (before the first checkpoint, just after one, or while a resumed run is itself
+/// running), then `--resume` until the run finishes: the dataset is byte-identical to an uninterrupted run's,
+/// index.json, validation split and rejects.jsonl included, and nothing temporary is left.
+@Test(arguments: resumeCases)
+func aKilledRunResumesToTheBytesOfAnUninterruptedRun(_ c: ResumeCase) throws {
+  let dir = TestPaths.temporaryDirectory("resume")
+  let input = dir + "/input.jsonl"
+  let lines = String(decoding: contents(TestPaths.fixture(c.fixture)), as: UTF8.self).split(separator: "\n")
+  var text = ""
+  var n = 0
+  for _ in 0..<c.copies {
+    for line in lines {
+      text += line + "\n"
+      n += 1
+      if c.badEvery > 0 && n % c.badEvery == 0 { text += "{\"broken\": \n" }
+    }
+  }
+  try Data(text.utf8).write(to: URL(fileURLWithPath: input))
+  let out = dir + "/out"
+  var arguments = ["run", c.pipeline, "--set", "input=\(input)", "--set", "output=\(out)"]
+  arguments += ["--set", "input.chunk_bytes=4096"]
+  for s in c.settings { arguments += ["--set", s] }
+  arguments += ["--quiet", "--workers", "2"]
+
+  let uninterrupted = try prep(arguments)
+  #expect(uninterrupted.status == 0, "\(uninterrupted.stderr)")
+  let reference = try allFiles(out)
+  #expect(reference.keys.contains("index.json"))
+  #expect(c.badEvery == 0 || reference.keys.contains("rejects.jsonl"))
+  try FileManager.default.removeItem(atPath: out)
+
+  var state: UInt64 = 7
+  func random(_ bound: UInt64) -> UInt64 {
+    state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+    return (state >> 33) % bound
+  }
+  var resumedRuns = 0
+  for attempt in 0..<3 {
+    // Kill the first run; on odd attempts kill the first resumed run too.
+    var kills = 1 + attempt % 2
+    var resume = false
+    while true {
+      let process = Process()
+      process.executableURL = URL(fileURLWithPath: TestPaths.binary)
+      process.arguments = arguments + (resume ? ["--resume"] : [])
+      process.currentDirectoryURL = URL(fileURLWithPath: TestPaths.root)
+      var env = ProcessInfo.processInfo.environment
+      env["PREP_TOKENIZER"] = TestPaths.tokenizer
+      process.environment = env
+      process.standardOutput = FileHandle.nullDevice
+      let errPath = dir + "/stderr-\(attempt)-\(kills)-\(resume)"
+      _ = FileManager.default.createFile(atPath: errPath, contents: nil)
+      process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
+      try process.run()
+      if kills > 0 {
+        if random(3) == 0 {
+          usleep(UInt32(random(1_500_000)))
+        } else {
+          // Just after a checkpoint: wait for one to be (re)written, then a little more.
+          let checkpoint = out + "/.prep-resume"
+          let before = (try? FileManager.default.attributesOfItem(atPath: checkpoint))?[.modificationDate] as? Date
+          var waited = 0
+          while process.isRunning && waited < 60_000 {
+            let now = (try? FileManager.default.attributesOfItem(atPath: checkpoint))?[.modificationDate] as? Date
+            if let now, now != before { break }
+            usleep(2_000)
+            waited += 2
+          }
+          usleep(UInt32(random(60_000)))
+        }
+        kill(process.processIdentifier, SIGKILL)
+        kills -= 1
+      }
+      process.waitUntilExit()
+      let stderr = String(decoding: contents(errPath), as: UTF8.self)
+      if stderr.contains("resuming the interrupted run") { resumedRuns += 1 }
+      if process.terminationReason == .exit {
+        #expect(process.terminationStatus == 0, "\(stderr)")
+        break
+      }
+      resume = true
+    }
+    let got = try allFiles(out)
+    #expect(Set(got.keys) == Set(reference.keys), "attempt \(attempt): \(got.keys.sorted())")
+    for (name, bytes) in reference {
+      #expect(got[name] == bytes, "attempt \(attempt): \(name) differs from the uninterrupted run's")
+    }
+    #expect(try prep(["verify", out]).status == 0)
+    try FileManager.default.removeItem(atPath: out)
+  }
+  #expect(resumedRuns > 0, "no run was resumed from a checkpoint")
+}
+
+/// Every file under `dir` (relative path → bytes), hidden ones included.
+func allFiles(_ dir: String) throws -> [String: Data] {
+  var out: [String: Data] = [:]
+  guard let walker = FileManager.default.enumerator(atPath: dir) else { return out }
+  while let name = walker.nextObject() as? String {
+    var isDirectory: ObjCBool = false
+    if FileManager.default.fileExists(atPath: dir + "/" + name, isDirectory: &isDirectory), !isDirectory.boolValue {
+      out[name] = contents(dir + "/" + name)
+    }
+  }
+  return out
+}
+
+/// An interrupted run is not mistaken for a dataset nor silently redone: a plain rerun says `--resume` continues
+/// it; `--resume` refuses once the input changed (naming what changed); `--force` starts over.
+@Test func resumeIsRefusedWhenTheInputChanged() throws {
+  let dir = TestPaths.temporaryDirectory("resume-changed")
+  let input = dir + "/input.jsonl"
+  var bytes = Data()
+  let fixture = contents(TestPaths.fixture("monkey/train.jsonl"))
+  for _ in 0..<20 { bytes += fixture }
+  try bytes.write(to: URL(fileURLWithPath: input))
+  let out = dir + "/out"
+  let arguments = [
+    "run", "monkey", "--set", "input=\(input)", "--set", "output=\(out)", "--set", "input.chunk_bytes=4096",
+    "--set", "output.samples_per_shard=20", "--quiet",
+  ]
+  let process = Process()
+  process.executableURL = URL(fileURLWithPath: TestPaths.binary)
+  process.arguments = arguments
+  process.currentDirectoryURL = URL(fileURLWithPath: TestPaths.root)
+  var env = ProcessInfo.processInfo.environment
+  env["PREP_TOKENIZER"] = TestPaths.tokenizer
+  process.environment = env
+  process.standardOutput = FileHandle.nullDevice
+  process.standardError = FileHandle.nullDevice
+  try process.run()
+  var waited = 0
+  while process.isRunning && !FileManager.default.fileExists(atPath: out + "/.prep-resume") && waited < 60_000 {
+    usleep(1_000)
+    waited += 1
+  }
+  kill(process.processIdentifier, SIGKILL)
+  process.waitUntilExit()
+  try #require(!FileManager.default.fileExists(atPath: out + "/index.json"), "the run finished before the kill")
+  try #require(FileManager.default.fileExists(atPath: out + "/.prep-resume"))
+
+  let plain = try prep(arguments)
+  #expect(plain.status != 0)
+  #expect(plain.stderr.contains("--resume continues it"), "\(plain.stderr)")
+
+  let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: input))
+  try handle.seekToEnd()
+  try handle.write(contentsOf: Data("{\"text\": \"one more document\"}\n".utf8))
+  try handle.close()
+  let resumed = try prep(arguments + ["--resume"])
+  #expect(resumed.status != 0)
+  #expect(resumed.stderr.contains("the input files changed since the interrupted run"), "\(resumed.stderr)")
+  #expect(!FileManager.default.fileExists(atPath: out + "/index.json"))
+
+  let forced = try prep(arguments + ["--force"])
+  #expect(forced.status == 0, "\(forced.stderr)")
+  #expect(!FileManager.default.fileExists(atPath: out + "/.prep-resume"))
+  #expect(try prep(["verify", out]).status == 0)
+}
