@@ -24,8 +24,10 @@ let package = Package(
     .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
     .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
 
-    // Pure core: samples, source locations, checksums. No C, no I/O.
-    .target(name: "PrepCore"),
+    // SHA-256 blocks on the CPU's SHA instructions (x86 SHA-NI), written for prep; PrepCore falls back to Swift.
+    .target(name: "CSHA256"),
+    // Pure core: samples, source locations, checksums. No I/O.
+    .target(name: "PrepCore", dependencies: ["CSHA256"]),
     // Byte-level BPE exactly as HF tokenizers runs Qwen's tokenizer.json.
     .target(name: "PrepTokenizer", dependencies: ["PrepCore"]),
     // A fast JSON reader over UTF-8 bytes (records, tokenizer files) and Python-style rendering.

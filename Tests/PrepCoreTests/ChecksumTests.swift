@@ -72,3 +72,27 @@ func sha256MatchesHashlibOnSeededData(_ i: Int) {
     #expect(h.finalize().hexString == expected, "pieces of \(step) bytes")
   }
 }
+
+/// Both paths, the CPU's SHA instructions (when this machine has them) and portable Swift, match hashlib's vectors
+/// and each other on every length around block boundaries.
+@Test func sha256AcceleratedAndPortablePathsAgree() {
+  for (length, seed, hex) in hashlibVectors {
+    let data = lcgBytes(seed: seed, count: length)
+    var portable = SHA256(accelerated: false)
+    portable.update(data)
+    #expect(portable.finalize().hexString == hex, "portable, \(length) bytes")
+    var fast = SHA256(accelerated: true)
+    fast.update(data)
+    #expect(fast.finalize().hexString == hex, "accelerated, \(length) bytes")
+  }
+  let data = lcgBytes(seed: 99, count: 3 * 64 + 17)
+  for length in 0...data.count {
+    var a = SHA256(accelerated: false)
+    a.update(data[0..<length])
+    var b = SHA256(accelerated: true)
+    b.update(data[0..<length])
+    #expect(a.finalize() == b.finalize(), "\(length) bytes")
+  }
+  // Which path ran is visible, so a machine with SHA instructions really tested them.
+  print("SHA-256: CPU SHA instructions \(SHA256.hasAcceleration ? "present and tested" : "absent: portable only")")
+}
