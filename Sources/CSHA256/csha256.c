@@ -7,6 +7,7 @@
 #include "csha256.h"
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <cpuid.h>
 #include <immintrin.h>
 
 static const uint32_t round_constants[64] = {
@@ -64,9 +65,15 @@ static void blocks_ni(uint32_t state[8], const uint8_t *data, size_t blocks) {
   _mm_storeu_si128((__m128i *)&state[4], hi);
 }
 
+// CPUID directly (not __builtin_cpu_supports, whose feature tables live in libgcc or compiler-rt and differ in
+// layout between them: linking one while compiling against the other corrupts memory).
 int prep_sha256_accelerated(void) {
-  __builtin_cpu_init();
-  return __builtin_cpu_supports("sha") && __builtin_cpu_supports("sse4.1") && __builtin_cpu_supports("ssse3");
+  unsigned int a, b, c, d;
+  if (!__get_cpuid(1, &a, &b, &c, &d)) return 0;
+  const int ssse3 = (c >> 9) & 1, sse41 = (c >> 19) & 1;
+  if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return 0;
+  const int sha = (b >> 29) & 1;
+  return ssse3 && sse41 && sha;
 }
 
 int prep_sha256_blocks(uint32_t state[8], const uint8_t *data, size_t blocks) {

@@ -78,6 +78,8 @@ extension SFTPacker {
       w.write(bin.boundaries)
       w.write(bin.documents)
     }
+    w.write(gathered.count)
+    for sample in gathered { w.write(sample) }
   }
 
   mutating func restoreState(from r: inout StateReader) throws(StateDecodingError) {
@@ -101,6 +103,12 @@ extension SFTPacker {
       trained.reserveCapacity(config.capacity)
       bins.append(Bin(serial: serial, ids: ids, trained: trained, boundaries: boundaries, documents: documents))
     }
+    let waiting = try r.readInt()
+    guard waiting >= 0 && waiting < max(1, config.sortWindow) else {
+      throw StateDecodingError(position: 0, "\(waiting) gathered samples, sort_window \(config.sortWindow)")
+    }
+    gathered = []
+    for _ in 0..<waiting { gathered.append(try r.readSample()) }
   }
 }
 

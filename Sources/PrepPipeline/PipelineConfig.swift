@@ -175,10 +175,11 @@ public struct PipelineConfig: Sendable {
       let window = try p.int("open_blocks", default: 64, min: 1)
       let oversize = try p.choice("oversize", ["truncate", "drop"], default: "truncate")
       let maskFirst = try p.bool("mask_first_label", default: true)
+      let sortWindow = try p.int("sort_window", default: 0, min: 0)
       packing = .bestFit(
         SFTPacker.Config(
           capacity: blockSize, openBlocks: window, oversize: oversize == "drop" ? .drop : .truncate,
-          maskFirstLabel: maskFirst))
+          maskFirstLabel: maskFirst, sortWindow: sortWindow))
     }
     try p.finish()
     if recipeKind == "pretrain", case .blocks = packing {

@@ -34,7 +34,9 @@ private func pack(_ samples: [Sample], _ make: () throws -> Packer, cut: Int?) t
 }
 
 /// Every packing mode, restored from its state at any point, packs exactly as a packer that never stopped.
-@Test(arguments: ["none", "pad", "best_fit", "best_fit_few_open", "blocks", "blocks_reset_pad", "blocks_seed_compat"])
+@Test(arguments: [
+  "none", "pad", "best_fit", "best_fit_few_open", "best_fit_sorted", "blocks", "blocks_reset_pad", "blocks_seed_compat",
+])
 func aRestoredPackerPacksExactlyAsAnUninterruptedOne(_ mode: String) throws {
   let make: () throws -> Packer = {
     switch mode {
@@ -42,6 +44,7 @@ func aRestoredPackerPacksExactlyAsAnUninterruptedOne(_ mode: String) throws {
     case "pad": return try .fixed(length: 300)
     case "best_fit": return .sft(try SFTPacker(SFTPacker.Config(capacity: 512)))
     case "best_fit_few_open": return .sft(try SFTPacker(SFTPacker.Config(capacity: 700, openBlocks: 3)))
+    case "best_fit_sorted": return .sft(try SFTPacker(SFTPacker.Config(capacity: 600, openBlocks: 8, sortWindow: 17)))
     case "blocks": return .pretrain(try PretrainBlocker(PretrainBlocker.Config(blockSize: 256)))
     case "blocks_reset_pad":
       return .pretrain(

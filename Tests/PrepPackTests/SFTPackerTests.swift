@@ -38,7 +38,10 @@ private func nextFitBlocks(_ lengths: [Int], capacity: Int) -> Int {
       let count = Int.random(in: 1...300, using: &rng)
       let lengths = (0..<count).map { _ in Int.random(in: 1...capacity, using: &rng) }
       let samples = lengths.enumerated().map { makeSample($0.offset, length: $0.element) }
-      let config = SFTPacker.Config(capacity: capacity, openBlocks: Int.random(in: 1...16, using: &rng), padID: pad)
+      // Odd rounds gather samples and place them longest first: the same invariants hold.
+      let config = SFTPacker.Config(
+        capacity: capacity, openBlocks: Int.random(in: 1...16, using: &rng), padID: pad,
+        sortWindow: round % 2 == 0 ? 0 : Int.random(in: 1...50, using: &rng))
       let (blocks, stats) = try pack(samples, config)
 
       var seen = [Int](repeating: 0, count: count)
@@ -85,6 +88,35 @@ private func nextFitBlocks(_ lengths: [Int], capacity: Int) -> Int {
     #expect(blocks.count < baseline)
     #expect(stats.efficiency > baselineEfficiency + 0.05)
     #expect(stats.documentsPerBlock > 2)
+  }
+
+  @Test func aSortWindowPacksEachGroupLikeLLaMAFactorysKnapsack() throws {
+    var rng = SplitMix(seed: 5)
+    let capacity = 2048
+    let lengths = (0..<3000).map { _ in Int.random(in: 20...1500, using: &rng) }
+    let samples = lengths.enumerated().map { makeSample($0.offset, length: $0.element) }
+    let (_, inOrder) = try pack(samples, .init(capacity: capacity, openBlocks: 64, padID: pad))
+    let (blocks, sorted) = try pack(samples, .init(capacity: capacity, openBlocks: 64, padID: pad, sortWindow: 1000))
+    #expect(sorted.efficiency > inOrder.efficiency)
+    #expect(sorted.documentsPlaced == 3000 && sorted.contentTokens == inOrder.contentTokens)
+    // As many blocks as LLaMA-Factory's greedy knapsack makes of each batch of 1,000 (its algorithm, on lengths).
+    func knapsack(_ batch: ArraySlice<Int>) -> Int {
+      var numbers = batch.sorted()
+      var packs = 0
+      while !numbers.isEmpty {
+        var room = capacity
+        while let i = numbers.lastIndex(where: { $0 <= room }) { room -= numbers.remove(at: i) }
+        packs += 1
+      }
+      return packs
+    }
+    #expect(blocks.count == knapsack(lengths[0..<1000]) + knapsack(lengths[1000..<2000]) + knapsack(lengths[2000...]))
+    // Knapsack inside a window: the first block starts with the longest of the first 1,000 samples.
+    let longest = lengths[0..<1000].max() ?? 0
+    #expect(blocks[0].sample.boundaries.count > 2 && Int(blocks[0].sample.boundaries[1]) == longest)
+    // A window larger than the input still places everything when the packer finishes.
+    let (few, fewStats) = try pack(Array(samples[0..<7]), .init(capacity: capacity, padID: pad, sortWindow: 100))
+    #expect(fewStats.documentsPlaced == 7 && !few.isEmpty)
   }
 
   @Test func oneOpenBlockIsFirstFitInOrder() throws {

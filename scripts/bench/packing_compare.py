@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Packing efficiency on the same SFT samples: prep's best-fit (bounded window, streaming) against
 LLaMA-Factory's packing (greedy knapsack inside each map batch of `preprocessing_batch_size` samples, bins of
-cutoff_len - 1, every pack padded to cutoff_len; re-implemented here from its documented behaviour).
+cutoff_len - 1, every pack padded to cutoff_len; re-implemented here from its documented behaviour), and prep's
+`sort_window` mode, which packs each group of samples with that same knapsack.
 
 The samples: N two-turn conversations cut from the dev corpus with seeded random lengths (a human turn of
 20-400 characters, an assistant turn of 50-4000), tokenized and templated by prep's belle-assistant pipeline
@@ -89,6 +90,16 @@ def main():
             st = json.loads(subprocess.run([args.prep, "stats", f"{tmp}/bf{window}", "--json"], cwd=ROOT, check=True,
                                            capture_output=True, text=True).stdout)
             rows.append((f"prep best_fit, {window} open blocks (streaming)", st["samples"], st["packing_efficiency"]))
+        for window in (args.batch,):
+            out = f"{tmp}/sw{window}"
+            subprocess.run([args.prep] + common + ["--set", f"output={out}", "--set", "packing.mode=best_fit",
+                                                   "--set", f"block_size={args.block}",
+                                                   "--set", f"packing.sort_window={window}"],
+                           cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+            st = json.loads(subprocess.run([args.prep, "stats", out, "--json"], cwd=ROOT, check=True,
+                                           capture_output=True, text=True).stdout)
+            rows.append((f"prep best_fit, sort_window {window} (knapsack per group)", st["samples"],
+                         st["packing_efficiency"]))
         print(f"{len(lengths)} samples, {sum(lengths)} tokens, mean length {sum(lengths) / len(lengths):.0f}, "
               f"blocks of {args.block}")
         print(f"{'packing':58} {'blocks':>8} {'efficiency':>11}")
