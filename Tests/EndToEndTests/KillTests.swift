@@ -232,3 +232,59 @@ func allFiles(_ dir: String) throws -> [String: Data] {
   #expect(!FileManager.default.fileExists(atPath: out + "/.prep-resume"))
   #expect(try prep(["verify", out]).status == 0)
 }
+
+/// An input file that vanishes mid-run (as a full disk or a lost mount would stop a run) fails the run but keeps
+/// what was done: the message says how to continue, and once the file is back `--resume` finishes the dataset
+/// byte-identical to an uninterrupted run.
+@Test func anInputFailureKeepsTheWorkForResume() throws {
+  let dir = TestPaths.temporaryDirectory("resume-io")
+  let fixture = contents(TestPaths.fixture("monkey/train.jsonl"))
+  var first = Data()
+  for _ in 0..<20 { first += fixture }
+  try first.write(to: URL(fileURLWithPath: dir + "/a.jsonl"))
+  try fixture.write(to: URL(fileURLWithPath: dir + "/b.jsonl"))
+  let out = dir + "/out"
+  let arguments = [
+    "run", "monkey", "--set", "input=\(dir)/*.jsonl", "--set", "output=\(out)", "--set", "input.chunk_bytes=4096",
+    "--set", "output.samples_per_shard=20", "--quiet", "--workers", "2",
+  ]
+  let uninterrupted = try prep(arguments)
+  #expect(uninterrupted.status == 0, "\(uninterrupted.stderr)")
+  let reference = try allFiles(out)
+  try FileManager.default.removeItem(atPath: out)
+
+  let process = Process()
+  process.executableURL = URL(fileURLWithPath: TestPaths.binary)
+  process.arguments = arguments
+  process.currentDirectoryURL = URL(fileURLWithPath: TestPaths.root)
+  var env = ProcessInfo.processInfo.environment
+  env["PREP_TOKENIZER"] = TestPaths.tokenizer
+  process.environment = env
+  process.standardOutput = FileHandle.nullDevice
+  let errPath = dir + "/stderr"
+  _ = FileManager.default.createFile(atPath: errPath, contents: nil)
+  process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
+  try process.run()
+  var waited = 0
+  while process.isRunning && !FileManager.default.fileExists(atPath: out + "/.prep-resume") && waited < 60_000 {
+    usleep(1_000)
+    waited += 1
+  }
+  // The second file goes away while the first is being read (a rename keeps its modification time).
+  try FileManager.default.moveItem(atPath: dir + "/b.jsonl", toPath: dir + "/b.away")
+  process.waitUntilExit()
+  let stderr = String(decoding: contents(errPath), as: UTF8.self)
+  try #require(process.terminationStatus != 0, "the run finished before the file was moved")
+  #expect(stderr.contains("b.jsonl"), "\(stderr)")
+  #expect(stderr.contains("continue with --resume"), "\(stderr)")
+  #expect(!FileManager.default.fileExists(atPath: out + "/index.json"))
+  #expect(FileManager.default.fileExists(atPath: out + "/.prep-resume"))
+
+  try FileManager.default.moveItem(atPath: dir + "/b.away", toPath: dir + "/b.jsonl")
+  let resumed = try prep(arguments + ["--resume"])
+  #expect(resumed.status == 0, "\(resumed.stderr)")
+  #expect(resumed.stderr.contains("resuming the interrupted run"))
+  let got = try allFiles(out)
+  #expect(Set(got.keys) == Set(reference.keys))
+  for (name, bytes) in reference { #expect(got[name] == bytes, "\(name) differs from the uninterrupted run's") }
+}
