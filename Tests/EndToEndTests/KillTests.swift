@@ -16,18 +16,10 @@ import Testing
   var killedEarly = 0
   for attempt in 0..<6 {
     let out = dir + "/out\(attempt)"
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: TestPaths.binary)
-    process.arguments = [
+    let process = try prepProcess([
       "run", "monkey", "--set", "input=\(input)", "--set", "output=\(out)", "--set", "output.samples_per_shard=20",
       "--quiet", "--workers", "2",
-    ]
-    process.currentDirectoryURL = URL(fileURLWithPath: TestPaths.root)
-    var env = ProcessInfo.processInfo.environment
-    env["PREP_TOKENIZER"] = TestPaths.tokenizer
-    process.environment = env
-    process.standardOutput = FileHandle.nullDevice
-    process.standardError = FileHandle.nullDevice
+    ])
     try process.run()
     state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
     usleep(UInt32(100_000 + (state >> 33) % 900_000))
@@ -116,17 +108,8 @@ func aKilledRunResumesToTheBytesOfAnUninterruptedRun(_ c: ResumeCase) throws {
     var kills = 1 + attempt % 2
     var resume = false
     while true {
-      let process = Process()
-      process.executableURL = URL(fileURLWithPath: TestPaths.binary)
-      process.arguments = arguments + (resume ? ["--resume"] : [])
-      process.currentDirectoryURL = URL(fileURLWithPath: TestPaths.root)
-      var env = ProcessInfo.processInfo.environment
-      env["PREP_TOKENIZER"] = TestPaths.tokenizer
-      process.environment = env
-      process.standardOutput = FileHandle.nullDevice
       let errPath = dir + "/stderr-\(attempt)-\(kills)-\(resume)"
-      _ = FileManager.default.createFile(atPath: errPath, contents: nil)
-      process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
+      let process = try prepProcess(arguments + (resume ? ["--resume"] : []), stderr: errPath)
       try process.run()
       if kills > 0 {
         if random(3) == 0 {
@@ -194,21 +177,9 @@ func allFiles(_ dir: String) throws -> [String: Data] {
     "run", "monkey", "--set", "input=\(input)", "--set", "output=\(out)", "--set", "input.chunk_bytes=4096",
     "--set", "output.samples_per_shard=20", "--quiet",
   ]
-  let process = Process()
-  process.executableURL = URL(fileURLWithPath: TestPaths.binary)
-  process.arguments = arguments
-  process.currentDirectoryURL = URL(fileURLWithPath: TestPaths.root)
-  var env = ProcessInfo.processInfo.environment
-  env["PREP_TOKENIZER"] = TestPaths.tokenizer
-  process.environment = env
-  process.standardOutput = FileHandle.nullDevice
-  process.standardError = FileHandle.nullDevice
+  let process = try prepProcess(arguments)
   try process.run()
-  var waited = 0
-  while process.isRunning && !FileManager.default.fileExists(atPath: out + "/.prep-resume") && waited < 60_000 {
-    usleep(1_000)
-    waited += 1
-  }
+  waitForCheckpoint(process, in: out)
   kill(process.processIdentifier, SIGKILL)
   process.waitUntilExit()
   try #require(!FileManager.default.fileExists(atPath: out + "/index.json"), "the run finished before the kill")
@@ -253,23 +224,10 @@ func allFiles(_ dir: String) throws -> [String: Data] {
   let reference = try allFiles(out)
   try FileManager.default.removeItem(atPath: out)
 
-  let process = Process()
-  process.executableURL = URL(fileURLWithPath: TestPaths.binary)
-  process.arguments = arguments
-  process.currentDirectoryURL = URL(fileURLWithPath: TestPaths.root)
-  var env = ProcessInfo.processInfo.environment
-  env["PREP_TOKENIZER"] = TestPaths.tokenizer
-  process.environment = env
-  process.standardOutput = FileHandle.nullDevice
   let errPath = dir + "/stderr"
-  _ = FileManager.default.createFile(atPath: errPath, contents: nil)
-  process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
+  let process = try prepProcess(arguments, stderr: errPath)
   try process.run()
-  var waited = 0
-  while process.isRunning && !FileManager.default.fileExists(atPath: out + "/.prep-resume") && waited < 60_000 {
-    usleep(1_000)
-    waited += 1
-  }
+  waitForCheckpoint(process, in: out)
   // The second file goes away while the first is being read (a rename keeps its modification time).
   try FileManager.default.moveItem(atPath: dir + "/b.jsonl", toPath: dir + "/b.away")
   process.waitUntilExit()
@@ -287,4 +245,13 @@ func allFiles(_ dir: String) throws -> [String: Data] {
   let got = try allFiles(out)
   #expect(Set(got.keys) == Set(reference.keys))
   for (name, bytes) in reference { #expect(got[name] == bytes, "\(name) differs from the uninterrupted run's") }
+}
+
+/// Waits (up to a minute) until `process` has written its first checkpoint in `out`, or has ended.
+func waitForCheckpoint(_ process: Process, in out: String) {
+  var waited = 0
+  while process.isRunning && !FileManager.default.fileExists(atPath: out + "/.prep-resume") && waited < 60_000 {
+    usleep(1_000)
+    waited += 1
+  }
 }

@@ -9,8 +9,9 @@ struct Outcome {
   var text: String { String(decoding: stdout, as: UTF8.self) }
 }
 
-/// Runs the built `prep` with `arguments` from the repository root.
-func prep(_ arguments: [String]) throws -> Outcome {
+/// A `prep` process (the built binary, run from the repository root with the test tokenizer), not yet started;
+/// stdout and stderr go nowhere unless `stderr` names a file for it.
+func prepProcess(_ arguments: [String], stderr: String? = nil) throws -> Process {
   let process = Process()
   process.executableURL = URL(fileURLWithPath: TestPaths.binary)
   process.arguments = arguments
@@ -18,6 +19,18 @@ func prep(_ arguments: [String]) throws -> Outcome {
   var env = ProcessInfo.processInfo.environment
   env["PREP_TOKENIZER"] = TestPaths.tokenizer
   process.environment = env
+  process.standardOutput = FileHandle.nullDevice
+  process.standardError = FileHandle.nullDevice
+  if let stderr {
+    _ = FileManager.default.createFile(atPath: stderr, contents: nil)
+    process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: stderr))
+  }
+  return process
+}
+
+/// Runs the built `prep` with `arguments` from the repository root.
+func prep(_ arguments: [String]) throws -> Outcome {
+  let process = try prepProcess(arguments)
   let out = Pipe()
   // stderr goes to a file, so that reading stdout to the end can never block on a full stderr pipe.
   let errPath = TestPaths.temporaryDirectory("stderr") + "/stderr.txt"

@@ -12,4 +12,7 @@ int prep_sha256_blocks(uint32_t state[8], const uint8_t *data, size_t blocks);
 /// Whether `prep_sha256_blocks` can run on this CPU.
 int prep_sha256_accelerated(void);
 
+/// The 64 round constants of SHA-256 (FIPS 180-4 section 4.2.2), for the portable code too.
+const uint32_t *prep_sha256_round_constants(void);
+
 #endif
