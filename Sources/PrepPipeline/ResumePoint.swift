@@ -7,6 +7,8 @@ import PrepShard
 struct ResumePoint {
   /// The run's fingerprint (inputs, tokenizer, pipeline, prep): a checkpoint of another run is refused.
   var fingerprint: RunFingerprint?
+  /// The pipeline file, for messages.
+  var pipelineFile: String
   /// Input chunks fully processed.
   var chunks: Int
   /// Records read, rejected ones included.
@@ -27,10 +29,11 @@ struct ResumePoint {
   var validation: [UInt8]? = nil
 
   init(
-    fingerprint: RunFingerprint?, chunks: Int, records: Int, truncated: Int, tokens: Int, done: Bool,
-    rejects: [RejectReason: Int], rejectsLength: Int
+    fingerprint: RunFingerprint?, pipelineFile: String, chunks: Int, records: Int, truncated: Int, tokens: Int,
+    done: Bool, rejects: [RejectReason: Int], rejectsLength: Int
   ) {
     self.fingerprint = fingerprint
+    self.pipelineFile = pipelineFile
     self.chunks = chunks
     self.records = records
     self.truncated = truncated
@@ -47,6 +50,7 @@ struct ResumePoint {
     if let f = fingerprint {
       for part in [f.inputs, f.tokenizer, f.pipeline, f.prep] { w.write(part) }
     }
+    w.write(pipelineFile)
     w.write(chunks)
     w.write(records)
     w.write(truncated)
@@ -75,6 +79,7 @@ struct ResumePoint {
           inputs: try r.readString(), tokenizer: try r.readString(), pipeline: try r.readString(),
           prep: try r.readString())
       }
+      pipelineFile = try r.readString()
       chunks = try r.readInt()
       records = try r.readInt()
       truncated = try r.readInt()
@@ -99,4 +104,19 @@ struct ResumePoint {
       throw bad("\(what) changed since the interrupted run")
     }
   }
+}
+
+/// What an output directory holding an interrupted run (a checkpoint, no index.json) says about it, for messages
+/// of the commands that expected a finished dataset; nil when there is no checkpoint.
+public func interruptedRunSummary(directory: String) -> String? {
+  guard ResumeCheckpoint.exists(directory: directory) else { return nil }
+  guard let payload = try? ResumeCheckpoint.read(directory: directory),
+    let point = try? ResumePoint(payload, directory: directory, fingerprint: nil)
+  else {
+    return "\(directory) holds an interrupted run whose checkpoint cannot be read: "
+      + "`prep run PIPELINE --force` starts over"
+  }
+  return "\(directory) holds an interrupted run, not a finished dataset (no index.json; \(group(point.records)) "
+    + "records done at its last checkpoint): `prep run \(point.pipelineFile) --resume` continues it "
+    + "(with the same --set overrides), --force starts over"
 }

@@ -281,7 +281,8 @@ public final class PipelineRunner {
           }
           if train.checkpointDue || validation?.checkpointDue == true {
             var point = ResumePoint(
-              fingerprint: options.fingerprint, chunks: chunksReduced, records: summary.records,
+              fingerprint: options.fingerprint, pipelineFile: config.file, chunks: chunksReduced,
+              records: summary.records,
               truncated: summary.truncated, tokens: tokens, done: done, rejects: summary.rejects,
               rejectsLength: try rejectsFile.sync())
             var w = StateWriter()

@@ -185,6 +185,9 @@ public struct DatasetIndex: Sendable, Equatable {
     }
   }
 
+  /// Whether `directory` holds an index.json (finished or not, valid or not).
+  public static func exists(directory: String) -> Bool { Platform.exists(directory + "/" + fileName) }
+
   /// Reads and parses `directory/index.json`.
   public static func read(directory: String) throws(ShardError) -> DatasetIndex {
     let path = directory + "/" + fileName

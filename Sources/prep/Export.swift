@@ -1,6 +1,7 @@
 import ArgumentParser
 import PrepCore
 import PrepJSON
+import PrepPipeline
 import PrepShard
 
 /// `prep export`: one JSON object per sample, the form HF trainers take.
@@ -51,6 +52,7 @@ func openDataset(_ directory: String) throws -> Dataset {
   do {
     return try Dataset(directory: directory)
   } catch {
+    if let interrupted = interruptedRunSummary(directory: directory) { fail(interrupted, code: 1) }
     fail(
       "\(error.description) (is \(directory) a dataset written by prep run? `prep verify \(directory)` says more)",
       code: 1)

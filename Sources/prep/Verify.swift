@@ -31,6 +31,11 @@ struct Verify: ParsableCommand {
   @OptionGroup var workerOptions: WorkerOptions
 
   func run() throws {
+    if !DatasetIndex.exists(directory: directory),
+      let interrupted = interruptedRunSummary(directory: directory)
+    {
+      fail(interrupted, code: 1)
+    }
     var vocabulary: Int? = nil
     var fingerprint: String? = nil
     if !noTokenizer {

@@ -188,6 +188,13 @@ func allFiles(_ dir: String) throws -> [String: Data] {
   let plain = try prep(arguments)
   #expect(plain.status != 0)
   #expect(plain.stderr.contains("--resume continues it"), "\(plain.stderr)")
+  // The commands that read datasets say what the directory is and how to finish it.
+  for command in ["stats", "verify", "export", "inspect"] {
+    let read = try prep([command, out])
+    #expect(read.status != 0)
+    #expect(read.stderr.contains("interrupted run"), "\(command): \(read.stderr)")
+    #expect(read.stderr.contains("prep run pipelines/monkey.pipeline --resume"), "\(command): \(read.stderr)")
+  }
 
   let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: input))
   try handle.seekToEnd()
