@@ -224,6 +224,8 @@ public final class PipelineRunner {
         if chunk == nil {
           throw RunError.output(.cannotResume(directory: dir, reason: "the input is shorter than the checkpoint"))
         }
+        progress.update(
+          records: summary.records, bytes: reader.bytesConsumed, tokens: tokens, rejects: summary.rejectCount)
       }
       try orderedMapReduce(
         workers: options.workers, window: options.workers * options.chunksPerWorker, gate: gate,
