@@ -13,6 +13,8 @@ struct ResumePoint {
   var chunks: Int
   /// Records read, rejected ones included.
   var records: Int
+  /// Bytes of those records (`RunSummary.bytes`).
+  var bytes: Int
   /// Samples truncated by the recipe.
   var truncated: Int
   /// Tokens produced (for progress).
@@ -29,13 +31,15 @@ struct ResumePoint {
   var validation: [UInt8]? = nil
 
   init(
-    fingerprint: RunFingerprint?, pipelineFile: String, chunks: Int, records: Int, truncated: Int, tokens: Int,
+    fingerprint: RunFingerprint?, pipelineFile: String, chunks: Int, records: Int, bytes: Int, truncated: Int,
+    tokens: Int,
     done: Bool, rejects: [RejectReason: Int], rejectsLength: Int
   ) {
     self.fingerprint = fingerprint
     self.pipelineFile = pipelineFile
     self.chunks = chunks
     self.records = records
+    self.bytes = bytes
     self.truncated = truncated
     self.tokens = tokens
     self.done = done
@@ -53,6 +57,7 @@ struct ResumePoint {
     w.write(pipelineFile)
     w.write(chunks)
     w.write(records)
+    w.write(bytes)
     w.write(truncated)
     w.write(tokens)
     w.write(done)
@@ -82,6 +87,7 @@ struct ResumePoint {
       pipelineFile = try r.readString()
       chunks = try r.readInt()
       records = try r.readInt()
+      bytes = try r.readInt()
       truncated = try r.readInt()
       tokens = try r.readInt()
       done = try r.readBool()

@@ -82,7 +82,8 @@ public enum RunError: Error, CustomStringConvertible {
 public struct RunSummary: Sendable {
   /// Records read (rejected ones included).
   public var records = 0
-  /// Input bytes read.
+  /// Bytes of the records read (uncompressed; whole input chunks, so that the figure depends only on the input
+  /// and the pipeline, never on how far the reader had read ahead).
   public var bytes = 0
   /// Rejected records by reason.
   public var rejects: [RejectReason: Int] = [:]
@@ -190,6 +191,7 @@ public final class PipelineRunner {
         }
         try rejectsFile.resume(length: point.rejectsLength)
         summary.records = point.records
+        summary.bytes = point.bytes
         summary.truncated = point.truncated
         summary.rejects = point.rejects
         summary.resumedAt = point.records
@@ -235,6 +237,8 @@ public final class PipelineRunner {
         },
         map: { chunk in Self.map(chunk, recipe: recipe, context: context) },
         reduce: { (out: ChunkOutput) throws in
+          // Chunks read ahead before max_samples was reached are dropped whole: nothing of them may count.
+          if done { return }
           if let fatal = out.fatal { throw RunError.configuration(fatal) }
           let base = summary.records
           var stop = false
@@ -272,7 +276,7 @@ public final class PipelineRunner {
             summary.records = m
             stop = true
           }
-          summary.bytes = reader.bytesConsumed
+          summary.bytes += out.bytes
           tokens += out.tokens
           chunksReduced += 1
           if stop { done = true }
@@ -284,7 +288,7 @@ public final class PipelineRunner {
           if train.checkpointDue || validation?.checkpointDue == true {
             var point = ResumePoint(
               fingerprint: options.fingerprint, pipelineFile: config.file, chunks: chunksReduced,
-              records: summary.records,
+              records: summary.records, bytes: summary.bytes,
               truncated: summary.truncated, tokens: tokens, done: done, rejects: summary.rejects,
               rejectsLength: try rejectsFile.sync())
             var w = StateWriter()
@@ -299,12 +303,12 @@ public final class PipelineRunner {
             checkpointed = true
           }
           progress.update(
-            records: summary.records, bytes: summary.bytes, tokens: tokens,
+            records: summary.records, bytes: reader.bytesConsumed, tokens: tokens,
             rejects: summary.rejectCount)
         },
         idle: {
           progress.update(
-            records: summary.records, bytes: summary.bytes, tokens: tokens,
+            records: summary.records, bytes: reader.bytesConsumed, tokens: tokens,
             rejects: summary.rejectCount)
         })
       try rejectsFile.close()

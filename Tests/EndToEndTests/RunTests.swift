@@ -224,3 +224,37 @@ func outputIsIdenticalForAnyWorkerCountAndOnRerun(_ pipeline: String) throws {
   let index = try jsonObject(out + "/index.json")
   #expect((index["totals"] as? [String: Any])?["samples"] as? Int == expected["good_records"] as? Int)
 }
+
+/// max_samples stops reading early, with chunks of different runs read ahead by different amounts: index.json
+/// (input_bytes included) and the shards are still the same for any worker count.
+@Test func maxSamplesGivesTheSameDatasetForAnyWorkerCount() throws {
+  let dir = TestPaths.temporaryDirectory("max-det")
+  var bytes = Data()
+  let fixture = contents(TestPaths.fixture("monkey/train.jsonl"))
+  for _ in 0..<8 { bytes += fixture }
+  try bytes.write(to: URL(fileURLWithPath: dir + "/input.jsonl"))
+  for limit in ["300", "1150", "1180", "1210", "1400"] {
+    var reference: [String: Data]? = nil
+    for workers in ["1", "2", "3"] {
+      let out = dir + "/out"
+      let run = try prep([
+        "run", "monkey", "--set", "input=\(dir)/input.jsonl", "--set", "output=\(out)", "--set",
+        "input.chunk_bytes=4096", "--set", "max_samples=\(limit)", "--workers", workers, "--quiet", "--force",
+      ])
+      #expect(run.status == 0, "\(run.stderr)")
+      var files = try datasetFiles(out)
+      files["index.json"] = contents(out + "/index.json")
+      // input_bytes counts the records read (whole chunks of about 4 KB), not how far the reader had read ahead.
+      let stats = try jsonObject(out + "/index.json")["stats"] as? [String: Any]
+      let counted = try #require(stats?["input_bytes"] as? Int)
+      let lines = bytes.split(separator: 0x0A, omittingEmptySubsequences: false)
+      let upToLimit = lines.prefix(Int(limit) ?? 0).reduce(0) { $0 + $1.count + 1 }
+      #expect(counted >= upToLimit && counted < upToLimit + 4096 + 8192, "max_samples \(limit): \(counted)")
+      if let reference {
+        #expect(files == reference, "max_samples \(limit): --workers \(workers) differs from --workers 1")
+      } else {
+        reference = files
+      }
+    }
+  }
+}
