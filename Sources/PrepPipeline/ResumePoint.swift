@@ -32,8 +32,7 @@ struct ResumePoint {
 
   init(
     fingerprint: RunFingerprint?, pipelineFile: String, chunks: Int, records: Int, bytes: Int, truncated: Int,
-    tokens: Int,
-    done: Bool, rejects: [RejectReason: Int], rejectsLength: Int
+    tokens: Int, done: Bool, rejects: [RejectReason: Int], rejectsLength: Int
   ) {
     self.fingerprint = fingerprint
     self.pipelineFile = pipelineFile
