@@ -18,9 +18,12 @@ public struct ConversationRecipe: Recipe, Equatable {
     /// trained in every turn including system and user; assistant content trained; role names, the `\n`
     /// after them, system and user contents masked.
     case qwen1
-    /// LLaMA-Factory `qwen` semantics: system block, user blocks and every `<|im_start|>assistant\n`
-    /// header masked; assistant content + `<|im_end|>` + `\n` trained. Needs strictly alternating
-    /// user/assistant turns ending with an assistant turn.
+    /// LLaMA-Factory `template: qwen` exactly (its `SupervisedDatasetProcessor`): each user turn is encoded as
+    /// one string `<|im_start|>user\n{content}<|im_end|>\n<|im_start|>assistant\n` (after the system block
+    /// `<|im_start|>system\n{system}<|im_end|>\n` in the first pair), each assistant turn as
+    /// `{content}<|im_end|>\n`; prompts masked, responses trained; `maxLength` is `cutoff_len`, shared turn
+    /// by turn with `infer_seqlen` (with `lastTurnOnly`, the last turns first, as `mask_history` does).
+    /// Needs strictly alternating user/assistant turns ending with an assistant turn.
     case assistantOnly = "assistant_only"
   }
 
@@ -126,6 +129,7 @@ public struct ConversationRecipe: Recipe, Equatable {
     let turns: [(role: Role, content: String)]
     do { (system, turns) = try parseTurns(record) } catch { return error.outcome }
 
+    if config.labels == .assistantOnly { return llamaFactory(system: system, turns: turns, context: context) }
     let tokens = context.tokens
     let qwen1 = config.labels == .qwen1
     var lastAssistant = -1
@@ -185,6 +189,56 @@ public struct ConversationRecipe: Recipe, Equatable {
     return .sample(Sample(ids: ids, trained: trained), truncated: truncated)
   }
 
+  /// LLaMA-Factory's multi-turn encoding (`_encode_data_example` with template `qwen`): prompt/response pairs,
+  /// `cutoff_len` shared pair by pair with `infer_seqlen` until it is used up, pairs taken last first (and
+  /// prepended) under `mask_history`.
+  private func llamaFactory<E: TokenEncoder>(
+    system: String, turns: [(role: Role, content: String)], context: RecipeContext<E>
+  ) -> RecipeOutcome {
+    let cutoff = config.maxLength ?? Int.max
+    var order = Array(stride(from: 0, to: turns.count, by: 2))
+    if config.lastTurnOnly { order.reverse() }
+    var ids = [UInt32]()
+    var trained = [UInt8]()
+    var total = 0
+    var truncated = false
+    for (k, first) in order.enumerated() {
+      if total >= cutoff {
+        truncated = true
+        break
+      }
+      var source = [UInt32]()
+      if first == 0 && !system.isEmpty {
+        context.encode("<|im_start|>system\n" + system + "<|im_end|>\n", into: &source)
+      }
+      context.encode(
+        "<|im_start|>" + config.userRole + "\n" + turns[first].content + "<|im_end|>\n<|im_start|>"
+          + config.assistantRole + "\n", into: &source)
+      var target = [UInt32]()
+      context.encode(turns[first + 1].content + "<|im_end|>\n", into: &target)
+      let (sourceLength, targetLength) = inferSeqlen(
+        source: source.count, target: target.count, cutoff: cutoff == Int.max ? Int.max / 4 : cutoff - total)
+      if sourceLength < source.count || targetLength < target.count { truncated = true }
+      total += sourceLength + targetLength
+      let pairIDs = Array(source[..<sourceLength]) + target[..<targetLength]
+      var pairTrained = [UInt8](repeating: config.trainOnPrompt ? 1 : 0, count: sourceLength)
+      pairTrained += repeatElement(config.lastTurnOnly && k != 0 ? 0 : 1, count: targetLength)
+      if config.lastTurnOnly {
+        ids = pairIDs + ids
+        trained = pairTrained + trained
+      } else {
+        ids += pairIDs
+        trained += pairTrained
+      }
+    }
+    if ids.isEmpty { return .rejected(.emptySample, detail: "the conversation produced no tokens") }
+    if config.pad, let m = config.maxLength, ids.count < m {
+      ids += repeatElement(context.tokens.endOfText, count: m - ids.count)
+      trained += repeatElement(0, count: m - trained.count)
+    }
+    return .sample(Sample(ids: ids, trained: trained), truncated: truncated)
+  }
+
   /// The system text and the user/assistant turns after the leading-turn rule; throws for invalid records.
   private func parseTurns(_ record: JSONObject) throws(RecordFailure) -> (String, [(role: Role, content: String)]) {
     let field = config.messagesField
@@ -207,6 +261,9 @@ public struct ConversationRecipe: Recipe, Equatable {
           if config.systemFromData { system = content }
         } else if !config.assistantTags.contains(tag) {
           throw RecordFailure(.invalidConversation, "\(field)[0]: unknown role '\(tag)'")
+        } else if config.labels == .assistantOnly {
+          // LLaMA-Factory drops such an example ("Invalid role tag").
+          throw RecordFailure(.invalidConversation, "\(field)[0]: the conversation starts with an assistant turn")
         }
         continue
       }

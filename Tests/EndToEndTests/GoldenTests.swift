@@ -3,7 +3,8 @@ import PrepTestSupport
 import Testing
 
 /// Each shipped pipeline, run by the binary on its fixture and exported, equals the oracle's output byte for byte
-/// (the goldens come from ../shared/oracle/seed_recipes.py: fixtures/GOLDEN.md has the commands).
+/// (the goldens come from ../shared/oracle/seed_recipes.py, LLaMA-Factory's multi-turn from a script built on it:
+/// fixtures/GOLDEN.md has the commands).
 struct GoldenCase: CustomTestStringConvertible, Sendable {
   var pipeline: String
   var overrides: [String]
@@ -21,6 +22,17 @@ let goldenCases: [GoldenCase] = [
   GoldenCase(
     pipeline: "monkey-xml", overrides: ["block_size=128", "recipe.empty_text=keep"], golden: "monkey/golden_xml.jsonl"),
   GoldenCase(pipeline: "alpaca", overrides: ["val_size=0"], golden: "alpaca/golden.jsonl"),
+  // LLaMA-Factory multi-turn (scripts/golden/llamafactory_multiturn.py): unpacked, cutoff 2048 and 256.
+  GoldenCase(pipeline: "belle-assistant", overrides: ["packing.mode=none"], golden: "belle/golden_lf.jsonl"),
+  GoldenCase(
+    pipeline: "belle-assistant", overrides: ["packing.mode=none", "max_length=256"],
+    golden: "belle/golden_lf_256.jsonl"),
+  GoldenCase(
+    pipeline: "belle-assistant", overrides: ["packing.mode=none", "max_length=256", "recipe.last_turn_only=true"],
+    golden: "belle/golden_lf_256_mask_history.jsonl"),
+  GoldenCase(
+    pipeline: "belle-assistant", overrides: ["packing.mode=none", "max_length=256", "recipe.train_on_prompt=true"],
+    golden: "belle/golden_lf_256_train_on_prompt.jsonl"),
   GoldenCase(
     pipeline: "identity", overrides: ["name=PrepBot", "author=the prep team"], golden: "identity/golden.jsonl"),
 ]

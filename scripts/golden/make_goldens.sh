@@ -93,6 +93,15 @@ golden fixtures/identity/golden.jsonl       alpaca --input fixtures/identity/ide
 # The oracle's chat recipe writes the BatchEncoding's keys under transformers 5: run it through the wrapper
 # that fixes only that (see scripts/golden/oracle_chat.py).
 RUNNER=scripts/golden/oracle_chat.py golden fixtures/chat/golden.jsonl chat --input fixtures/chat/messages.jsonl
+# LLaMA-Factory multi-turn (template qwen): the oracle's pieces, extended by a script that follows
+# LLaMA-Factory's Template._encode and SupervisedDatasetProcessor (see its docstring).
+LF=scripts/golden/llamafactory_multiturn.py
+RUNNER=$LF golden fixtures/belle/golden_lf.jsonl lf_multiturn --input fixtures/belle/train.jsonl --cutoff-len 2048
+RUNNER=$LF golden fixtures/belle/golden_lf_256.jsonl lf_multiturn --input fixtures/belle/train.jsonl --cutoff-len 256
+RUNNER=$LF golden fixtures/belle/golden_lf_256_mask_history.jsonl lf_multiturn --input fixtures/belle/train.jsonl \
+  --cutoff-len 256 --mask-history
+RUNNER=$LF golden fixtures/belle/golden_lf_256_train_on_prompt.jsonl lf_multiturn \
+  --input fixtures/belle/train.jsonl --cutoff-len 256 --train-on-prompt
 
 cat >> "$MD.tmp" <<'EOF'
 
@@ -117,6 +126,12 @@ Notes on what the oracle does (read before comparing):
   (the empty page left out). Likewise the oracle's fudan recipe would turn an empty `text` into a sample
   (`文本:,类型选型:…`); no fudan fixture record has an empty text (the bad-input fixture has one).
 - `golden_ids.jsonl`: plain `tokenizer(text, add_special_tokens=False)` ids of each monkey document.
+- belle `golden_lf*.jsonl`: LLaMA-Factory's multi-turn SFT with template qwen (`scripts/golden/llamafactory_multiturn.py`
+  on top of the oracle's functions): one tokenizer call per formatter slot (system block; user block with the
+  assistant header; assistant content + `<|im_end|>\n`), prompts masked, cutoff_len shared turn by turn with
+  infer_seqlen (256 makes it cut), `--mask-history` = last turn first and only it trained, `--train-on-prompt`.
+  Conversations that start with an assistant turn or end with a user turn are dropped, as LLaMA-Factory does
+  (25 of the 29 records remain); prep rejects them with `invalid_conversation`.
 - alpaca/identity: LLaMA-Factory qwen template with the default system "You are a helpful assistant.",
   `{{name}}`/`{{author}}` substituted (identity: PrepBot / "the prep team"), cutoff_len 1024 by infer_seqlen.
 - chat: `apply_chat_template(messages, tokenize=True)` on the whole rendered string (Qwen3's template),
