@@ -16,7 +16,7 @@ PREP = $(BIN_DIR)/prep
 export PREP_TOKENIZER ?= $(abspath $(TOKENIZER_DIR))
 
 .PHONY: all build run test deps tokenizer venv lint format golden conformance clean help corpus \
-        bench-tokenizer bench-fudan bench-monkey train-demo test-python bench-train bench-packing
+        bench-tokenizer bench-fudan bench-monkey train-demo test-python bench-train bench-packing conformance-stress
 
 help:
 	@echo "make run          build prep and run pipelines/fudan.pipeline on the shipped fixture"
@@ -24,6 +24,7 @@ help:
 	@echo "make build        release build of prep"
 	@echo "make golden       regenerate the committed golden files (needs the Python venv)"
 	@echo "make conformance FILE=x.jsonl   compare prep with HF tokenizers on any JSONL"
+	@echo "make conformance-stress    the same on seeded adversarial multilingual text (SEED=, DOCS=)"
 	@echo "make bench-tokenizer FILE=x.jsonl  prep vs peers, same run"
 
 all: build
@@ -116,6 +117,11 @@ golden: venv tokenizer
 # prep vs HF tokenizers on any JSONL: documents compared, mismatches (must be 0), the first mismatch in detail.
 conformance: build venv
 	$(VENV_PY) scripts/conformance/conformance.py $(FILE) --prep $(PREP) --tokenizer $(TOKENIZER_DIR)
+
+# The same on seeded adversarial multilingual text (many scripts, emoji sequences, combining marks, long runs).
+conformance-stress: build venv
+	$(VENV_PY) scripts/conformance/make_stress.py $(CACHE)/stress.jsonl --docs $(or $(DOCS),5000) --seed $(or $(SEED),1)
+	$(VENV_PY) scripts/conformance/conformance.py $(CACHE)/stress.jsonl --prep $(PREP) --tokenizer $(TOKENIZER_DIR)
 
 bench-tokenizer: build venv
 	$(VENV_PY) scripts/bench/bench_tokenizer.py $(FILE) --prep $(PREP) --tokenizer $(TOKENIZER_DIR)
