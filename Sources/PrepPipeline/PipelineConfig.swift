@@ -285,6 +285,7 @@ public struct PipelineConfig: Sendable {
       c.system = try r.string("system", default: c.system)
       c.systemField = try r.string("system_field")
       c.cutoffLength = try r.int("cutoff_len", default: c.cutoffLength, min: 1)
+      c.historyField = try r.string("history_field")
       c.variables = variables
       c.allowUnfilledPlaceholders = try r.choice("placeholders", ["require", "allow"], default: "require") == "allow"
       let config = c

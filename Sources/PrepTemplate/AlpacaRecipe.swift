@@ -8,6 +8,10 @@ import PrepJSON
 /// where the system block is `<|im_start|>system\n{system}<|im_end|>\n` when the system text is not empty;
 /// target = enc(`{output}<|im_end|>\n`). Source masked, target trained; both cut by `infer_seqlen`.
 /// `{{name}}` placeholders in instruction, input and output are filled from `variables` first.
+///
+/// With `historyField` (LLaMA-Factory's `history` column: `[[instruction, response], ...]` before this one), the
+/// record is a conversation and is encoded as LLaMA-Factory does multi-turn data (`LlamaFactoryEncoding`:
+/// `cutoff_len` shared turn by turn, every response trained); with no history the result is the same as above.
 public struct AlpacaRecipe: Recipe, Equatable {
   /// Settings. Defaults are the oracle's.
   public struct Config: Sendable, Equatable {
@@ -26,6 +30,9 @@ public struct AlpacaRecipe: Recipe, Equatable {
     public var systemField: String?
     /// `cutoff_len` (default 1024).
     public var cutoffLength: Int
+    /// A field with earlier turns, `[[instruction, response], ...]` (LLaMA-Factory's `history` column); nil =
+    /// none (default, as LLaMA-Factory unless the dataset maps one).
+    public var historyField: String?
     /// Values for `{{name}}` placeholders in the data (`name`, `author` for identity.json).
     public var variables: [String: String]
     /// When false (default) a `{{name}}` with no value stops the run; when true it is left as written.
@@ -35,8 +42,9 @@ public struct AlpacaRecipe: Recipe, Equatable {
     public init(
       instructionField: String = "instruction", inputField: String = "input", outputField: String = "output",
       system: String = "You are a helpful assistant.", systemField: String? = nil, cutoffLength: Int = 1024,
-      variables: [String: String] = [:], allowUnfilledPlaceholders: Bool = false
+      variables: [String: String] = [:], allowUnfilledPlaceholders: Bool = false, historyField: String? = nil
     ) {
+      self.historyField = historyField
       self.instructionField = instructionField
       self.inputField = inputField
       self.outputField = outputField
@@ -66,7 +74,9 @@ public struct AlpacaRecipe: Recipe, Equatable {
     var prompt: String
     var output: String
     var system = config.system
+    var history: [(user: String, assistant: String)] = []
     do throws(RecordFailure) {
+      if let field = config.historyField { history = try readHistory(record, field) }
       prompt = try requireString(record, config.instructionField)
       switch record[config.inputField] {
       case nil, .null?: break
@@ -85,6 +95,16 @@ public struct AlpacaRecipe: Recipe, Equatable {
     } catch { return error.outcome }
     prompt = try fillPlaceholders(prompt, field: config.instructionField)
     output = try fillPlaceholders(output, field: config.outputField)
+    if !history.isEmpty, let field = config.historyField {
+      for i in history.indices {
+        history[i] = (
+          try fillPlaceholders(history[i].user, field: field), try fillPlaceholders(history[i].assistant, field: field)
+        )
+      }
+      let (ids, trained, truncated) = LlamaFactoryEncoding(cutoff: config.cutoffLength).encode(
+        system: system, pairs: history + [(prompt, output)], context: context)
+      return .sample(Sample(ids: ids, trained: trained), truncated: truncated)
+    }
 
     let systemBlock = system.isEmpty ? "" : "<|im_start|>system\n\(system)<|im_end|>\n"
     var source = [UInt32]()
@@ -99,6 +119,28 @@ public struct AlpacaRecipe: Recipe, Equatable {
     var trained = [UInt8](repeating: 0, count: sourceLength)
     trained += repeatElement(1, count: targetLength)
     return .sample(Sample(ids: ids, trained: trained), truncated: truncated)
+  }
+
+  /// The earlier turns of a record: a list of `[instruction, response]` string pairs (null or missing: none).
+  private func readHistory(_ record: JSONObject, _ field: String) throws(RecordFailure) -> [(
+    user: String, assistant: String
+  )] {
+    guard let value = record[field] else { return [] }
+    if case .null = value { return [] }
+    guard case .array(let items) = value else {
+      throw RecordFailure(
+        .wrongFieldType, "field '\(field)' is \(value.typeName), expected a list of [instruction, response]")
+    }
+    var pairs: [(user: String, assistant: String)] = []
+    for (i, item) in items.enumerated() {
+      guard case .array(let pair) = item, pair.count == 2, case .string(let user) = pair[0],
+        case .string(let assistant) = pair[1]
+      else {
+        throw RecordFailure(.wrongFieldType, "\(field)[\(i)] is not a pair of strings [instruction, response]")
+      }
+      pairs.append((user, assistant))
+    }
+    return pairs
   }
 
   /// Replaces every `{{identifier}}` (ASCII letters, digits, `_`) that has a value in `variables`, in one

@@ -195,42 +195,13 @@ public struct ConversationRecipe: Recipe, Equatable {
   private func llamaFactory<E: TokenEncoder>(
     system: String, turns: [(role: Role, content: String)], context: RecipeContext<E>
   ) -> RecipeOutcome {
-    let cutoff = config.maxLength ?? Int.max
-    var order = Array(stride(from: 0, to: turns.count, by: 2))
-    if config.lastTurnOnly { order.reverse() }
-    var ids = [UInt32]()
-    var trained = [UInt8]()
-    var total = 0
-    var truncated = false
-    for (k, first) in order.enumerated() {
-      if total >= cutoff {
-        truncated = true
-        break
-      }
-      var source = [UInt32]()
-      if first == 0 && !system.isEmpty {
-        context.encode("<|im_start|>system\n" + system + "<|im_end|>\n", into: &source)
-      }
-      context.encode(
-        "<|im_start|>" + config.userRole + "\n" + turns[first].content + "<|im_end|>\n<|im_start|>"
-          + config.assistantRole + "\n", into: &source)
-      var target = [UInt32]()
-      context.encode(turns[first + 1].content + "<|im_end|>\n", into: &target)
-      let (sourceLength, targetLength) = inferSeqlen(
-        source: source.count, target: target.count, cutoff: cutoff == Int.max ? Int.max / 4 : cutoff - total)
-      if sourceLength < source.count || targetLength < target.count { truncated = true }
-      total += sourceLength + targetLength
-      let pairIDs = Array(source[..<sourceLength]) + target[..<targetLength]
-      var pairTrained = [UInt8](repeating: config.trainOnPrompt ? 1 : 0, count: sourceLength)
-      pairTrained += repeatElement(config.lastTurnOnly && k != 0 ? 0 : 1, count: targetLength)
-      if config.lastTurnOnly {
-        ids = pairIDs + ids
-        trained = pairTrained + trained
-      } else {
-        ids += pairIDs
-        trained += pairTrained
-      }
+    let encoding = LlamaFactoryEncoding(
+      userRole: config.userRole, assistantRole: config.assistantRole, cutoff: config.maxLength,
+      maskHistory: config.lastTurnOnly, trainOnPrompt: config.trainOnPrompt)
+    let pairs = stride(from: 0, to: turns.count, by: 2).map {
+      (user: turns[$0].content, assistant: turns[$0 + 1].content)
     }
+    var (ids, trained, truncated) = encoding.encode(system: system, pairs: pairs, context: context)
     if ids.isEmpty { return .rejected(.emptySample, detail: "the conversation produced no tokens") }
     if config.pad, let m = config.maxLength, ids.count < m {
       ids += repeatElement(context.tokens.endOfText, count: m - ids.count)

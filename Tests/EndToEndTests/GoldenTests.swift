@@ -22,6 +22,10 @@ let goldenCases: [GoldenCase] = [
   GoldenCase(
     pipeline: "monkey-xml", overrides: ["block_size=128", "recipe.empty_text=keep"], golden: "monkey/golden_xml.jsonl"),
   GoldenCase(pipeline: "alpaca", overrides: ["val_size=0"], golden: "alpaca/golden.jsonl"),
+  GoldenCase(
+    pipeline: "alpaca",
+    overrides: ["val_size=0", "input=fixtures/alpaca/history.jsonl", "recipe.history_field=history"],
+    golden: "alpaca/golden_history.jsonl"),
   // LLaMA-Factory multi-turn (scripts/golden/llamafactory_multiturn.py): unpacked, cutoff 2048 and 256.
   GoldenCase(pipeline: "belle-assistant", overrides: ["packing.mode=none"], golden: "belle/golden_lf.jsonl"),
   GoldenCase(

@@ -4,7 +4,11 @@ fixtures/identity/identity.json (a JSON array in LLaMA-Factory's identity.json s
 {{author}} placeholders). Written for these fixtures; the three long alpaca records reuse the long fudan
 texts so that cutoff_len 1024 truncates the source, the target, and both (infer_seqlen's three branches).
 
-Usage: fixture_alpaca.py [ALPACA_OUT] [IDENTITY_OUT]
+Also fixtures/alpaca/history.jsonl: alpaca records with LLaMA-Factory's `history` column ([[instruction,
+response], ...] before the record's own turn): none, null, one to three earlier turns, turns that start with
+newlines, and long ones that make cutoff_len 1024 cut inside and drop later turns.
+
+Usage: fixture_alpaca.py [ALPACA_OUT] [IDENTITY_OUT] [HISTORY_OUT]
 """
 import json
 import os
@@ -89,6 +93,20 @@ IDENTITY = [
 ]
 
 
+HISTORY = [
+    ("那1到1000呢？", "", "(1+1000)×1000÷2 = 500500。", [["1+2+…+100等于多少？", "5050。"]]),
+    ("Which one is faster?", "", "A tuple, slightly.",
+     [["Explain the difference between a list and a tuple in Python.", "A list is mutable; a tuple is not."]]),
+    ("翻译成英文", "谢谢你的帮助。", "Thank you for your help.", None),
+    ("继续", "", "第三步：把面团放进烤箱，200度烤25分钟。",
+     [["教我做面包。", "第一步：和面。"], ["\n\n然后呢？", "第二步：发酵一小时。"]]),
+    ("Summarise the last answer in one sentence.", "", "Walking 7,000-9,000 steps a day lowers heart risk.",
+     [["阅读下面的新闻并概括。", F.LONG_MEDICAL], ["再读这一篇。", F.LONG_SPACE], ["还有这一篇。", F.LONG_COMPUTER]]),
+    ("最后一个问题：总结全部内容。", F.LONG_HISTORY, F.LONG_ECONOMY, [["先看这篇。", F.LONG_SPORTS]]),
+    ("  edge spaces  ", "\ninput with a newline\n", "\n\nanswer after newlines", [["\t tab first", " space first"]]),
+]
+
+
 def main():
     alpaca_out = sys.argv[1] if len(sys.argv) > 1 else "fixtures/alpaca/train.jsonl"
     identity_out = sys.argv[2] if len(sys.argv) > 2 else "fixtures/identity/identity.json"
@@ -101,7 +119,14 @@ def main():
     ident = [{"instruction": i, "input": n, "output": o} for i, n, o in IDENTITY]
     with open(identity_out, "w", encoding="utf-8", newline="\n") as f:
         f.write(json.dumps(ident, ensure_ascii=False, indent=2) + "\n")
-    print(f"{alpaca_out}: {len(rows)} records; {identity_out}: {len(ident)} records")
+    history_out = sys.argv[3] if len(sys.argv) > 3 else "fixtures/alpaca/history.jsonl"
+    with open(history_out, "w", encoding="utf-8", newline="\n") as f:
+        for ins, inp, out, hist in HISTORY:
+            row = {"instruction": ins, "input": inp, "output": out}
+            if hist is not None or ins == "翻译成英文":
+                row["history"] = hist
+            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+    print(f"{alpaca_out}: {len(rows)} records; {identity_out}: {len(ident)} records; {history_out}: {len(HISTORY)}")
 
 
 if __name__ == "__main__":

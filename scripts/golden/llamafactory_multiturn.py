@@ -16,8 +16,11 @@ extends it to sharegpt conversations by following LLaMA-Factory's own code (src/
   last first and prepended, and only the last response is trained; with --train-on-prompt prompts are
   trained too.
 
+`lf_alpaca` does the same for alpaca records with a `history` column (LLaMA-Factory's alpaca converter: the
+history pairs, then instruction + "\n" + input (input left out when empty) and output).
+
 Usage (as RUNNER of scripts/golden/make_goldens.sh, which passes the oracle's path first):
-  llamafactory_multiturn.py ORACLE lf_multiturn --tokenizer DIR --input FILE [--cutoff-len 2048]
+  llamafactory_multiturn.py ORACLE lf_multiturn|lf_alpaca --tokenizer DIR --input FILE [--cutoff-len 2048]
       [--mask-history] [--train-on-prompt] [--system TEXT]
 """
 import argparse
@@ -51,10 +54,15 @@ def conversation(record, default_system):
     return system, [(turns[i]["value"], turns[i + 1]["value"]) for i in range(0, len(turns), 2)]
 
 
+def alpaca(record, system):
+    query = "\n".join(x for x in (record["instruction"], record.get("input")) if x)
+    return system, [tuple(pair) for pair in record.get("history") or []] + [(query, record["output"])]
+
+
 def main():
     oracle = load_oracle(sys.argv[1])
     ap = argparse.ArgumentParser()
-    ap.add_argument("recipe", choices=["lf_multiturn"])
+    ap.add_argument("recipe", choices=["lf_multiturn", "lf_alpaca"])
     ap.add_argument("--tokenizer", required=True)
     ap.add_argument("--input", required=True)
     ap.add_argument("--cutoff-len", type=int, default=2048)
@@ -66,7 +74,7 @@ def main():
 
     tok = AutoTokenizer.from_pretrained(args.tokenizer)
     for record in oracle.records(args.input):
-        parsed = conversation(record, args.system)
+        parsed = conversation(record, args.system) if args.recipe == "lf_multiturn" else alpaca(record, args.system)
         if parsed is None:
             continue
         system, pairs = parsed

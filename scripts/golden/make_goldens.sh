@@ -102,6 +102,7 @@ RUNNER=$LF golden fixtures/belle/golden_lf_256_mask_history.jsonl lf_multiturn -
   --cutoff-len 256 --mask-history
 RUNNER=$LF golden fixtures/belle/golden_lf_256_train_on_prompt.jsonl lf_multiturn \
   --input fixtures/belle/train.jsonl --cutoff-len 256 --train-on-prompt
+RUNNER=$LF golden fixtures/alpaca/golden_history.jsonl lf_alpaca --input fixtures/alpaca/history.jsonl --cutoff-len 1024
 
 cat >> "$MD.tmp" <<'EOF'
 
@@ -132,6 +133,8 @@ Notes on what the oracle does (read before comparing):
   infer_seqlen (256 makes it cut), `--mask-history` = last turn first and only it trained, `--train-on-prompt`.
   Conversations that start with an assistant turn or end with a user turn are dropped, as LLaMA-Factory does
   (25 of the 29 records remain); prep rejects them with `invalid_conversation`.
+- alpaca `golden_history.jsonl`: the same script's `lf_alpaca`: alpaca records with LLaMA-Factory's `history`
+  column, as multi-turn data (cutoff_len 1024 cuts inside the long turns and drops later ones).
 - alpaca/identity: LLaMA-Factory qwen template with the default system "You are a helpful assistant.",
   `{{name}}`/`{{author}}` substituted (identity: PrepBot / "the prep team"), cutoff_len 1024 by infer_seqlen.
 - chat: `apply_chat_template(messages, tokenize=True)` on the whole rendered string (Qwen3's template),
