@@ -329,7 +329,6 @@ public final class PipelineRunner {
         // Reading or writing failed (a full disk, a vanished file): keep what is done for `--resume`.
         train.release()
         validation?.release()
-        summary.resumedAt = nil
         throw RunError.interrupted(String(describing: error), directory: dir)
       }
       train.abort()
