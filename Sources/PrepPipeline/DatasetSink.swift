@@ -62,14 +62,19 @@ final class DatasetSink {
     checkpointShards = writer.finishedShards
   }
 
-  /// Frames written since the last checkpoint after which one is due even if no shard was finished.
+  /// Without a finished shard, a checkpoint is due after this many frames and this many seconds (each one
+  /// drains the frames being compressed and fsyncs, so they are kept rare on fast runs).
   static let checkpointFrames = 64
+  static let checkpointSeconds: UInt64 = 30
   private var checkpointShards = 0
   private var framesSinceCheckpoint = 0
+  private var lastCheckpoint = DispatchTime.now().uptimeNanoseconds
 
-  /// Whether a shard was finished, or many frames written, since the last checkpoint.
+  /// Whether a shard was finished since the last checkpoint, or many frames were written over a long time.
   var checkpointDue: Bool {
-    writer.finishedShards > checkpointShards || framesSinceCheckpoint >= Self.checkpointFrames
+    if writer.finishedShards > checkpointShards { return true }
+    return framesSinceCheckpoint >= Self.checkpointFrames
+      && DispatchTime.now().uptimeNanoseconds - lastCheckpoint >= Self.checkpointSeconds * 1_000_000_000
   }
 
   /// Writes everything a resumed run needs to continue exactly from here: the frames being compressed are
@@ -82,6 +87,7 @@ final class DatasetSink {
     stats.encode(into: &w)
     checkpointShards = writer.finishedShards
     framesSinceCheckpoint = 0
+    lastCheckpoint = DispatchTime.now().uptimeNanoseconds
   }
 
   /// Packing statistics so far.
