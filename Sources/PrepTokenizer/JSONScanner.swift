@@ -121,14 +121,19 @@ struct JSONScanner {
     out.removeAll(keepingCapacity: true)
     try expect(0x22)
     while true {
+      // The run up to the next quote or backslash, copied at once.
+      var end = position
+      bytes.withUnsafeBufferPointer { b in
+        while end < b.count && b[end] != 0x22 && b[end] != 0x5C { end += 1 }
+      }
+      if end > position {
+        out.append(contentsOf: bytes[position..<end])
+        position = end
+      }
       guard position < bytes.count else { throw error("unterminated string") }
       let b = bytes[position]
       position += 1
       if b == 0x22 { return }
-      if b != 0x5C {
-        out.append(b)
-        continue
-      }
       guard position < bytes.count else { throw error("unterminated escape") }
       let e = bytes[position]
       position += 1

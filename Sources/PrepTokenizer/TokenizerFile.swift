@@ -134,6 +134,7 @@ enum TokenizerFileReader {
     var left = [UInt8]()
     var right = [UInt8]()
     var text = [UInt8]()
+    var scratch = MergeScratch()
     try scanner.beginArray()
     var first = true
     while try scanner.nextElement(first: &first) {
@@ -145,27 +146,38 @@ enum TokenizerFileReader {
         guard try scanner.nextElement(first: &firstSide) else { throw scanner.error("merge with one side") }
         try scanner.parseStringBytes(into: &right)
         guard try !scanner.nextElement(first: &firstSide) else { throw scanner.error("merge with three sides") }
+        left.withUnsafeBufferPointer { l in
+          right.withUnsafeBufferPointer { r in appendMerge(l, r, to: &spec, scratch: &scratch) }
+        }
       } else {
         try scanner.parseStringBytes(into: &text)
         guard let space = text.firstIndex(of: 0x20) else { throw scanner.error("merge without a space") }
-        left = Array(text[..<space])
-        right = Array(text[(space + 1)...])
+        text.withUnsafeBufferPointer { t in
+          appendMerge(UnsafeBufferPointer(rebasing: t[..<space]), UnsafeBufferPointer(rebasing: t[(space + 1)...]),
+            to: &spec, scratch: &scratch)
+        }
       }
-      appendMerge(left, right, to: &spec)
     }
   }
 
-  private static func appendMerge(_ left: [UInt8], _ right: [UInt8], to spec: inout TokenizerSpec) {
-    var rawLeft = [UInt8]()
-    var rawRight = [UInt8]()
-    let okLeft = left.withUnsafeBufferPointer { ByteLevel.decode($0, into: &rawLeft) }
-    let okRight = right.withUnsafeBufferPointer { ByteLevel.decode($0, into: &rawRight) }
+  /// Buffers reused by `appendMerge` (one pair of allocations for all merges, not two per merge).
+  struct MergeScratch {
+    var left = [UInt8]()
+    var right = [UInt8]()
+  }
+
+  private static func appendMerge(
+    _ left: UnsafeBufferPointer<UInt8>, _ right: UnsafeBufferPointer<UInt8>, to spec: inout TokenizerSpec,
+    scratch: inout MergeScratch
+  ) {
+    let okLeft = ByteLevel.decode(left, into: &scratch.left)
+    let okRight = ByteLevel.decode(right, into: &scratch.right)
     // A side outside the byte-level alphabet can never occur in byte-level input: the merge never fires.
     guard okLeft && okRight else { return }
     spec.mergeBounds.append(UInt32(spec.mergeBytes.count))
-    spec.mergeBytes.append(contentsOf: rawLeft)
+    spec.mergeBytes.append(contentsOf: scratch.left)
     spec.mergeBounds.append(UInt32(spec.mergeBytes.count))
-    spec.mergeBytes.append(contentsOf: rawRight)
+    spec.mergeBytes.append(contentsOf: scratch.right)
     spec.mergeBounds.append(UInt32(spec.mergeBytes.count))
   }
 
@@ -179,6 +191,7 @@ enum TokenizerFileReader {
     try scanner.expectEnd()
 
     let lines = try readFile(merges)
+    var scratch = MergeScratch()
     var lineStart = 0
     var lineNumber = 0
     while lineStart < lines.count {
@@ -193,7 +206,11 @@ enum TokenizerFileReader {
         guard let space = line.firstIndex(of: 0x20) else {
           throw .malformedFile(file: merges, offset: lineStart, message: "line \(lineNumber) has no space")
         }
-        appendMerge(Array(line[..<space]), Array(line[(space + 1)...]), to: &spec)
+        line.withUnsafeBufferPointer { t in
+          appendMerge(
+            UnsafeBufferPointer(rebasing: t[..<space]), UnsafeBufferPointer(rebasing: t[(space + 1)...]), to: &spec,
+            scratch: &scratch)
+        }
       }
       lineStart = lineEnd + 1
     }
