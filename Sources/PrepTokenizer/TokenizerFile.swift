@@ -153,7 +153,8 @@ enum TokenizerFileReader {
         try scanner.parseStringBytes(into: &text)
         guard let space = text.firstIndex(of: 0x20) else { throw scanner.error("merge without a space") }
         text.withUnsafeBufferPointer { t in
-          appendMerge(UnsafeBufferPointer(rebasing: t[..<space]), UnsafeBufferPointer(rebasing: t[(space + 1)...]),
+          appendMerge(
+            UnsafeBufferPointer(rebasing: t[..<space]), UnsafeBufferPointer(rebasing: t[(space + 1)...]),
             to: &spec, scratch: &scratch)
         }
       }
