@@ -30,7 +30,8 @@ public struct JSONObject: Sendable, Equatable {
   public subscript(key: String) -> JSONValue? {
     var i = keys.count - 1
     while i >= 0 {
-      if keys[i].utf8.elementsEqual(key.utf8) { return values[i] }
+      // Byte equality (JSON keys are compared as written, not by Unicode canonical equivalence).
+      if keys[i].utf8.count == key.utf8.count && keys[i].utf8.elementsEqual(key.utf8) { return values[i] }
       i -= 1
     }
     return nil

@@ -126,6 +126,8 @@ func requireText(_ path: String, in record: JSONObject) throws(RecordFailure) {
   guard case .string(let text) = value else {
     throw RecordFailure(.wrongFieldType, "field '\(path)' is \(value.typeName), expected a string")
   }
+  // Most texts start with a visible ASCII character: no Unicode property lookup for them.
+  if let first = text.utf8.first, first > 0x20 && first < 0x7F { return }
   if text.unicodeScalars.allSatisfy(\.properties.isWhitespace) {
     throw RecordFailure(.emptyText, "field '\(path)' is empty")
   }
