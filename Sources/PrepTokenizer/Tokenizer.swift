@@ -170,21 +170,26 @@ public final class Tokenizer: TokenEncoder, @unchecked Sendable {
       hash.add(exists[id] ? 1 : 0)
       hash.add(bytes: bytes[Int(offsets[id])..<Int(offsets[id + 1])])
     }
-    for rank in 0..<mergeCount {
-      let a = Int(spec.mergeBounds[3 * rank])
-      let b = Int(spec.mergeBounds[3 * rank + 1])
-      let c = Int(spec.mergeBounds[3 * rank + 2])
-      let left = Array(spec.mergeBytes[a..<b])
-      let right = Array(spec.mergeBytes[b..<c])
-      guard let leftID = core.vocabID(left), let rightID = core.vocabID(right) else {
-        throw .inconsistent(file: file, message: "merge \(rank) uses a token that is not in the vocabulary")
+    try spec.mergeBytes.withUnsafeBufferPointer { (pieces) throws(TokenizerError) in
+      // The two sides of a merge lie side by side in `mergeBytes`, so the merged token is their span.
+      guard let base = pieces.baseAddress else {
+        if mergeCount > 0 { throw .inconsistent(file: file, message: "the merges name no tokens") }
+        return
       }
-      guard let mergedID = core.vocabID(left + right) else {
-        throw .inconsistent(file: file, message: "merge \(rank) makes a token that is not in the vocabulary")
+      for rank in 0..<mergeCount {
+        let a = Int(spec.mergeBounds[3 * rank])
+        let b = Int(spec.mergeBounds[3 * rank + 1])
+        let c = Int(spec.mergeBounds[3 * rank + 2])
+        guard let leftID = core.vocabID(base + a, b - a), let rightID = core.vocabID(base + b, c - b) else {
+          throw .inconsistent(file: file, message: "merge \(rank) uses a token that is not in the vocabulary")
+        }
+        guard let mergedID = core.vocabID(base + a, c - a) else {
+          throw .inconsistent(file: file, message: "merge \(rank) makes a token that is not in the vocabulary")
+        }
+        core.insertMerge(left: leftID, right: rightID, rank: UInt32(rank), merged: mergedID)
+        resolved.append((leftID, rightID, mergedID))
+        hash.add(UInt64(leftID) << 32 | UInt64(rightID))
       }
-      core.insertMerge(left: leftID, right: rightID, rank: UInt32(rank), merged: mergedID)
-      resolved.append((leftID, rightID, mergedID))
-      hash.add(UInt64(leftID) << 32 | UInt64(rightID))
     }
     for token in added {
       hash.add(UInt64(token.id) | (token.special ? 1 << 40 : 0))
