@@ -30,6 +30,9 @@ public enum RejectReason: String, Sendable, CaseIterable, Codable, Comparable {
   case lineTooLong = "line_too_long"
   case invalidConversation = "invalid_conversation"
   case emptySample = "empty_sample"
+  /// An XML record that is not well-formed (an invalid character, a tag mismatch); the detail is libxml2's
+  /// message. Reading goes on at the next record.
+  case malformedXML = "malformed_xml"
 
   public static func < (a: RejectReason, b: RejectReason) -> Bool { a.rawValue < b.rawValue }
 }

@@ -93,6 +93,7 @@ public struct Chunk: Sendable {
     let detail: String
     switch reason {
     case .lineTooLong: detail = "record longer than the limit of \(maxRecordBytes) bytes"
+    case .malformedXML: detail = String(decoding: recordBytes(i), as: UTF8.self)  // the XML reader's message
     default: detail = reason.rawValue
     }
     return Reject(location: location(i), reason: reason, detail: detail)

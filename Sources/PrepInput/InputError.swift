@@ -10,7 +10,8 @@ public struct InputError: Error, Sendable, Equatable, CustomStringConvertible {
     case readFailed = "read_failed"
     /// The zstd stream is corrupt.
     case zstd
-    /// The XML document is not well-formed (libxml2 stops at the first fatal error).
+    /// The XML document is not readable as records: an error before its first record (a broken record later on
+    /// is rejected as `malformed_xml` and reading goes on at the next record).
     case xml
     /// The file was declared a JSON array but does not start with `[`.
     case notAnArray = "not_an_array"

@@ -23,6 +23,12 @@ private let xmlInitialized: Bool = {
 /// Locations: `line` and `byteOffset` are those of the record's start tag `<page` in the (decompressed) file,
 /// found by a small scanner over the bytes libxml2 reads (it skips comments, CDATA and processing
 /// instructions, and matches the local name whatever the namespace prefix).
+///
+/// A record that is not well-formed (an invalid character, a tag mismatch) does not stop the file: libxml2's
+/// reader cannot go on after such an error, so the record is reported (`malformed_xml`, with libxml2's message)
+/// and a new reader starts at the next record start tag, inside a synthetic root element. The bytes from the
+/// current record's start on are kept for that (one record at most). A document that has no record at all
+/// before its first error still fails as a whole.
 final class XMLRecordReader {
   let source: ByteSource
   let path: String
@@ -34,6 +40,28 @@ final class XMLRecordReader {
   fileprivate var sourceError: InputError? = nil
   fileprivate var firstError: String? = nil
   private var done = false
+  /// Absolute offset of `pending[0]`, and the start tag offset of the record being read (nil between records):
+  /// a resync restarts after it, so `pending` keeps the bytes from there on.
+  private var pendingBase = 0
+  private var recordStart: Int? = nil
+  /// Bytes handed to libxml2 before `pending` (a resync's synthetic root start tag) and after the source ends
+  /// (its end tag); neither goes through the tag scanner.
+  private var prefix: [UInt8] = []
+  private var suffix: [UInt8] = []
+  /// Lines before the current reader's first byte (libxml2 counts from 1 again after a resync).
+  private var lineBase = 0
+  private var recordsRead = 0
+  /// While re-reading one record alone after an error: its start tag, and the next record's start tag (where
+  /// the bytes handed to libxml2 stop; nil: the end of the input).
+  private var isolated: (line: Int, offset: Int)? = nil
+  private var isolatedEnd: (line: Int, offset: Int)? = nil
+  /// The document's root start tag (`<mediawiki xmlns=...>`), from the first bytes read: a resync restarts
+  /// inside it, so that namespace declarations hold and the document's own end tag closes it.
+  private var rootTag: [UInt8]? = nil
+  private var rootName: [UInt8] = Array("prep-resync".utf8)
+  /// Whether the search for `rootTag` is over (found, or not plain enough to reuse).
+  private var rootTagDecided = false
+  private var flags: Int32 = 0
 
   private let recordName: [UInt8]
   private let fieldPaths: [[[UInt8]]]
@@ -47,16 +75,86 @@ final class XMLRecordReader {
     recordName = Array(options.xml.recordElement.utf8)
     tags = RecordTagScanner(name: Array(options.xml.recordElement.utf8))
     fieldPaths = options.xml.fields.map { f in f.path.split(separator: "/").map { Array($0.utf8) } }
-    let context = Unmanaged.passUnretained(self).toOpaque()
-    let flags = Int32(
+    flags = Int32(
       XML_PARSE_NONET.rawValue | XML_PARSE_HUGE.rawValue | XML_PARSE_COMPACT.rawValue | XML_PARSE_BIG_LINES.rawValue)
+    reader = try makeReader()
+  }
+
+  /// A libxml2 reader over what `read(into:_:)` hands out, errors to `xmlRecordError`.
+  private func makeReader() throws(InputError) -> OpaquePointer {
+    let context = Unmanaged.passUnretained(self).toOpaque()
     // The corresponding C function is `xmlReaderForIO`.
     guard let r = xmlReaderForIO(xmlReadFromSource, nil, context, path, nil, flags) else {
       throw InputError(.xml, file: path, "libxml2 could not create a reader")
     }
-    reader = r
     // The corresponding C function is `xmlTextReaderSetErrorHandler`.
     xmlTextReaderSetErrorHandler(r, xmlRecordError, context)
+    return r
+  }
+
+  /// After an error: the next record start tag after the current position (already seen by the scanner, or
+  /// found by reading on), or nil at the end of the input. Leaves `pending` holding the bytes from it on.
+  private func nextRecordStart() throws(InputError) -> (line: Int, offset: Int)? {
+    while true {
+      if let next = tags.popFirst() { return next }
+      // Scan on, without handing the bytes to libxml2.
+      if pendingPos >= pending.count {
+        if sourceDone { return nil }
+        if try !source.fill(&pending) {
+          sourceDone = true
+          continue
+        }
+      }
+      pending.withUnsafeBytes { raw in
+        guard let base = raw.baseAddress else { return }
+        tags.scan(UnsafeRawBufferPointer(start: base + pendingPos, count: pending.count - pendingPos))
+      }
+      pendingPos = pending.count
+    }
+  }
+
+  /// The record start tag after the one at `start` (found by a scanner of its own over the bytes from there on,
+  /// reading more input as needed), or nil when `start`'s record runs to the end of the input.
+  private func recordStart(after start: (line: Int, offset: Int)) throws(InputError) -> (line: Int, offset: Int)? {
+    var scanner = RecordTagScanner(name: recordName)
+    scanner.line = start.line
+    scanner.offset = start.offset
+    var at = start.offset - pendingBase
+    while true {
+      if at >= pending.count {
+        if sourceDone { return nil }
+        if try !source.fill(&pending) {
+          sourceDone = true
+          continue
+        }
+      }
+      let end = pending.count
+      pending.withUnsafeBytes { raw in
+        guard let base = raw.baseAddress else { return }
+        scanner.scan(UnsafeRawBufferPointer(start: base + at, count: end - at))
+      }
+      at = end
+      while let tag = scanner.popFirst() {
+        if tag.offset > start.offset { return tag }
+      }
+    }
+  }
+
+  /// Replaces the failed reader by one that starts at the record start tag `at`, inside a synthetic root.
+  private func resync(at start: (line: Int, offset: Int)) throws(InputError) {
+    if let reader { xmlFreeTextReader(reader) }
+    reader = nil
+    pendingPos = start.offset - pendingBase
+    recordStart = nil
+    var scanner = RecordTagScanner(name: recordName)
+    scanner.line = start.line
+    scanner.offset = start.offset
+    tags = scanner
+    lineBase = start.line - 1
+    prefix = rootTag ?? Array("<prep-resync>".utf8)
+    suffix = []
+    firstError = nil
+    reader = try makeReader()
   }
 
   deinit {
@@ -70,11 +168,34 @@ final class XMLRecordReader {
   /// Feeds libxml2: copies up to `len` decompressed bytes into `buffer`. It always hands over `len` bytes
   /// unless the input ends, so libxml2's progress never depends on the read block size.
   fileprivate func read(into buffer: UnsafeMutablePointer<CChar>, _ len: Int) -> Int32 {
-    if pending.count - pendingPos < len && !sourceDone {
-      pending.removeSubrange(0..<pendingPos)
-      pendingPos = 0
+    if !prefix.isEmpty {
+      let n = min(len, prefix.count)
+      prefix.withUnsafeBytes { raw in
+        if let base = raw.baseAddress { UnsafeMutableRawPointer(buffer).copyMemory(from: base, byteCount: n) }
+      }
+      prefix.removeFirst(n)
+      return Int32(n)
+    }
+    // Re-reading one record alone: hand its bytes only, then the synthetic end tag.
+    let limit = isolatedEnd.map { $0.offset - pendingBase }
+    if let limit, pendingPos >= limit {
+      let n = min(len, suffix.count)
+      suffix.withUnsafeBytes { raw in
+        if let base = raw.baseAddress, n > 0 { UnsafeMutableRawPointer(buffer).copyMemory(from: base, byteCount: n) }
+      }
+      suffix.removeFirst(n)
+      return Int32(n)
+    }
+    if pending.count - pendingPos < len && !sourceDone && limit.map({ pending.count < $0 }) ?? true {
+      // Drop what libxml2 has read, except from the record in progress or the next record start tag on (where a
+      // resync would restart).
+      let keep = rootTagDecided ? recordStart ?? tags.nextOffset ?? tags.offset : 0
+      let drop = max(0, min(pendingPos, keep - pendingBase))
+      pending.removeSubrange(0..<drop)
+      pendingPos -= drop
+      pendingBase += drop
       do {
-        while pending.count < len {
+        while pending.count - pendingPos < len {
           if try !source.fill(&pending) {
             sourceDone = true
             break
@@ -85,7 +206,18 @@ final class XMLRecordReader {
         return -1
       }
     }
-    let n = min(len, pending.count - pendingPos)
+    if pendingPos >= pending.count && sourceDone && !suffix.isEmpty {
+      let n = min(len, suffix.count)
+      suffix.withUnsafeBytes { raw in
+        if let base = raw.baseAddress { UnsafeMutableRawPointer(buffer).copyMemory(from: base, byteCount: n) }
+      }
+      suffix.removeFirst(n)
+      return Int32(n)
+    }
+    if !rootTagDecided { captureRootTag() }
+    // (Offsets are relative to `pendingBase`, which the compaction above may have moved.)
+    let end = isolatedEnd.map { $0.offset - pendingBase } ?? pending.count
+    let n = min(len, end - pendingPos, pending.count - pendingPos)
     pending.withUnsafeBytes { raw in
       guard let base = raw.baseAddress, n > 0 else { return }
       UnsafeMutableRawPointer(buffer).copyMemory(from: base + pendingPos, byteCount: n)
@@ -95,16 +227,68 @@ final class XMLRecordReader {
     return Int32(n)
   }
 
+  /// Finds the document's first element start tag in the first bytes (after the XML declaration, comments and
+  /// a DOCTYPE without an internal subset); leaves `rootTag` nil (a synthetic root) if it is not plain. Until
+  /// decided, the bytes from the start of the file stay in `pending`.
+  private func captureRootTag() {
+    let b = pending
+    // Undecided while the tag may still be cut off at the end of what was read.
+    let more = !sourceDone && b.count < 1 << 16
+    var i = 0
+    while i < b.count {
+      guard b[i] == UInt8(ascii: "<") else {
+        i += 1
+        continue
+      }
+      guard i + 1 < b.count else {
+        rootTagDecided = !more
+        return
+      }
+      let c = b[i + 1]
+      if c == UInt8(ascii: "?") || c == UInt8(ascii: "!") {
+        // Declaration, comment or DOCTYPE: skip to its `>` (a DOCTYPE with an internal subset is not handled).
+        guard let close = b[i...].firstIndex(of: UInt8(ascii: ">")) else {
+          rootTagDecided = !more
+          return
+        }
+        if c == UInt8(ascii: "!") && b[i..<close].contains(UInt8(ascii: "[")) {
+          rootTagDecided = true
+          return
+        }
+        i = close + 1
+        continue
+      }
+      rootTagDecided = true
+      guard let close = b[i...].firstIndex(of: UInt8(ascii: ">")) else {
+        rootTagDecided = !more
+        return
+      }
+      guard b[close - 1] != UInt8(ascii: "/") else { return }
+      let tag = Array(b[i...close])
+      var name: [UInt8] = []
+      for ch in tag.dropFirst() {
+        if ch == 0x20 || ch == 0x09 || ch == 0x0A || ch == 0x0D || ch == UInt8(ascii: ">") { break }
+        name.append(ch)
+      }
+      if !name.isEmpty && !name.contains(UInt8(ascii: "\"")) {
+        rootTag = tag
+        rootName = name
+      }
+      return
+    }
+    rootTagDecided = !more
+  }
+
   /// The line and byte offset of the record start tag the reader is on: the next tag the scanner found
   /// (libxml2's own line, which runs ahead, if the scanner was fooled, e.g. by a processing instruction).
   private func location(_ reader: OpaquePointer) -> (line: Int, offset: Int) {
     if let next = tags.popFirst() { return next }
-    return (Int(xmlTextReaderGetParserLineNumber(reader)), Int(xmlTextReaderByteConsumed(reader)))
+    return (lineBase + Int(xmlTextReaderGetParserLineNumber(reader)), Int(xmlTextReaderByteConsumed(reader)))
   }
 
   /// The next chunk of records, or nil at the end of the document.
   func nextChunk() throws(InputError) -> (bytes: [UInt8], records: [ChunkRecord])? {
-    guard let reader, !done else { return nil }
+    guard reader != nil, !done else { return nil }
     writer.reset()
     var records: [ChunkRecord] = []
     // State of the record in progress.
@@ -121,6 +305,8 @@ final class XMLRecordReader {
     var recOffset = 0
 
     func finishRecord() {
+      recordsRead += 1
+      recordStart = nil
       if tooLong {
         let at = writer.bytes.count
         records.append(
@@ -142,17 +328,68 @@ final class XMLRecordReader {
     }
 
     while true {
+      guard let reader else { break }
       // The corresponding C function is `xmlTextReaderRead`.
       let status = xmlTextReaderRead(reader)
       if status == 0 {
+        if isolated != nil {
+          // The record re-read alone was well-formed: go on from the next one with a streaming reader.
+          isolated = nil
+          guard let next = isolatedEnd else {
+            done = true
+            break
+          }
+          isolatedEnd = nil
+          try resync(at: next)
+          continue
+        }
         done = true
         break
       }
       if status < 0 {
-        done = true
-        if let sourceError { throw sourceError }
-        let line = Int(xmlTextReaderGetParserLineNumber(reader))
-        throw InputError(.xml, file: path, line: line, firstError ?? "malformed XML")
+        if let sourceError {
+          done = true
+          throw sourceError
+        }
+        let line = lineBase + Int(xmlTextReaderGetParserLineNumber(reader))
+        let message = firstError ?? "malformed XML"
+        // libxml2 parses a little ahead of the node it reports and its reader stops at the first error, so the
+        // broken record is this one or one just after it. Re-read this record (between records: the next one)
+        // alone; if that fails, it is the broken one: report it and go on after it.
+        let wasInRecord = inRecord
+        inRecord = false
+        activeField = -1
+        recordStart = nil
+        if let broken = isolated {
+          recordsRead += 1
+          let begin = writer.bytes.count
+          for b in message.utf8 { writer.writeByte(b) }
+          records.append(
+            ChunkRecord(
+              start: begin, end: writer.bytes.count, line: broken.line, byteOffset: broken.offset,
+              readerReject: .malformedXML))
+          writer.writeByte(0x0A)
+          isolated = nil
+          guard let next = isolatedEnd else {
+            done = true
+            break
+          }
+          isolatedEnd = nil
+          try resync(at: next)
+          continue
+        }
+        guard let restart = wasInRecord ? (recLine, recOffset) : try nextRecordStart() else {
+          // Past the last record (after a resync, the document's own end tag has no start tag here).
+          done = true
+          if recordsRead == 0 { throw InputError(.xml, file: path, line: line, message) }
+          break
+        }
+        let end = try recordStart(after: restart)
+        try resync(at: restart)
+        isolated = restart
+        isolatedEnd = end
+        suffix = [UInt8(ascii: "<"), UInt8(ascii: "/")] + rootName + [UInt8(ascii: ">")]
+        continue
       }
       let type = xmlTextReaderNodeType(reader)
       let depth = Int(xmlTextReaderDepth(reader))
@@ -172,6 +409,7 @@ final class XMLRecordReader {
             recordBytes = 0
             tooLong = false
             (recLine, recOffset) = location(reader)
+            recordStart = recOffset
           } else if name == recordName {
             (recLine, recOffset) = location(reader)
             for k in 0..<fieldSeen.count { fieldSeen[k] = false }
@@ -280,6 +518,9 @@ struct RecordTagScanner {
   var head = 0
 
   init(name: [UInt8]) { self.name = name }
+
+  /// The offset of the next queued tag, if any.
+  var nextOffset: Int? { head < found.count ? found[head].offset : nil }
 
   mutating func popFirst() -> (line: Int, offset: Int)? {
     guard head < found.count else { return nil }

@@ -187,9 +187,9 @@ import Testing
     #expect(seen.map { $0.reject != nil } == [true, false, false, false, false])
   }
 
-  @Test func malformedXMLThrowsWithTheLine() throws {
+  @Test func aDocumentWithoutReadableRecordsFailsWithTheLine() throws {
     let dir = TestPaths.temporaryDirectory("input-xml-bad")
-    writeFile(dir + "/bad.xml", Array("<mediawiki>\n<page><title>a</title></page>\n<page><title>b</page>\n".utf8))
+    writeFile(dir + "/bad.xml", Array("<mediawiki>\n<siteinfo>\n<name>x</nam>\n</siteinfo>\n".utf8))
     let reader = try InputReader(paths: [dir + "/bad.xml"])
     do {
       while try reader.next() != nil {}
@@ -198,6 +198,62 @@ import Testing
       #expect(error.kind == .xml)
       #expect(error.line == 3)
     }
+    writeFile(dir + "/notxml.xml", Array("this is not XML at all\n".utf8))
+    #expect(throws: InputError.self) { _ = try readAll([dir + "/notxml.xml"], InputOptions()) }
+  }
+
+  /// Broken pages (an invalid character, a tag mismatch, a truncated end) are each reported with their line and
+  /// offset, and every good page around them comes through with exactly the bytes a clean file gives, whatever
+  /// the read block size and wherever the break falls relative to libxml2's read-ahead.
+  @Test(arguments: [7, 512, 1 << 20])
+  func brokenPagesAreReportedAndTheOthersComeThrough(_ block: Int) throws {
+    let dir = TestPaths.temporaryDirectory("input-xml-resync")
+    func page(_ i: Int, _ text: String) -> String {
+      "  <mw:page>\n    <title>p\(i)</title>\n    <revision><text>\(text)</text></revision>\n  </mw:page>\n"
+    }
+    var rng = SplitMix64(seed: 5)
+    var good: [(Int, String)] = []
+    var broken: Set<Int> = []
+    var pages: [String] = []
+    for i in 0..<60 {
+      let size = Int.random(in: 0...1500, using: &rng)
+      let body = String(repeating: "word\(i) ", count: size / 6)
+      switch i {
+      case 1, 2, 17, 31, 32, 33, 58:
+        // broken: an invalid character, a tag mismatch, an unescaped ampersand
+        let kind = i % 3
+        let bad = kind == 0 ? body + "\u{08}" : kind == 1 ? "<b>" + body + "</i>" : body + " & more"
+        pages.append(page(i, bad))
+        broken.insert(i)
+      default:
+        pages.append(page(i, body))
+        good.append((i, body))
+      }
+    }
+    let head =
+      "<?xml version=\"1.0\"?>\n<mw:mediawiki xmlns:mw=\"urn:x\">\n  <siteinfo><sitename>w</sitename></siteinfo>\n"
+    // The last page is cut off in the middle: the file ends inside it.
+    let last = page(60, "cut off here")
+    let text = head + pages.joined() + String(last.prefix(40))
+    writeFile(dir + "/broken.xml", Array(text.utf8))
+    let clean = head + good.map { page($0.0, $0.1) }.joined() + "</mw:mediawiki>\n"
+    writeFile(dir + "/clean.xml", Array(clean.utf8))
+    let spec = XMLRecordSpec(recordElement: "page", fields: XMLRecordSpec.wikipedia.fields)
+    let (seen, _) = try readAll([dir + "/broken.xml"], InputOptions(readBlockSize: block, xml: spec))
+    let (expected, _) = try readAll([dir + "/clean.xml"], InputOptions(readBlockSize: block, xml: spec))
+    #expect(seen.filter { $0.reject == nil }.map(\.bytes) == expected.map(\.bytes))
+    let rejected = seen.filter { $0.reject != nil }
+    #expect(rejected.allSatisfy { $0.reject == .malformedXML })
+    // Each broken page (and the cut-off one) once, at its own start tag.
+    let starts = (0...60).map { i -> (line: Int, offset: Int) in
+      let before = head + pages.prefix(i).joined()
+      return (before.utf8.filter { $0 == 0x0A }.count + 1, before.utf8.count + 2)
+    }
+    let want = broken.sorted() + [60]
+    #expect(rejected.map(\.line) == want.map { starts[$0].line })
+    #expect(rejected.map(\.offset) == want.map { starts[$0].offset })
+    // In document order.
+    #expect(seen.map(\.offset) == seen.map(\.offset).sorted())
   }
 
   @Test func lineNumbersPastSixtyFiveThousand() throws {
