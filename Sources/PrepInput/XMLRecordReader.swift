@@ -357,9 +357,12 @@ final class XMLRecordReader {
         // broken record is this one or one just after it. Re-read this record (between records: the next one)
         // alone; if that fails, it is the broken one: report it and go on after it.
         let wasInRecord = inRecord
+        // An over-long record is not kept for a re-read: it is the broken one.
+        let current: (line: Int, offset: Int)? = wasInRecord && !tooLong ? (recLine, recOffset) : nil
         inRecord = false
         activeField = -1
         recordStart = nil
+        if wasInRecord && tooLong { isolated = (recLine, recOffset) }
         if let broken = isolated {
           recordsRead += 1
           let begin = writer.bytes.count
@@ -370,7 +373,9 @@ final class XMLRecordReader {
               readerReject: .malformedXML))
           writer.writeByte(0x0A)
           isolated = nil
-          guard let next = isolatedEnd else {
+          var after = isolatedEnd
+          if after == nil && wasInRecord && tooLong { after = try nextRecordStart() }
+          guard let next = after else {
             done = true
             break
           }
@@ -378,7 +383,9 @@ final class XMLRecordReader {
           try resync(at: next)
           continue
         }
-        guard let restart = wasInRecord ? (recLine, recOffset) : try nextRecordStart() else {
+        var restart = current
+        if restart == nil { restart = try nextRecordStart() }
+        guard let restart else {
           // Past the last record (after a resync, the document's own end tag has no start tag here).
           done = true
           if recordsRead == 0 { throw InputError(.xml, file: path, line: line, message) }
@@ -448,6 +455,7 @@ final class XMLRecordReader {
         recordBytes += n
         if recordBytes > options.maxRecordBytes {
           tooLong = true
+          recordStart = nil  // no longer kept for a re-read: memory stays bounded by max_line_bytes
           for k in 0..<fieldText.count { fieldText[k] = [] }
           continue
         }

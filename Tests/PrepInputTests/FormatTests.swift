@@ -256,6 +256,22 @@ import Testing
     #expect(seen.map(\.offset) == seen.map(\.offset).sorted())
   }
 
+  /// A broken record longer than max_line_bytes is not kept in memory for a re-read: it is rejected and reading
+  /// goes on at the next record.
+  @Test func aBrokenOverLongRecordIsRejectedWithoutBeingKept() throws {
+    let dir = TestPaths.temporaryDirectory("input-xml-long")
+    let long = String(repeating: "x", count: 20_000)
+    let text =
+      "<mediawiki>\n<page><title>a</title><revision><text>one</text></revision></page>\n"
+      + "<page><title>b</title><revision><text>\(long)\u{0C}\(long)</text></revision></page>\n"
+      + "<page><title>c</title><revision><text>three</text></revision></page>\n</mediawiki>\n"
+    writeFile(dir + "/long.xml", Array(text.utf8))
+    let (seen, _) = try readAll([dir + "/long.xml"], InputOptions(maxRecordBytes: 8_000))
+    #expect(seen.map(\.reject) == [nil, .malformedXML, nil])
+    #expect(seen.map(\.line) == [2, 3, 4])
+    #expect(seen.last?.text == #"{"title":"c","text":"three"}"#)
+  }
+
   @Test func lineNumbersPastSixtyFiveThousand() throws {
     let dir = TestPaths.temporaryDirectory("input-xml-lines")
     var text = "<mediawiki>\n" + String(repeating: "\n", count: 70_000)
