@@ -258,3 +258,46 @@ func outputIsIdenticalForAnyWorkerCountAndOnRerun(_ pipeline: String) throws {
     }
   }
 }
+
+/// An XML dump with broken pages: each is a line of rejects.jsonl (malformed_xml, its line and offset, libxml2's
+/// message), and the dataset equals the one made from the same dump without them.
+@Test func brokenXMLPagesAreRejectedAndTheRestIsTheCleanDumpsDataset() throws {
+  let dir = TestPaths.temporaryDirectory("xml-broken")
+  let wiki = String(decoding: contents(TestPaths.fixture("monkey/wiki.xml")), as: UTF8.self)
+  // Break the second and the fourth page: an invalid character, then a tag mismatch.
+  var parts = wiki.components(separatedBy: "<page>")
+  #expect(parts.count > 5)
+  parts[2] = parts[2].replacingOccurrences(of: "</title>", with: "\u{08}</title>")
+  parts[4] = parts[4].replacingOccurrences(of: "</title>", with: "</titel>")
+  let broken = parts.joined(separator: "<page>")
+  var clean = parts
+  clean.remove(at: 4)
+  clean.remove(at: 2)
+  try Data(broken.utf8).write(to: URL(fileURLWithPath: dir + "/broken.xml"))
+  try Data(clean.joined(separator: "<page>").utf8).write(to: URL(fileURLWithPath: dir + "/clean.xml"))
+  var exports: [Data] = []
+  for name in ["broken", "clean"] {
+    let out = dir + "/" + name
+    let run = try prep([
+      "run", "monkey-xml", "--set", "input=\(dir)/\(name).xml", "--set", "output=\(out)", "--set", "block_size=64",
+      "--set", "recipe.empty_text=keep", "--quiet",
+    ])
+    #expect(run.status == 0, "\(run.stderr)")
+    exports.append(try prep(["export", out]).stdout)
+  }
+  #expect(!exports[0].isEmpty)
+  #expect(exports[0] == exports[1])
+  let rejects = String(decoding: contents(dir + "/broken/rejects.jsonl"), as: UTF8.self).split(separator: "\n")
+  #expect(rejects.count == 2)
+  let lines = broken.split(separator: "\n", omittingEmptySubsequences: false)
+  for (k, line) in rejects.enumerated() {
+    let r = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] ?? [:]
+    #expect(r["reason"] as? String == "malformed_xml")
+    #expect(!(r["detail"] as? String ?? "").isEmpty)
+    // The reported line holds the broken page's start tag, and the offset points at it.
+    let at = try #require(r["line"] as? Int)
+    #expect(lines[at - 1].contains("<page>"), "reject \(k): line \(at)")
+    let offset = try #require(r["byte_offset"] as? Int)
+    #expect(Array(broken.utf8)[offset..<(offset + 5)] == Array("<page".utf8)[...])
+  }
+}
