@@ -280,16 +280,32 @@ enum FramePayload {
       ids.withUnsafeMutableBufferPointer { out in
         s.ids.withUnsafeBufferPointer { src in
           var o = start
+          guard let p = out.baseAddress else { return }
           for v in src {
-            if v > maxID { maxID = v }
-            var x = v
-            while x >= 0x80 {
-              out[o] = UInt8(truncatingIfNeeded: x) | 0x80
+            maxID = max(maxID, v)
+            // One to three bytes cover every id below 2^21 (all of Qwen's); longer ones take the loop.
+            if v < 0x80 {
+              p[o] = UInt8(truncatingIfNeeded: v)
               o &+= 1
-              x >>= 7
+            } else if v < 0x4000 {
+              p[o] = UInt8(truncatingIfNeeded: v) | 0x80
+              p[o &+ 1] = UInt8(truncatingIfNeeded: v >> 7)
+              o &+= 2
+            } else if v < 0x20_0000 {
+              p[o] = UInt8(truncatingIfNeeded: v) | 0x80
+              p[o &+ 1] = UInt8(truncatingIfNeeded: v >> 7) | 0x80
+              p[o &+ 2] = UInt8(truncatingIfNeeded: v >> 14)
+              o &+= 3
+            } else {
+              var x = v
+              while x >= 0x80 {
+                p[o] = UInt8(truncatingIfNeeded: x) | 0x80
+                o &+= 1
+                x >>= 7
+              }
+              p[o] = UInt8(truncatingIfNeeded: x)
+              o &+= 1
             }
-            out[o] = UInt8(truncatingIfNeeded: x)
-            o &+= 1
           }
           idBytes = o
         }

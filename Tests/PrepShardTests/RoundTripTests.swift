@@ -167,3 +167,19 @@ final class FrameSlots: Sendable {
   #expect(try readAll(dataset).isEmpty)
   #expect(DatasetVerifier.verify(directory: dir).isEmpty)
 }
+
+/// Ids at every LEB128 length boundary, up to UInt32.max (beyond any vocabulary prep ships), come back exactly.
+@Test func idsAtEveryVarintLengthRoundTrip() throws {
+  let edges: [UInt32] = [
+    0, 127, 128, 16_383, 16_384, 0x1F_FFFF, 0x20_0000, 0x0FFF_FFFF, 0x1000_0000, UInt32.max - 1, UInt32.max,
+  ]
+  let sample = Sample(ids: edges + edges.reversed(), trained: [UInt8](repeating: 1, count: 2 * edges.count))
+  let dir = TestPaths.temporaryDirectory("shard-varint")
+  defer { removeDirectory(dir) }
+  var metadata = testMetadata
+  metadata.vocabularySize = Int(UInt32.max) + 1
+  let writer = try ShardWriter(directory: dir, configuration: smallLayout)
+  try writer.append(sample)
+  try writer.finish(metadata)
+  #expect(try readAll(Dataset(directory: dir)) == [sample])
+}
