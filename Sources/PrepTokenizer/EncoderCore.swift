@@ -12,7 +12,7 @@ final class EncodeScratch: @unchecked Sendable {
   static let maxCachedLength = 15
   /// Sets of the second level (two entries each); entries of the first level.
   static let cacheSets = 1 << 15
-  static let cache1Bits = 12
+  static let cache1Bits = 13
 
   var normalized: [UInt8] = []
   var scalars: [UInt32] = []
