@@ -151,6 +151,9 @@ struct EncoderCore {
   let byteTokens: UnsafeMutablePointer<UInt32>
   /// Per BMP scalar: the finished token a 2- or 3-byte character may start as (see `CharacterStarts`).
   let charStart: UnsafeMutablePointer<UInt32>
+  /// Per BMP scalar: the lead-byte classes of a right neighbour that keep it from starting whole
+  /// (see `CharacterStarts`).
+  let rightLeads: UnsafeMutablePointer<UInt32>
   /// Bloom filter of the character pairs that some token holds side by side (see `CharacterPairs`).
   let pairFilter: UnsafeMutablePointer<UInt64>
   let pieceBytes: [UInt8]
@@ -584,9 +587,15 @@ struct EncoderCore {
         if info & CharacterStarts.valid != 0 {
           let leftOK =
             previous == 0 || info & (previous == 1 ? CharacterStarts.safeLeftASCII : CharacterStarts.safeLeftMB) != 0
-          let rightOK =
-            after >= n
-            || info & (p[after] < 0x80 ? CharacterStarts.safeRightASCII : CharacterStarts.safeRightMB) != 0
+          var rightOK = true
+          if after < n {
+            let next = p[after]
+            if next < 0x80 {
+              rightOK = info & CharacterStarts.safeRightASCII != 0
+            } else if info & CharacterStarts.safeRightMB == 0 {
+              rightOK = rightLeads[Int(scalar)] & CharacterStarts.leadClass(next) == 0
+            }
+          }
           whole = leftOK && rightOK
         }
         if previousCuttable && (whole || info & CharacterPairs.tokenEndsInside == 0)
