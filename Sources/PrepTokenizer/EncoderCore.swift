@@ -788,7 +788,7 @@ struct EncoderCore {
 /// Two levels, four words per entry (the key's 16 bytes: zero-padded bytes, the length in bits 56-59 and
 /// the id count in bits 60-62 of the second word; then ids 0-2 and 3-5, 21 bits each): a small
 /// direct-mapped level that stays in the core's L2, and behind it a large two-way set-associative one
-/// (sets of one cache line, way 0 the most recently inserted).
+/// (sets of one cache line, way 0 the most recently used).
 struct CacheKey {
   let k0: UInt64
   let k1: UInt64
@@ -876,13 +876,17 @@ struct CacheKey {
     _ scratch: EncodeScratch, first: UnsafeMutablePointer<UInt64>, into ids: inout IDWriter
   ) -> Bool {
     let set = secondLevel(scratch)
-    var entry = set
-    if !matches(entry) {
-      entry = set + 4
-      guard matches(entry) else { return false }
+    if !matches(set) {
+      let other = set + 4
+      guard matches(other) else { return false }
+      // Least recently used last: the hit moves to way 0.
+      first.update(from: other, count: 4)
+      other.update(from: set, count: 4)
+      set.update(from: first, count: 4)
+    } else {
+      first.update(from: set, count: 4)
     }
-    first.update(from: entry, count: 4)
-    CacheKey.emit(entry, into: &ids)
+    CacheKey.emit(first, into: &ids)
     return true
   }
 
