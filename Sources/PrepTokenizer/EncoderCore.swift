@@ -10,7 +10,7 @@ struct AddedEntry {
 final class EncodeScratch: @unchecked Sendable {
   /// The pre-token cache (see `CacheKey`): byte strings up to 15 bytes whose BPE gives at most 6 ids.
   static let maxCachedLength = 15
-  /// Sets of the second level (two entries each); entries of the first level.
+  /// Long entries: sets of the second level (two entries each); entries of the first level.
   static let cacheSets = 1 << 15
   static let cache1Bits = 13
 
@@ -19,6 +19,13 @@ final class EncodeScratch: @unchecked Sendable {
   var values: [UInt64] = []
   var links: [Int32] = []  // prev at 2i, next at 2i+1
   var heap: [UInt64] = []
+
+  /// The two levels of the cache for keys of up to 8 bytes, two words per entry (see `CacheKey`):
+  /// direct-mapped, then four-way sets of one cache line.
+  let short1: UnsafeMutablePointer<UInt64>
+  let short2: UnsafeMutablePointer<UInt64>
+  static let short1Bits = 14
+  static let shortSets = 1 << 14
 
   /// The two levels of the pre-token cache, four words per entry (see `CacheKey`).
   let cache: UnsafeMutablePointer<UInt64>
@@ -34,6 +41,10 @@ final class EncodeScratch: @unchecked Sendable {
   init() {
     cache = .allocate(capacity: 8 * EncodeScratch.cacheSets)
     cache.initialize(repeating: 0, count: 8 * EncodeScratch.cacheSets)
+    short1 = .allocate(capacity: 2 << EncodeScratch.short1Bits)
+    short1.initialize(repeating: 0, count: 2 << EncodeScratch.short1Bits)
+    short2 = .allocate(capacity: 8 * EncodeScratch.shortSets)
+    short2.initialize(repeating: 0, count: 8 * EncodeScratch.shortSets)
     cache1 = .allocate(capacity: 4 << EncodeScratch.cache1Bits)
     cache1.initialize(repeating: 0, count: 4 << EncodeScratch.cache1Bits)
     output = .allocate(capacity: outputCapacity)
@@ -44,6 +55,8 @@ final class EncodeScratch: @unchecked Sendable {
   deinit {
     cache.deallocate()
     cache1.deallocate()
+    short1.deallocate()
+    short2.deallocate()
     output.deallocate()
     symbolBuffer.deallocate()
     valueBuffer.deallocate()
@@ -785,14 +798,18 @@ struct EncoderCore {
 /// A byte string of up to 15 bytes as a key of the pre-token cache. The cache maps a byte string to its
 /// BPE (up to 6 ids): pre-tokens and the parts `bytePairEncode` cuts them into share it.
 ///
-/// Two levels, four words per entry (the key's 16 bytes: zero-padded bytes, the length in bits 56-59 and
-/// the id count in bits 60-62 of the second word; then ids 0-2 and 3-5, 21 bits each): a small
-/// direct-mapped level that stays in the core's L2, and behind it a large two-way set-associative one
-/// (sets of one cache line, way 0 the most recently used).
+/// Keys of up to 8 bytes (most pre-tokens) whose BPE is one or two ids live in short entries of two
+/// words (the key's word; its length, the id count and the ids), four to a cache line; a short entry
+/// with count 3 sends the lookup on to the long levels. Other keys and results have long entries of four
+/// words (the key's 16 bytes: zero-padded bytes, the length in bits 56-59 and the id count in bits 60-62
+/// of the second word; then ids 0-2 and 3-5, 21 bits each). Each kind has two levels: a small
+/// direct-mapped one that stays in the core's L2, and behind it a larger set-associative one (sets of one
+/// cache line, way 0 the most recently used).
 struct CacheKey {
   let k0: UInt64
   let k1: UInt64
   let hash: UInt64
+  let length: Int
 
   static let countShift: UInt64 = 60
   static let keyMask: UInt64 = ~(7 << 60)
@@ -825,6 +842,53 @@ struct CacheKey {
     self.k0 = k0
     self.k1 = k1
     hash = h
+    length = n
+  }
+
+  // MARK: short keys (up to 8 bytes): two words per entry, the key's word, then
+  // `length | count << 4 | id0 << 6 | id1 << 27`; count 3 means "more ids: see the long levels".
+
+  @inline(__always)
+  func shortFirst(_ scratch: EncodeScratch) -> UnsafeMutablePointer<UInt64> {
+    scratch.short1 + 2 &* Int(truncatingIfNeeded: hash >> UInt64(64 - EncodeScratch.short1Bits))
+  }
+
+  @inline(__always)
+  func shortSet(_ scratch: EncodeScratch) -> UnsafeMutablePointer<UInt64> {
+    scratch.short2 + 8 &* Int(truncatingIfNeeded: (hash >> 24) & UInt64(EncodeScratch.shortSets &- 1))
+  }
+
+  @inline(__always)
+  func matchesShort(_ entry: UnsafeMutablePointer<UInt64>) -> Bool {
+    entry[0] == k0 && entry[1] & 15 == UInt64(truncatingIfNeeded: length)
+  }
+
+  /// Appends a short entry's ids, or looks the long levels up when it says so.
+  @inline(__always)
+  func emitShort(_ entry: UnsafeMutablePointer<UInt64>, _ scratch: EncodeScratch, into ids: inout IDWriter) -> Bool {
+    let word = entry[1]
+    let count = Int(truncatingIfNeeded: (word >> 4) & 3)
+    if count == 3 { return lookupLong(scratch, into: &ids) }
+    let out = ids.base + ids.count
+    out[0] = UInt32(truncatingIfNeeded: (word >> 6) & CacheKey.idMask)
+    out[1] = UInt32(truncatingIfNeeded: (word >> 27) & CacheKey.idMask)
+    ids.count &+= count
+    return true
+  }
+
+  @inline(never)
+  func lookupShortSecond(
+    _ scratch: EncodeScratch, first: UnsafeMutablePointer<UInt64>, into ids: inout IDWriter
+  ) -> Bool {
+    let set = shortSet(scratch)
+    var way = 0
+    while way < 4 && !matchesShort(set + 2 &* way) { way &+= 1 }
+    guard way < 4 else { return false }
+    // Least recently used last: the hit moves to way 0.
+    first.update(from: set + 2 &* way, count: 2)
+    (set + 2).update(from: set, count: 2 &* way)
+    set.update(from: first, count: 2)
+    return emitShort(first, scratch, into: &ids)
   }
 
   @inline(__always)
@@ -863,6 +927,16 @@ struct CacheKey {
   /// Appends the cached ids and returns true, or returns false.
   @inline(__always)
   func lookup(_ scratch: EncodeScratch, into ids: inout IDWriter) -> Bool {
+    if length <= 8 {
+      let first = shortFirst(scratch)
+      if matchesShort(first) { return emitShort(first, scratch, into: &ids) }
+      return lookupShortSecond(scratch, first: first, into: &ids)
+    }
+    return lookupLong(scratch, into: &ids)
+  }
+
+  @inline(__always)
+  func lookupLong(_ scratch: EncodeScratch, into ids: inout IDWriter) -> Bool {
     let first = firstLevel(scratch)
     if matches(first) {
       CacheKey.emit(first, into: &ids)
@@ -894,6 +968,19 @@ struct CacheKey {
   @inline(__always)
   func insert(_ scratch: EncodeScratch, _ out: UnsafePointer<UInt32>, _ count: Int) {
     guard count > 0 && count <= 6 else { return }
+    if length <= 8 {
+      var word = UInt64(truncatingIfNeeded: length) | UInt64(min(count, 3)) << 4
+      if count <= 2 {
+        word |= UInt64(out[0]) << 6
+        if count == 2 { word |= UInt64(out[1]) << 27 }
+      }
+      let set = shortSet(scratch)
+      (set + 2).update(from: set, count: 6)
+      set[0] = k0
+      set[1] = word
+      shortFirst(scratch).update(from: set, count: 2)
+      if count <= 2 { return }
+    }
     var v0: UInt64 = 0
     var v1: UInt64 = 0
     for k in 0..<count {
