@@ -75,6 +75,34 @@ struct ShortcutTests {
     #expect(mismatches.isEmpty, "\(mismatches.joined(separator: "\n"))")
   }
 
+  @Test func cacheKeepsEveryLengthAndIDCount() throws {
+    // Pre-tokens of 2 to 15 bytes from rarely merged letters: many BPE to 3 ids or more, which short keys
+    // (up to 8 bytes) keep in the long levels behind a marker. Each is encoded three times: a miss, then
+    // hits; the same texts interleaved, so that entries are also evicted and found again.
+    var random = SplitMix64(seed: 7)
+    let letters = Array("qxzjkvwQXZJKVW")
+    var texts = [String]()
+    for _ in 0..<3000 {
+      var text = random.next() % 2 == 0 ? " " : ""
+      let length = 1 + Int(random.next() % 14)
+      for _ in 0..<length { text.append(letters[Int(random.next() % UInt64(letters.count))]) }
+      texts.append(text)
+    }
+    var mismatches = [String]()
+    var counts = [Int](repeating: 0, count: 16)
+    for round in 0..<3 {
+      for text in texts {
+        let expected = plainBPE(Array(text.utf8))
+        if round == 0 { counts[min(expected.count, 15)] += 1 }
+        if qwen3.encode(text) != expected && mismatches.count < 5 {
+          mismatches.append("\(round) \(text.debugDescription)")
+        }
+      }
+    }
+    #expect(counts[1] > 0 && counts[2] > 0 && counts[3] > 100 && counts[4...].reduce(0, +) > 100)
+    #expect(mismatches.isEmpty, "\(mismatches)")
+  }
+
   @Test func cutPointsHaveNoTokenAcross() throws {
     // Wherever the pair filter allows a cut between two multi-byte characters, no vocabulary token holds
     // them side by side: checked on every pair of adjacent characters inside the tokens themselves.
