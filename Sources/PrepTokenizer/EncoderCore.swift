@@ -8,10 +8,11 @@ struct AddedEntry {
 /// Per-thread working memory of `encode`: the pre-token cache and the BPE buffers. Only one thread uses
 /// one scratch at a time (the tokenizer hands them out from a locked pool).
 final class EncodeScratch: @unchecked Sendable {
-  /// Two-way set-associative cache of short pre-tokens (up to 15 bytes) whose BPE gives at most 3 ids.
-  static let cacheBits = 16
-  static let cacheCapacity = 1 << cacheBits
+  /// The pre-token cache (see `CacheKey`): byte strings up to 15 bytes whose BPE gives at most 6 ids.
   static let maxCachedLength = 15
+  /// Long entries: sets of the second level (two entries each); entries of the first level.
+  static let cacheSets = 1 << 15
+  static let cache1Bits = 13
 
   var normalized: [UInt8] = []
   var scalars: [UInt32] = []
@@ -19,9 +20,16 @@ final class EncodeScratch: @unchecked Sendable {
   var links: [Int32] = []  // prev at 2i, next at 2i+1
   var heap: [UInt64] = []
 
-  /// Four words per entry: the key's 16 bytes (zero-padded, length in the last byte), ids 0 and 1,
-  /// id 2 and the id count (0 = empty).
+  /// The two levels of the cache for keys of up to 8 bytes, two words per entry (see `CacheKey`):
+  /// direct-mapped, then four-way sets of one cache line.
+  let short1: UnsafeMutablePointer<UInt64>
+  let short2: UnsafeMutablePointer<UInt64>
+  static let short1Bits = 14
+  static let shortSets = 1 << 14
+
+  /// The two levels of the pre-token cache, four words per entry (see `CacheKey`).
   let cache: UnsafeMutablePointer<UInt64>
+  let cache1: UnsafeMutablePointer<UInt64>
 
   /// Output ids of the current call, and the BPE symbol and pair buffers; `capacity` entries each.
   var output: UnsafeMutablePointer<UInt32>
@@ -31,8 +39,14 @@ final class EncodeScratch: @unchecked Sendable {
   var bufferCapacity = 1024
 
   init() {
-    cache = .allocate(capacity: 4 * EncodeScratch.cacheCapacity)
-    cache.initialize(repeating: 0, count: 4 * EncodeScratch.cacheCapacity)
+    cache = .allocate(capacity: 8 * EncodeScratch.cacheSets)
+    cache.initialize(repeating: 0, count: 8 * EncodeScratch.cacheSets)
+    short1 = .allocate(capacity: 2 << EncodeScratch.short1Bits)
+    short1.initialize(repeating: 0, count: 2 << EncodeScratch.short1Bits)
+    short2 = .allocate(capacity: 8 * EncodeScratch.shortSets)
+    short2.initialize(repeating: 0, count: 8 * EncodeScratch.shortSets)
+    cache1 = .allocate(capacity: 4 << EncodeScratch.cache1Bits)
+    cache1.initialize(repeating: 0, count: 4 << EncodeScratch.cache1Bits)
     output = .allocate(capacity: outputCapacity)
     symbolBuffer = .allocate(capacity: bufferCapacity)
     valueBuffer = .allocate(capacity: bufferCapacity)
@@ -40,6 +54,9 @@ final class EncodeScratch: @unchecked Sendable {
 
   deinit {
     cache.deallocate()
+    cache1.deallocate()
+    short1.deallocate()
+    short2.deallocate()
     output.deallocate()
     symbolBuffer.deallocate()
     valueBuffer.deallocate()
@@ -147,6 +164,11 @@ struct EncoderCore {
   let byteTokens: UnsafeMutablePointer<UInt32>
   /// Per BMP scalar: the finished token a 2- or 3-byte character may start as (see `CharacterStarts`).
   let charStart: UnsafeMutablePointer<UInt32>
+  /// Per BMP scalar: the lead-byte classes of a right neighbour that keep it from starting whole
+  /// (see `CharacterStarts`).
+  let rightLeads: UnsafeMutablePointer<UInt32>
+  /// Bloom filter of the character pairs that some token holds side by side (see `CharacterPairs`).
+  let pairFilter: UnsafeMutablePointer<UInt64>
   let pieceBytes: [UInt8]
   let pieceOffsets: [UInt32]
   let addedBytes: UnsafeMutablePointer<UInt8>
@@ -318,7 +340,8 @@ struct EncoderCore {
 
   /// Text between added tokens: NFC, then the pre-tokenizer, then BPE per pre-token.
   func encodeSegment(_ p: UnsafePointer<UInt8>, _ n: Int, scratch: EncodeScratch, into ids: inout IDWriter) {
-    ids.reserve(n)
+    // A piece of k bytes gives at most k ids; a cache hit writes up to 6 slots.
+    ids.reserve(n &+ 8)
     scratch.reserveBuffers(n)
     if normalizeNFC {
       let normalizer = HFNormalizer(data: unicode)
@@ -326,7 +349,7 @@ struct EncoderCore {
         var out = scratch.normalized
         scratch.normalized = []
         normalizer.normalize(p, n, firstWork: start, into: &out, scratch: &scratch.scalars)
-        ids.reserve(out.count)
+        ids.reserve(out.count &+ 8)
         scratch.reserveBuffers(out.count)
         out.withUnsafeBufferPointer { buffer in
           if let base = buffer.baseAddress { preTokenize(base, buffer.count, scratch: scratch, into: &ids) }
@@ -481,9 +504,9 @@ struct EncoderCore {
     }
   }
 
-  /// Appends the ids of one pre-token (its bytes are byte-level symbols).
+  /// Appends the ids of one pre-token (its bytes are byte-level symbols). `readable` is how many bytes
+  /// may be read from `p` (at least `n`).
   @inline(__always)
-  /// `readable` is how many bytes may be read from `p` (at least `n`).
   func piece(
     _ p: UnsafePointer<UInt8>, _ n: Int, readable: Int, scratch: EncodeScratch, into ids: inout IDWriter
   ) {
@@ -496,85 +519,73 @@ struct EncoderCore {
       return
     }
     if n > EncodeScratch.maxCachedLength {
-      bytePairEncode(p, n, scratch: scratch, into: &ids)
+      longPiece(p, n, readable: readable, scratch: scratch, into: &ids)
       return
     }
-    // The key: up to 15 bytes in two words, the length in the top byte.
-    var k0: UInt64 = 0
-    var k1: UInt64 = UInt64(n) << 56
-    if readable >= 16 {
-      // Whole-word loads (the text continues past the pre-token), masked to its length.
-      let raw = UnsafeRawPointer(p)
-      if n >= 8 {
-        k0 = raw.loadUnaligned(as: UInt64.self)
-        k1 |= raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self) & ((1 << UInt64((n &- 8) &* 8)) &- 1)
-      } else {
-        k0 = raw.loadUnaligned(as: UInt64.self) & ((1 << UInt64(n &* 8)) &- 1)
-      }
-    } else {
-      var j = 0
-      while j < n {
-        if j < 8 { k0 |= UInt64(p[j]) << UInt64(j &* 8) } else { k1 |= UInt64(p[j]) << UInt64((j &- 8) &* 8) }
-        j &+= 1
-      }
-    }
-    var h = (k0 ^ (k1 &* 0x9E37_79B9_7F4A_7C15)) &* 0xFF51_AFD7_ED55_8CCD
-    h ^= h >> 29
-    // Two-way sets of one cache line: way 0 holds the most recently inserted entry.
-    let set = scratch.cache + 8 &* Int(truncatingIfNeeded: h >> UInt64(65 - EncodeScratch.cacheBits))
-    var entry = set
-    if entry[0] != k0 || entry[1] != k1 { entry = set + 4 }
-    if entry[0] == k0 && entry[1] == k1 {
-      let count = entry[3] >> 32
-      if count != 0 {
-        ids.append(UInt32(truncatingIfNeeded: entry[2]))
-        if count > 1 { ids.append(UInt32(truncatingIfNeeded: entry[2] >> 32)) }
-        if count > 2 { ids.append(UInt32(truncatingIfNeeded: entry[3])) }
-        return
-      }
-    }
+    let key = CacheKey(p, n, readable: readable)
+    if key.lookup(scratch, into: &ids) { return }
+    pieceMiss(p, n, readable: readable, key: key, scratch: scratch, into: &ids)
+  }
+
+  /// A pre-token longer than the cache keys.
+  @inline(never)
+  func longPiece(
+    _ p: UnsafePointer<UInt8>, _ n: Int, readable: Int, scratch: EncodeScratch, into ids: inout IDWriter
+  ) {
+    bytePairEncode(p, n, readable: readable, cached: false, scratch: scratch, into: &ids)
+  }
+
+  /// A short pre-token the cache lacks: a token that is its own BPE, else BPE; then cached.
+  @inline(never)
+  func pieceMiss(
+    _ p: UnsafePointer<UInt8>, _ n: Int, readable: Int, key: CacheKey, scratch: EncodeScratch,
+    into ids: inout IDWriter
+  ) {
     let before = ids.count
-    bytePairEncode(p, n, scratch: scratch, into: &ids)
-    let count = ids.count &- before
-    if count <= 3 {
-      let out = ids.base + before
-      (set + 4).update(from: set, count: 4)
-      set[0] = k0
-      set[1] = k1
-      set[2] = UInt64(out[0]) | (count > 1 ? UInt64(out[1]) << 32 : 0)
-      set[3] = (count > 2 ? UInt64(out[2]) : 0) | UInt64(count) << 32
-    }
+    bytePairEncode(p, n, readable: readable, cached: true, scratch: scratch, into: &ids)
+    key.insert(scratch, ids.base + before, ids.count &- before)
   }
 
   /// BPE over the bytes of one pre-token: lowest rank first, leftmost on ties (HF's `word.rs`).
   ///
   /// A 2- or 3-byte character starts as its single finished token instead of its bytes when
   /// `charStart` says that is exact next to its neighbours (see `CharacterStarts`); the merges that
-  /// follow are then the same as from bytes.
-  func bytePairEncode(_ p: UnsafePointer<UInt8>, _ n: Int, scratch: EncodeScratch, into ids: inout IDWriter) {
+  /// follow are then the same as from bytes. Where no vocabulary token can reach across the boundary of
+  /// two characters (see `CharacterPairs`), no merge ever crosses it: the pre-token is cut there and each
+  /// part merges on its own (a CJK run becomes parts of one to a few characters).
+  ///
+  /// `cached` says the caller already looked the whole pre-token up in the cache.
+  func bytePairEncode(
+    _ p: UnsafePointer<UInt8>, _ n: Int, readable: Int, cached: Bool, scratch: EncodeScratch,
+    into ids: inout IDWriter
+  ) {
     let symbols = scratch.symbolBuffer
-    let count = initialSymbols(p, n, symbols)
-    if count <= EncoderCore.smallLimit {
-      smallMerge(symbols, count, values: scratch.valueBuffer, into: &ids)
-    } else {
-      heapMerge(symbols, count, scratch: scratch, into: &ids)
-    }
-  }
-
-  /// Writes the starting symbols of a pre-token; returns their count.
-  @inline(__always)
-  private func initialSymbols(_ p: UnsafePointer<UInt8>, _ n: Int, _ symbols: UnsafeMutablePointer<UInt32>) -> Int {
+    // The byte where the current part starts.
+    var partStart = 0
     var count = 0
     var j = 0
     // Kind of the previous character: 0 none, 1 ASCII, 2 multi-byte.
     var previous = 0
+    var previousScalar: UInt32 = 0
+    // Whether the previous character allows a cut after it (it is one symbol, or no token starts inside it
+    // and reaches past it).
+    var previousCuttable = false
     while j < n {
       let b = p[j]
       if b < 0x80 {
+        if previous == 2 && previousCuttable && !mayJoin(previousScalar, UInt32(b)) {
+          mergePart(
+            symbols, count, p + partStart, j &- partStart, readable: readable &- partStart, scratch: scratch,
+            into: &ids)
+          count = 0
+          partStart = j
+        }
         symbols[count] = byteTokens[Int(b)]
         count &+= 1
         j &+= 1
         previous = 1
+        previousScalar = UInt32(b)
+        previousCuttable = true
         continue
       }
       let length = b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4
@@ -584,30 +595,110 @@ struct EncoderCore {
           ? UInt32(b & 0x1F) << 6 | UInt32(p[j &+ 1] & 0x3F)
           : UInt32(b & 0x0F) << 12 | UInt32(p[j &+ 1] & 0x3F) << 6 | UInt32(p[j &+ 2] & 0x3F)
         let info = charStart[Int(scalar)]
+        let after = j &+ length
+        var whole = false
         if info & CharacterStarts.valid != 0 {
-          let after = j &+ length
           let leftOK =
             previous == 0 || info & (previous == 1 ? CharacterStarts.safeLeftASCII : CharacterStarts.safeLeftMB) != 0
-          let rightOK =
-            after >= n
-            || info & (p[after] < 0x80 ? CharacterStarts.safeRightASCII : CharacterStarts.safeRightMB) != 0
-          if leftOK && rightOK {
-            symbols[count] = info & CharacterStarts.idMask
+          var rightOK = true
+          if after < n {
+            let next = p[after]
+            if next < 0x80 {
+              rightOK = info & CharacterStarts.safeRightASCII != 0
+            } else if info & CharacterStarts.safeRightMB == 0 {
+              rightOK = rightLeads[Int(scalar)] & CharacterStarts.leadClass(next) == 0
+            }
+          }
+          whole = leftOK && rightOK
+        }
+        if previousCuttable && (whole || info & CharacterPairs.tokenEndsInside == 0)
+          && !mayJoin(previousScalar, scalar)
+        {
+          mergePart(
+            symbols, count, p + partStart, j &- partStart, readable: readable &- partStart, scratch: scratch,
+            into: &ids)
+          count = 0
+          partStart = j
+        }
+        if whole {
+          symbols[count] = info & CharacterStarts.idMask
+          count &+= 1
+        } else {
+          for k in 0..<length {
+            symbols[count] = byteTokens[Int(p[j &+ k])]
             count &+= 1
-            j = after
-            previous = 2
-            continue
           }
         }
+        j = after
+        previous = 2
+        previousScalar = scalar
+        previousCuttable = whole || info & CharacterPairs.tokenStartsInside == 0
+        continue
       }
-      for k in 0..<length {
+      // A 4-byte character: its bytes, and no cut next to it.
+      for k in 0..<4 {
         symbols[count] = byteTokens[Int(p[j &+ k])]
         count &+= 1
       }
-      j &+= length
+      j &+= 4
       previous = 2
+      previousCuttable = false
     }
-    return count
+    if cached && partStart == 0 {
+      mergeSymbols(symbols, count, scratch: scratch, into: &ids)
+    } else {
+      mergePart(
+        symbols, count, p + partStart, n &- partStart, readable: readable &- partStart, scratch: scratch,
+        into: &ids)
+    }
+  }
+
+  /// BPE of a part of a pre-token (`count` starting symbols, `n` bytes at `p`) that merges with nothing
+  /// outside it: through the cache when it is short and more than two symbols.
+  @inline(__always)
+  private func mergePart(
+    _ symbols: UnsafeMutablePointer<UInt32>, _ count: Int, _ p: UnsafePointer<UInt8>, _ n: Int, readable: Int,
+    scratch: EncodeScratch, into ids: inout IDWriter
+  ) {
+    if count > 2 && n <= EncodeScratch.maxCachedLength {
+      let key = CacheKey(p, n, readable: readable)
+      if key.lookup(scratch, into: &ids) { return }
+      let before = ids.count
+      mergeSymbols(symbols, count, scratch: scratch, into: &ids)
+      key.insert(scratch, ids.base + before, ids.count &- before)
+      return
+    }
+    mergeSymbols(symbols, count, scratch: scratch, into: &ids)
+  }
+
+  /// BPE of `count` starting symbols.
+  @inline(__always)
+  private func mergeSymbols(
+    _ symbols: UnsafeMutablePointer<UInt32>, _ count: Int, scratch: EncodeScratch, into ids: inout IDWriter
+  ) {
+    if count == 1 {
+      ids.append(symbols[0])
+    } else if count == 2 {
+      let v = merge(symbols[0], symbols[1])
+      if v != EncoderCore.noMerge {
+        ids.append(UInt32(truncatingIfNeeded: v))
+      } else {
+        ids.append(symbols[0])
+        ids.append(symbols[1])
+      }
+    } else if count <= EncoderCore.smallLimit {
+      smallMerge(symbols, count, values: scratch.valueBuffer, into: &ids)
+    } else {
+      heapMerge(symbols, count, scratch: scratch, into: &ids)
+    }
+  }
+
+  /// Whether some vocabulary token holds the two characters (scalars) side by side (false positives
+  /// allowed: they only forgo a cut).
+  @inline(__always)
+  func mayJoin(_ left: UInt32, _ right: UInt32) -> Bool {
+    let (word, bits) = CharacterPairs.probe(UInt64(left) << 21 | UInt64(right))
+    return pairFilter[word] & bits == bits
   }
 
   /// Quadratic merge in place: fastest for short symbol runs.
@@ -701,6 +792,208 @@ struct EncoderCore {
         }
       }
     }
+  }
+}
+
+/// A byte string of up to 15 bytes as a key of the pre-token cache. The cache maps a byte string to its
+/// BPE (up to 6 ids): pre-tokens and the parts `bytePairEncode` cuts them into share it.
+///
+/// Keys of up to 8 bytes (most pre-tokens) whose BPE is one or two ids live in short entries of two
+/// words (the key's word; its length, the id count and the ids), four to a cache line; a short entry
+/// with count 3 sends the lookup on to the long levels. Other keys and results have long entries of four
+/// words (the key's 16 bytes: zero-padded bytes, the length in bits 56-59 and the id count in bits 60-62
+/// of the second word; then ids 0-2 and 3-5, 21 bits each). Each kind has two levels: a small
+/// direct-mapped one that stays in the core's L2, and behind it a larger set-associative one (sets of one
+/// cache line, way 0 the most recently used).
+struct CacheKey {
+  let k0: UInt64
+  let k1: UInt64
+  let hash: UInt64
+  let length: Int
+
+  static let countShift: UInt64 = 60
+  static let keyMask: UInt64 = ~(7 << 60)
+  static let idBits: UInt64 = 21
+  static let idMask: UInt64 = (1 << 21) - 1
+
+  /// `readable` is how many bytes may be read from `p` (at least `n`, and `n` at most 15).
+  @inline(__always)
+  init(_ p: UnsafePointer<UInt8>, _ n: Int, readable: Int) {
+    var k0: UInt64 = 0
+    var k1: UInt64 = UInt64(n) << 56
+    if readable >= 16 {
+      // Whole-word loads (the text continues past the key), masked to its length.
+      let raw = UnsafeRawPointer(p)
+      if n >= 8 {
+        k0 = raw.loadUnaligned(as: UInt64.self)
+        k1 |= raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self) & ((1 << UInt64((n &- 8) &* 8)) &- 1)
+      } else {
+        k0 = raw.loadUnaligned(as: UInt64.self) & ((1 << UInt64(n &* 8)) &- 1)
+      }
+    } else {
+      var j = 0
+      while j < n {
+        if j < 8 { k0 |= UInt64(p[j]) << UInt64(j &* 8) } else { k1 |= UInt64(p[j]) << UInt64((j &- 8) &* 8) }
+        j &+= 1
+      }
+    }
+    var h = (k0 ^ (k1 &* 0x9E37_79B9_7F4A_7C15)) &* 0xFF51_AFD7_ED55_8CCD
+    h ^= h >> 29
+    self.k0 = k0
+    self.k1 = k1
+    hash = h
+    length = n
+  }
+
+  // MARK: short keys (up to 8 bytes): two words per entry, the key's word, then
+  // `length | count << 4 | id0 << 6 | id1 << 27`; count 3 means "more ids: see the long levels".
+
+  @inline(__always)
+  func shortFirst(_ scratch: EncodeScratch) -> UnsafeMutablePointer<UInt64> {
+    scratch.short1 + 2 &* Int(truncatingIfNeeded: hash >> UInt64(64 - EncodeScratch.short1Bits))
+  }
+
+  @inline(__always)
+  func shortSet(_ scratch: EncodeScratch) -> UnsafeMutablePointer<UInt64> {
+    scratch.short2 + 8 &* Int(truncatingIfNeeded: (hash >> 24) & UInt64(EncodeScratch.shortSets &- 1))
+  }
+
+  @inline(__always)
+  func matchesShort(_ entry: UnsafeMutablePointer<UInt64>) -> Bool {
+    entry[0] == k0 && entry[1] & 15 == UInt64(truncatingIfNeeded: length)
+  }
+
+  /// Appends a short entry's ids, or looks the long levels up when it says so.
+  @inline(__always)
+  func emitShort(_ entry: UnsafeMutablePointer<UInt64>, _ scratch: EncodeScratch, into ids: inout IDWriter) -> Bool {
+    let word = entry[1]
+    let count = Int(truncatingIfNeeded: (word >> 4) & 3)
+    if count == 3 { return lookupLong(scratch, into: &ids) }
+    let out = ids.base + ids.count
+    out[0] = UInt32(truncatingIfNeeded: (word >> 6) & CacheKey.idMask)
+    out[1] = UInt32(truncatingIfNeeded: (word >> 27) & CacheKey.idMask)
+    ids.count &+= count
+    return true
+  }
+
+  @inline(never)
+  func lookupShortSecond(
+    _ scratch: EncodeScratch, first: UnsafeMutablePointer<UInt64>, into ids: inout IDWriter
+  ) -> Bool {
+    let set = shortSet(scratch)
+    var way = 0
+    while way < 4 && !matchesShort(set + 2 &* way) { way &+= 1 }
+    guard way < 4 else { return false }
+    // Least recently used last: the hit moves to way 0.
+    first.update(from: set + 2 &* way, count: 2)
+    (set + 2).update(from: set, count: 2 &* way)
+    set.update(from: first, count: 2)
+    return emitShort(first, scratch, into: &ids)
+  }
+
+  @inline(__always)
+  func firstLevel(_ scratch: EncodeScratch) -> UnsafeMutablePointer<UInt64> {
+    scratch.cache1 + 4 &* Int(truncatingIfNeeded: hash >> UInt64(64 - EncodeScratch.cache1Bits))
+  }
+
+  @inline(__always)
+  func secondLevel(_ scratch: EncodeScratch) -> UnsafeMutablePointer<UInt64> {
+    scratch.cache + 8 &* Int(truncatingIfNeeded: (hash >> 24) & UInt64(EncodeScratch.cacheSets &- 1))
+  }
+
+  @inline(__always)
+  func matches(_ entry: UnsafeMutablePointer<UInt64>) -> Bool {
+    entry[0] == k0 && entry[1] & CacheKey.keyMask == k1
+  }
+
+  /// Appends an entry's ids (room for 6 more ids past `ids.count` must be reserved).
+  @inline(__always)
+  static func emit(_ entry: UnsafeMutablePointer<UInt64>, into ids: inout IDWriter) {
+    let count = Int(truncatingIfNeeded: entry[1] >> CacheKey.countShift)
+    let out = ids.base + ids.count
+    let v0 = entry[2]
+    out[0] = UInt32(truncatingIfNeeded: v0 & CacheKey.idMask)
+    out[1] = UInt32(truncatingIfNeeded: (v0 >> CacheKey.idBits) & CacheKey.idMask)
+    out[2] = UInt32(truncatingIfNeeded: v0 >> (2 * CacheKey.idBits))
+    if count > 3 {
+      let v1 = entry[3]
+      out[3] = UInt32(truncatingIfNeeded: v1 & CacheKey.idMask)
+      out[4] = UInt32(truncatingIfNeeded: (v1 >> CacheKey.idBits) & CacheKey.idMask)
+      out[5] = UInt32(truncatingIfNeeded: v1 >> (2 * CacheKey.idBits))
+    }
+    ids.count &+= count
+  }
+
+  /// Appends the cached ids and returns true, or returns false.
+  @inline(__always)
+  func lookup(_ scratch: EncodeScratch, into ids: inout IDWriter) -> Bool {
+    if length <= 8 {
+      let first = shortFirst(scratch)
+      if matchesShort(first) { return emitShort(first, scratch, into: &ids) }
+      return lookupShortSecond(scratch, first: first, into: &ids)
+    }
+    return lookupLong(scratch, into: &ids)
+  }
+
+  @inline(__always)
+  func lookupLong(_ scratch: EncodeScratch, into ids: inout IDWriter) -> Bool {
+    let first = firstLevel(scratch)
+    if matches(first) {
+      CacheKey.emit(first, into: &ids)
+      return true
+    }
+    return lookupSecondLevel(scratch, first: first, into: &ids)
+  }
+
+  @inline(never)
+  func lookupSecondLevel(
+    _ scratch: EncodeScratch, first: UnsafeMutablePointer<UInt64>, into ids: inout IDWriter
+  ) -> Bool {
+    let set = secondLevel(scratch)
+    if !matches(set) {
+      let other = set + 4
+      guard matches(other) else { return false }
+      // Least recently used last: the hit moves to way 0.
+      first.update(from: other, count: 4)
+      other.update(from: set, count: 4)
+      set.update(from: first, count: 4)
+    } else {
+      first.update(from: set, count: 4)
+    }
+    CacheKey.emit(first, into: &ids)
+    return true
+  }
+
+  /// Caches `count` ids (1 to 6; other counts are not cached).
+  @inline(__always)
+  func insert(_ scratch: EncodeScratch, _ out: UnsafePointer<UInt32>, _ count: Int) {
+    guard count > 0 && count <= 6 else { return }
+    if length <= 8 {
+      var word = UInt64(truncatingIfNeeded: length) | UInt64(min(count, 3)) << 4
+      if count <= 2 {
+        word |= UInt64(out[0]) << 6
+        if count == 2 { word |= UInt64(out[1]) << 27 }
+      }
+      let set = shortSet(scratch)
+      (set + 2).update(from: set, count: 6)
+      set[0] = k0
+      set[1] = word
+      shortFirst(scratch).update(from: set, count: 2)
+      if count <= 2 { return }
+    }
+    var v0: UInt64 = 0
+    var v1: UInt64 = 0
+    for k in 0..<count {
+      let id = UInt64(out[k])
+      if k < 3 { v0 |= id << (UInt64(k) &* CacheKey.idBits) } else { v1 |= id << (UInt64(k &- 3) &* CacheKey.idBits) }
+    }
+    let set = secondLevel(scratch)
+    (set + 4).update(from: set, count: 4)
+    set[0] = k0
+    set[1] = k1 | UInt64(count) << CacheKey.countShift
+    set[2] = v0
+    set[3] = v1
+    firstLevel(scratch).update(from: set, count: 4)
   }
 }
 

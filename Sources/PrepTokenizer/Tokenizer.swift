@@ -17,6 +17,8 @@ public final class Tokenizer: TokenEncoder, @unchecked Sendable {
   private let vocabSlots: UnsafeMutablePointer<UInt32>
   private let byteTokens: UnsafeMutablePointer<UInt32>
   private let charStart: UnsafeMutablePointer<UInt32>
+  private let rightLeads: UnsafeMutablePointer<UInt32>
+  private let pairFilter: UnsafeMutablePointer<UInt64>
   private let addedBytes: UnsafeMutablePointer<UInt8>
 
   /// Raw bytes of every id's piece (for decoding): `pieceBytes[pieceOffsets[id]..<pieceOffsets[id + 1]]`.
@@ -85,6 +87,10 @@ public final class Tokenizer: TokenEncoder, @unchecked Sendable {
     let byteTokens = UnsafeMutablePointer<UInt32>.allocate(capacity: 256)
     let charStart = UnsafeMutablePointer<UInt32>.allocate(capacity: 0x10000)
     charStart.initialize(repeating: 0, count: 0x10000)
+    let rightLeads = UnsafeMutablePointer<UInt32>.allocate(capacity: 0x10000)
+    rightLeads.initialize(repeating: UInt32.max, count: 0x10000)
+    let pairFilter = UnsafeMutablePointer<UInt64>.allocate(capacity: 1 << CharacterPairs.filterBits)
+    pairFilter.initialize(repeating: 0, count: 1 << CharacterPairs.filterBits)
     byteTokens.initialize(repeating: UInt32.max, count: 256)
 
     let mergeCount = spec.mergeBounds.count / 3
@@ -124,6 +130,8 @@ public final class Tokenizer: TokenEncoder, @unchecked Sendable {
     self.vocabSlots = vocabSlots
     self.byteTokens = byteTokens
     self.charStart = charStart
+    self.rightLeads = rightLeads
+    self.pairFilter = pairFilter
     self.addedBytes = addedBytes
     self.pieceBytes = bytes
     self.pieceOffsets = offsets
@@ -143,7 +151,8 @@ public final class Tokenizer: TokenEncoder, @unchecked Sendable {
       mergedOffset: 0, mergeMask: mergeCapacity - 1,
       mergeShift: 64 - mergeBits, mergeFilter: mergeFilter, densePairs: densePairs, vocabSlots: vocabSlots,
       vocabMask: vocabCapacity - 1,
-      byteTokens: byteTokens, charStart: charStart, pieceBytes: bytes, pieceOffsets: offsets, addedBytes: addedBytes,
+      byteTokens: byteTokens, charStart: charStart, rightLeads: rightLeads, pairFilter: pairFilter,
+      pieceBytes: bytes, pieceOffsets: offsets, addedBytes: addedBytes,
       addedEntries: addedEntries.map { AddedEntry(offset: $0.offset, length: $0.length, id: $0.id) },
       addedFirst: addedFirst,
       addedSingleFirst: addedFirst.firstIndex(of: 1).map { addedFirst.lastIndex(of: 1) == $0 ? $0 : -1 } ?? -1,
@@ -207,7 +216,14 @@ public final class Tokenizer: TokenEncoder, @unchecked Sendable {
       }
     }
     CharacterStarts.build(
-      core: core, merges: resolved, pieceBytes: bytes, pieceOffsets: offsets, size: size, into: charStart)
+      core: core, merges: resolved, pieceBytes: bytes, pieceOffsets: offsets, size: size, into: charStart,
+      rightLeads: rightLeads)
+    let byteLevelIDs = spec.vocabIDs.indices.compactMap { index -> UInt32? in
+      let id = spec.vocabIDs[index]
+      return spec.vocabIsByteLevel[index] && addedContentBytes[Int(id)] == nil ? id : nil
+    }
+    CharacterPairs.build(
+      ids: byteLevelIDs, pieceBytes: bytes, pieceOffsets: offsets, charStart: charStart, into: pairFilter)
     hash.add(spec.normalizeNFC ? 1 : 0)
     hash.add(spec.ignoreMerges ? 1 : 0)
     fingerprint = hash.hex
@@ -222,6 +238,8 @@ public final class Tokenizer: TokenEncoder, @unchecked Sendable {
     vocabSlots.deallocate()
     byteTokens.deallocate()
     charStart.deallocate()
+    rightLeads.deallocate()
+    pairFilter.deallocate()
     addedBytes.deallocate()
   }
 
