@@ -50,7 +50,7 @@ let package = Package(
         .product(name: "Yams", package: "Yams"),
       ]),
     // The minimal trainer: a toy Qwen2-shaped model on OpenBLAS.
-    .target(name: "PrepTrain", dependencies: ["PrepCore", "COpenBLAS"]),
+    .target(name: "PrepTrain", dependencies: ["PrepCore", "PrepJSON", "COpenBLAS"]),
     // The command line: parse, call the library, map errors to exit codes.
     .executableTarget(
       name: "prep",

@@ -109,34 +109,30 @@ public struct JSONWriter: Sendable {
 
   /// Writes `[a,b,c]` from token ids.
   public mutating func writeArray(_ values: [UInt32]) {
-    withTail(values.count &* 11 &+ 2) { out in
-      var n = 0
-      out[n] = UInt8(ascii: "[")
-      n &+= 1
-      for i in 0..<values.count {
-        if i > 0 {
-          out[n] = UInt8(ascii: ",")
-          n &+= 1
-        }
-        n &+= formatUnsigned(UInt64(values[i]), out + n)
-      }
-      out[n] = UInt8(ascii: "]")
-      return n &+ 1
-    }
+    writeList(values.count, widest: 10) { i, at in formatUnsigned(UInt64(values[i]), at) }
   }
 
   /// Writes `[a,b,c]` from signed values (labels with -100).
   public mutating func writeArray(_ values: [Int32]) {
-    withTail(values.count &* 12 &+ 2) { out in
+    writeList(values.count, widest: 11) { i, at in formatSigned(Int64(values[i]), at) }
+  }
+
+  /// `[`, `count` numbers of at most `widest` characters each written by `format` (index, destination; returns
+  /// the length), separated by commas, `]`.
+  @inline(__always)
+  private mutating func writeList(
+    _ count: Int, widest: Int, _ format: (Int, UnsafeMutablePointer<UInt8>) -> Int
+  ) {
+    withTail(count &* (widest &+ 1) &+ 2) { out in
       var n = 0
       out[n] = UInt8(ascii: "[")
       n &+= 1
-      for i in 0..<values.count {
+      for i in 0..<count {
         if i > 0 {
           out[n] = UInt8(ascii: ",")
           n &+= 1
         }
-        n &+= formatSigned(Int64(values[i]), out + n)
+        n &+= format(i, out + n)
       }
       out[n] = UInt8(ascii: "]")
       return n &+ 1

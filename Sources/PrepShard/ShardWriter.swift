@@ -289,11 +289,7 @@ public final class ShardWriter {
   /// Called automatically on any error and when an unfinished writer is dropped.
   public func abort() {
     guard state == .open else { return }
-    state = .closed
-    if fd >= 0 {
-      _ = try? Platform.closeFile(fd, path: tempPath)
-      fd = -1
-    }
+    release()
     if !tempPath.isEmpty { try? Platform.remove(tempPath) }
     for path in created { try? Platform.remove(path) }
     try? Platform.remove(directory + "/." + DatasetIndex.fileName + ".tmp")

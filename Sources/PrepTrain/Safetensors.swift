@@ -1,3 +1,5 @@
+import PrepJSON
+
 #if canImport(FoundationEssentials)
   import FoundationEssentials
 #else
@@ -58,24 +60,9 @@ enum Safetensors {
 
 /// A JSON string literal for `text` (quotes, backslashes and control characters escaped).
 func jsonString(_ text: String) -> String {
-  var out = "\""
-  for scalar in text.unicodeScalars {
-    switch scalar {
-    case "\"": out += "\\\""
-    case "\\": out += "\\\\"
-    case "\n": out += "\\n"
-    case "\r": out += "\\r"
-    case "\t": out += "\\t"
-    default:
-      if scalar.value < 0x20 {
-        let hex = String(scalar.value, radix: 16)
-        out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-      } else {
-        out.unicodeScalars.append(scalar)
-      }
-    }
-  }
-  return out + "\""
+  var writer = JSONWriter()
+  writer.writeString(text)
+  return String(decoding: writer.bytes, as: UTF8.self)
 }
 
 extension Trainer {
