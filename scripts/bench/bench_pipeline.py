@@ -40,15 +40,8 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
-def default_prep():
-    env = os.environ.get("PREP_BIN")
-    if env:
-        return env
-    for cfg in ("release", "debug"):
-        p = os.path.join(ROOT, ".build", cfg, "prep")
-        if os.path.exists(p):
-            return p
-    return os.path.join(ROOT, ".build", "release", "prep")
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from common import default_prep  # noqa: E402  (scripts/common.py)
 
 
 # ---- measuring one command ------------------------------------------------------------------------------

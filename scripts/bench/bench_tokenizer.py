@@ -33,15 +33,8 @@ ZH_SUBSET = "/work/corpus/monkey_dev_zh.jsonl"
 DEFAULT_FILE = "/work/corpus/monkey_dev.jsonl"
 
 
-def default_prep():
-    env = os.environ.get("PREP_BIN")
-    if env:
-        return env
-    for cfg in ("release", "debug"):
-        p = os.path.join(ROOT, ".build", cfg, "prep")
-        if os.path.exists(p):
-            return p
-    return os.path.join(ROOT, ".build", "release", "prep")
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from common import default_prep  # noqa: E402  (scripts/common.py)
 
 
 def read_texts(path, field):

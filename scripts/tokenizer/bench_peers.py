@@ -5,9 +5,12 @@ of a JSONL file on one thread, texts read first (untimed). Prints MB/s of UTF-8 
   RAYON_NUM_THREADS=1 /work/main/.venv/bin/python scripts/tokenizer/bench_peers.py FILE [--hf] [--runs K]
 """
 import argparse
-import json
 import os
 import time
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from common import read_texts  # noqa: E402  (scripts/common.py)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -20,13 +23,7 @@ def main():
     parser.add_argument("--runs", type=int, default=2)
     parser.add_argument("--hf", action="store_true")
     args = parser.parse_args()
-    texts = []
-    with open(args.file, encoding="utf-8") as f:
-        for line in f:
-            if line.strip():
-                value = json.loads(line).get(args.field)
-                if isinstance(value, str):
-                    texts.append(value)
+    texts = read_texts(args.file, args.field)
     size = sum(len(t.encode("utf-8")) for t in texts)
     path = os.path.join(args.tokenizer, "tokenizer.json")
     peers = []

@@ -9,13 +9,15 @@ Benchmarks/tokenizer), encodes the same texts with HF (add_special_tokens=False)
 texts compared and of mismatches, with the first few differences. Exit status 1 on any mismatch.
 """
 import argparse
-import json
 import os
 import subprocess
 import sys
 import tempfile
 
 from tokenizers import Tokenizer
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from common import read_texts  # noqa: E402  (scripts/common.py)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -35,13 +37,7 @@ def main():
         with open(dump) as f:
             ours = [line.rstrip("\n") for line in f]
 
-    texts = []
-    with open(args.file, encoding="utf-8") as f:
-        for line in f:
-            if line.strip():
-                value = json.loads(line).get(args.field)
-                if isinstance(value, str):
-                    texts.append(value)
+    texts = read_texts(args.file, args.field)
     if len(texts) != len(ours):
         print(f"text count differs: HF side {len(texts)}, prep {len(ours)}")
         sys.exit(1)
