@@ -22,7 +22,6 @@ let package = Package(
     // C libraries from Debian, each reached by exactly one Swift module.
     .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
     .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
-    .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
 
     // SHA-256 blocks on the CPU's SHA instructions (x86 SHA-NI), written for prep; PrepCore falls back to Swift.
     .target(name: "CSHA256"),
@@ -50,7 +49,7 @@ let package = Package(
         .product(name: "Yams", package: "Yams"),
       ]),
     // The minimal trainer: a toy Qwen2-shaped model on OpenBLAS.
-    .target(name: "PrepTrain", dependencies: ["PrepCore", "PrepJSON", "COpenBLAS"]),
+    .target(name: "PrepTrain", dependencies: ["PrepCore", "PrepJSON"]),
     // The command line: parse, call the library, map errors to exit codes.
     .executableTarget(
       name: "prep",

@@ -1,4 +1,6 @@
-internal import COpenBLAS
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 /// Counts the floating-point work and the time of every `cblas_sgemm` call the trainer makes.
 ///
@@ -19,15 +21,85 @@ final class GemmMeter {
   }
 }
 
+/// OpenBLAS, opened with `dlopen` the first time the trainer needs it.
+///
+/// Linking it would run its library constructor in every `prep` process, and that starts a thread pool
+/// whose idle threads spin on `sched_yield` for a while: about 0.1 s of CPU taken from the workers of
+/// every `prep run` and `prep tokenize` on a 2-core machine. Only `prep train` needs BLAS, so only it
+/// loads the library. The three functions used have the CBLAS ABI (`int` sizes and enum values), so no
+/// header is needed to call them.
+struct OpenBLAS: @unchecked Sendable {
+  typealias SGEMM =
+    @convention(c) (
+      Int32, Int32, Int32, Int32, Int32, Int32, Float, UnsafePointer<Float>?, Int32, UnsafePointer<Float>?, Int32,
+      Float, UnsafeMutablePointer<Float>?, Int32
+    ) -> Void
+  typealias SetThreads = @convention(c) (Int32) -> Void
+  typealias GetThreads = @convention(c) () -> Int32
+
+  /// CBLAS enum values (`CblasRowMajor`, `CblasNoTrans`, `CblasTrans`).
+  static let rowMajor: Int32 = 101
+  static let noTranspose: Int32 = 111
+  static let transpose: Int32 = 112
+
+  /// The file names tried, in order (Debian's runtime package provides the first).
+  static let libraryNames = ["libopenblas.so.0", "libopenblas.so"]
+
+  let sgemm: SGEMM
+  let setThreads: SetThreads
+  let getThreads: GetThreads
+
+  /// The library, or why it could not be opened (the reason is kept for `BLAS.load()`).
+  static let shared: Result<OpenBLAS, TrainError> = open(names: libraryNames)
+
+  /// Opens the first of `names` that loads and has the three functions.
+  static func open(names: [String]) -> Result<OpenBLAS, TrainError> {
+    var reasons: [String] = []
+    for name in names {
+      guard let handle = dlopen(name, RTLD_NOW | RTLD_LOCAL) else {
+        reasons.append(dlerror().map { String(cString: $0) } ?? "\(name): cannot open")
+        continue
+      }
+      guard let sgemm = dlsym(handle, "cblas_sgemm"), let set = dlsym(handle, "openblas_set_num_threads"),
+        let get = dlsym(handle, "openblas_get_num_threads")
+      else {
+        reasons.append("\(name) lacks cblas_sgemm or openblas_set_num_threads or openblas_get_num_threads")
+        dlclose(handle)
+        continue
+      }
+      return .success(
+        OpenBLAS(
+          sgemm: unsafeBitCast(sgemm, to: SGEMM.self), setThreads: unsafeBitCast(set, to: SetThreads.self),
+          getThreads: unsafeBitCast(get, to: GetThreads.self)))
+    }
+    return .failure(.blasUnavailable(reason: reasons.joined(separator: "; ")))
+  }
+}
+
 /// The wrappers around OpenBLAS; the only place PrepTrain touches C.
 enum BLAS {
+  /// Opens OpenBLAS (once per process) or says why it cannot be opened. Every entry point of the
+  /// trainer calls this before any other `BLAS` function.
+  static func load() throws(TrainError) {
+    if case .failure(let error) = OpenBLAS.shared { throw error }
+  }
+
+  /// The opened library; `load()` must have succeeded.
+  @inline(__always)
+  static var library: OpenBLAS {
+    switch OpenBLAS.shared {
+    case .success(let library): return library
+    case .failure(let error): preconditionFailure("BLAS used before BLAS.load() succeeded: \(error)")
+    }
+  }
+
   /// Pins OpenBLAS's thread pool (`openblas_set_num_threads`), so that runs are bit-identical.
   static func setThreads(_ count: Int) {
-    openblas_set_num_threads(Int32(clamping: max(1, count)))
+    library.setThreads(Int32(clamping: max(1, count)))
   }
 
   /// The thread count OpenBLAS currently uses (`openblas_get_num_threads`).
-  static var threads: Int { Int(openblas_get_num_threads()) }
+  static var threads: Int { Int(library.getThreads()) }
 
   /// `C = alpha · op(A) · op(B) + beta · C`, all row-major (`cblas_sgemm`), with op(A) m×k, op(B) k×n, C m×n.
   /// Leading dimensions are row strides in elements. The call's flops and time go to `meter`.
@@ -39,8 +111,9 @@ enum BLAS {
   ) {
     if m == 0 || n == 0 { return }
     let start = meter.clock.now
-    cblas_sgemm(
-      CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+    library.sgemm(
+      OpenBLAS.rowMajor, transA ? OpenBLAS.transpose : OpenBLAS.noTranspose,
+      transB ? OpenBLAS.transpose : OpenBLAS.noTranspose,
       Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     let elapsed = start.duration(to: meter.clock.now)
     meter.seconds += Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
@@ -52,7 +125,8 @@ enum BLAS {
 /// Times a square `size`×`size`×`size` sgemm on `threads` OpenBLAS threads and returns the best
 /// GFLOP/s over `repetitions` runs (after one warm-up call): the peak the trainer's own sgemm
 /// throughput is compared with. Leaves OpenBLAS pinned to `threads`.
-public func benchmarkPeakSGEMM(size: Int = 1024, threads: Int = 1, repetitions: Int = 5) -> Double {
+public func benchmarkPeakSGEMM(size: Int = 1024, threads: Int = 1, repetitions: Int = 5) throws(TrainError) -> Double {
+  try BLAS.load()
   BLAS.setThreads(threads)
   let n = max(1, size)
   let a = UnsafeMutablePointer<Float>.allocate(capacity: n * n)

@@ -126,6 +126,8 @@ public enum TrainError: Error, CustomStringConvertible, Equatable {
   case parameterSizeMismatch(name: String, expected: Int, got: Int)
   /// Writing the saved model failed.
   case writeFailed(path: String, reason: String)
+  /// OpenBLAS could not be opened (`dlopen`) or lacks a function the trainer calls.
+  case blasUnavailable(reason: String)
 
   /// A one-line explanation.
   public var description: String {
@@ -151,6 +153,8 @@ public enum TrainError: Error, CustomStringConvertible, Equatable {
       return "train: parameter \(name) holds \(expected) values, got \(got)"
     case .writeFailed(let path, let reason):
       return "train: cannot write \(path): \(reason)"
+    case .blasUnavailable(let reason):
+      return "train: OpenBLAS is not usable (\(reason)); install it with `apt-get install libopenblas0`"
     }
   }
 }

@@ -98,6 +98,7 @@ public final class Trainer {
   /// compact vocabulary if asked; pins OpenBLAS to `config.threads`.
   public init(config: TrainConfig, samples: [Sample]) throws(TrainError) {
     try config.validate()
+    try BLAS.load()
     if samples.isEmpty { throw .noSamples }
     let full = Vocabulary(fullSize: config.vocabularySize)
     var predictions = 0

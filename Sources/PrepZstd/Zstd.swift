@@ -1,4 +1,5 @@
 internal import CZstd
+import Synchronization
 
 /// A zstd failure, with the library's own message.
 public struct ZstdError: Error, CustomStringConvertible, Sendable {
@@ -17,24 +18,31 @@ public enum Zstd {
 
   /// Compresses `input` as one zstd frame with its content size and a content checksum.
   ///
+  /// The compression context comes from a small pool and goes back to it: a fresh context per call
+  /// would allocate and zero its tables (about 1 MiB at level 3) every time. The output does not depend
+  /// on which context compresses: `ZSTD_compress2` starts a new frame with the parameters set here.
+  ///
   /// The corresponding C functions are `ZSTD_compress2` and `ZSTD_CCtx_setParameter`.
   public static func compress(_ input: [UInt8], level: Int32) throws(ZstdError) -> [UInt8] {
-    guard let cctx = unsafe ZSTD_createCCtx() else { throw ZstdError(description: "ZSTD_createCCtx failed") }
-    defer { unsafe _ = ZSTD_freeCCtx(cctx) }
-    try check(unsafe ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, level), "set level")
-    try check(unsafe ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1), "set checksum")
-    try check(unsafe ZSTD_CCtx_setParameter(cctx, ZSTD_c_nbWorkers, 0), "set workers")
+    let cctx = try contexts.take()
+    defer { contexts.give(cctx) }
+    try check(unsafe ZSTD_CCtx_setParameter(cctx.pointer, ZSTD_c_compressionLevel, level), "set level")
+    try check(unsafe ZSTD_CCtx_setParameter(cctx.pointer, ZSTD_c_checksumFlag, 1), "set checksum")
+    try check(unsafe ZSTD_CCtx_setParameter(cctx.pointer, ZSTD_c_nbWorkers, 0), "set workers")
     let bound = ZSTD_compressBound(input.count)
-    var out = [UInt8](repeating: 0, count: bound)
-    let written = unsafe out.withUnsafeMutableBytes { dst in
-      unsafe input.withUnsafeBytes { src in
-        unsafe ZSTD_compress2(cctx, dst.baseAddress, dst.count, src.baseAddress, src.count)
+    var code = 0
+    let out = unsafe [UInt8](unsafeUninitializedCapacity: bound) { dst, initialized in
+      code = unsafe input.withUnsafeBytes { src in
+        unsafe ZSTD_compress2(cctx.pointer, dst.baseAddress, dst.count, src.baseAddress, src.count)
       }
+      initialized = ZSTD_isError(code) != 0 ? 0 : code
     }
-    try check(written, "compress")
-    out.removeLast(out.count - written)
+    try check(code, "compress")
     return out
   }
+
+  /// Compression contexts not in use (at most one per thread that compressed at the same time).
+  private static let contexts = ContextPool()
 
   /// Decompresses one or more complete frames. `expectedSize` must be the exact decompressed size
   /// when known (a shard's index records it); otherwise the frame header's content size is used.
@@ -64,6 +72,26 @@ public enum Zstd {
       let name = unsafe String(cString: ZSTD_getErrorName(code))
       throw ZstdError(description: "zstd \(what): \(name)")
     }
+  }
+}
+
+/// A `ZSTD_CCtx` handed between threads by `ContextPool`, used by one thread at a time.
+@safe private struct CompressionContext: @unchecked Sendable {
+  let pointer: OpaquePointer
+}
+
+/// The compression contexts `Zstd.compress` reuses.
+private final class ContextPool: Sendable {
+  private let free = Mutex<[CompressionContext]>([])
+
+  func take() throws(ZstdError) -> CompressionContext {
+    if let context = free.withLock({ $0.popLast() }) { return context }
+    guard let cctx = unsafe ZSTD_createCCtx() else { throw ZstdError(description: "ZSTD_createCCtx failed") }
+    return unsafe CompressionContext(pointer: cctx)
+  }
+
+  func give(_ context: CompressionContext) {
+    free.withLock { $0.append(context) }
   }
 }
 

@@ -1,6 +1,7 @@
 import PrepCore
-import PrepTrain
 import Testing
+
+@testable import PrepTrain
 
 /// The loop: the loss falls to zero on one batch, runs repeat bit for bit, the schedule is right.
 @Suite struct TrainingTests {
@@ -82,4 +83,28 @@ import Testing
     for (x, y) in zip(before, after) { #expect(abs(x - y) <= 1e-2 * 1.001) }
     #expect(before != after)
   }
+}
+
+@Test func aMissingOpenBLASIsAClearError() {
+  let result = OpenBLAS.open(names: ["libprep-no-such-blas.so.0"])
+  guard case .failure(let error) = result else {
+    Issue.record("a library that does not exist was opened")
+    return
+  }
+  #expect(error.description.contains("libprep-no-such-blas.so.0"))
+  #expect(error.description.contains("OpenBLAS"))
+}
+
+@Test func openBLASOpensAndMultiplies() throws {
+  let library = try OpenBLAS.open(names: OpenBLAS.libraryNames).get()
+  // [[1, 2, 3], [4, 5, 6]] x [[1, 0], [0, 1], [1, 1]] = [[4, 5], [10, 11]]
+  let a: [Float] = [1, 2, 3, 4, 5, 6]
+  let b: [Float] = [1, 0, 0, 1, 1, 1]
+  var c = [Float](repeating: 0, count: 4)
+  library.sgemm(OpenBLAS.rowMajor, OpenBLAS.noTranspose, OpenBLAS.noTranspose, 2, 2, 3, 1, a, 3, b, 2, 0, &c, 2)
+  #expect(c == [4, 5, 10, 11])
+  // op(A) = Aᵀ of a 3x2 matrix: [[1, 3, 5], [2, 4, 6]] x the same B = [[6, 8], [8, 10]]
+  let at: [Float] = [1, 2, 3, 4, 5, 6]
+  library.sgemm(OpenBLAS.rowMajor, OpenBLAS.transpose, OpenBLAS.noTranspose, 2, 2, 3, 1, at, 2, b, 2, 0, &c, 2)
+  #expect(c == [6, 8, 8, 10])
 }

@@ -116,7 +116,7 @@ do {
       "step \(r.step): loss \(String(format3: r.loss)), \(r.tokens) tokens (\(r.trainedTokens) trained), "
         + "\(Int(r.tokensPerSecond)) tok/s, lr \(r.learningRate)")
   }
-  let peak = benchmarkPeakSGEMM(size: o.peakSize, threads: o.threads)
+  let peak = try benchmarkPeakSGEMM(size: o.peakSize, threads: o.threads)
   let ratio = peak > 0 ? summary.sgemmGFLOPS / peak : 0
   print("")
   print(
