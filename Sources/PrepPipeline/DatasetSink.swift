@@ -35,7 +35,8 @@ final class DatasetSink {
     resume: StateReader? = nil
   ) throws(ShardError) {
     self.padID = padID
-    var shard = ShardConfiguration(level: Int32(config.compressionLevel))
+    var shard = ShardConfiguration(
+      level: Int32(config.compressionLevel), minMatch: Int32(config.compressionMinMatch))
     if config.samplesPerShard > 0 { shard.shardSamples = config.samplesPerShard }
     batcher = FrameBatcher(configuration: shard)
     frames = OrderedPool(gate: gate, window: 2 * workers)

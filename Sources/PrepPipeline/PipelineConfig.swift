@@ -1,5 +1,6 @@
 import PrepInput
 import PrepPack
+import PrepShard
 import PrepTemplate
 
 /// How samples are laid out after the recipe.
@@ -88,6 +89,8 @@ public struct PipelineConfig: Sendable {
   public var outputDirectory: String
   /// zstd level.
   public var compressionLevel: Int
+  /// zstd minimum match length; 0 for the level's own.
+  public var compressionMinMatch: Int
   /// Samples per shard.
   public var samplesPerShard: Int
   /// Variables for `{{name}}` placeholders.
@@ -223,8 +226,13 @@ public struct PipelineConfig: Sendable {
       throw o.error("dir", "required: the dataset directory, e.g. dir: out/fudan (or --set output=DIR)")
     }
     outputDirectory = dir
-    compressionLevel = try o.int("level", default: 3, min: 1)
+    compressionLevel = try o.int("level", default: Int(ShardConfiguration.defaultLevel), min: 1)
     if compressionLevel > 19 { throw o.error("level", "zstd levels run from 1 to 19") }
+    compressionMinMatch = try o.int(
+      "min_match", default: Int(ShardConfiguration.defaultMinMatch(level: Int32(compressionLevel))), min: 0)
+    if compressionMinMatch != 0 && !(3...7).contains(compressionMinMatch) {
+      throw o.error("min_match", "zstd's minimum match runs from 3 to 7 (0: the level's own)")
+    }
     samplesPerShard = try o.int("samples_per_shard", default: 0, min: 0)
     try o.finish()
     try top.finish()

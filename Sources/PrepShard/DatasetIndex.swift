@@ -104,6 +104,8 @@ public struct DatasetIndex: Sendable, Equatable {
   public var zstdVersion: String
   /// The zstd level.
   public var zstdLevel: Int
+  /// The zstd minimum match length prep set, or nil for the level's own (absent in index.json).
+  public var zstdMinMatch: Int?
   /// The tokenizer's fingerprint.
   public var tokenizerFingerprint: String
   /// The vocabulary size.
@@ -128,7 +130,7 @@ public struct DatasetIndex: Sendable, Equatable {
   /// Creates an index.
   public init(
     format: String = ShardFormat.name, formatVersion: Int = ShardFormat.version, prepVersion: String,
-    zstdVersion: String, zstdLevel: Int, tokenizerFingerprint: String, vocabularySize: Int,
+    zstdVersion: String, zstdLevel: Int, zstdMinMatch: Int? = nil, tokenizerFingerprint: String, vocabularySize: Int,
     labelConvention: String = ShardFormat.labelConvention, frameTokens: Int, shardTokens: Int, shardSamples: Int?,
     pipeline: JSONValue, stats: JSONValue, totals: ShardCounts, shards: [ShardEntry]
   ) {
@@ -137,6 +139,7 @@ public struct DatasetIndex: Sendable, Equatable {
     self.prepVersion = prepVersion
     self.zstdVersion = zstdVersion
     self.zstdLevel = zstdLevel
+    self.zstdMinMatch = zstdMinMatch
     self.tokenizerFingerprint = tokenizerFingerprint
     self.vocabularySize = vocabularySize
     self.labelConvention = labelConvention
@@ -250,6 +253,7 @@ private struct IndexFile: Codable {
     case prepVersion = "prep_version"
     case zstdVersion = "zstd_version"
     case zstdLevel = "zstd_level"
+    case zstdMinMatch = "zstd_min_match"
     case tokenizer
     case labelConvention = "label_convention"
     case layout
@@ -283,6 +287,7 @@ private struct IndexFile: Codable {
     try c.encode(index.prepVersion, forKey: .prepVersion)
     try c.encode(index.zstdVersion, forKey: .zstdVersion)
     try c.encode(index.zstdLevel, forKey: .zstdLevel)
+    try c.encodeIfPresent(index.zstdMinMatch, forKey: .zstdMinMatch)
     try c.encode(
       Tokenizer(fingerprint: index.tokenizerFingerprint, vocabSize: index.vocabularySize), forKey: .tokenizer)
     try c.encode(index.labelConvention, forKey: .labelConvention)
@@ -306,6 +311,7 @@ private struct IndexFile: Codable {
       prepVersion: try c.decode(String.self, forKey: .prepVersion),
       zstdVersion: try c.decode(String.self, forKey: .zstdVersion),
       zstdLevel: try c.decode(Int.self, forKey: .zstdLevel),
+      zstdMinMatch: try c.decodeIfPresent(Int.self, forKey: .zstdMinMatch),
       tokenizerFingerprint: tokenizer.fingerprint, vocabularySize: tokenizer.vocabSize,
       labelConvention: try c.decode(String.self, forKey: .labelConvention),
       frameTokens: layout.frameTokens, shardTokens: layout.shardTokens, shardSamples: layout.shardSamples,

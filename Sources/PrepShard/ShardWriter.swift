@@ -22,7 +22,7 @@ public final class ShardWriter {
   /// The cut rules and zstd level.
   public let configuration: ShardConfiguration
   /// The frame encoder for `append(frame:)` callers (the writer's level).
-  public var encoder: FrameEncoder { FrameEncoder(level: configuration.level) }
+  public var encoder: FrameEncoder { FrameEncoder(level: configuration.level, minMatch: configuration.minMatch) }
 
   /// Frames compressed at once by `append(_ sample:)` (1: on the caller's thread).
   public let threads: Int
@@ -255,6 +255,7 @@ public final class ShardWriter {
       for s in shards { totals.add(s.counts) }
       let index = DatasetIndex(
         prepVersion: metadata.prepVersion, zstdVersion: Zstd.version, zstdLevel: Int(configuration.level),
+        zstdMinMatch: configuration.minMatch == 0 ? nil : Int(configuration.minMatch),
         tokenizerFingerprint: metadata.tokenizerFingerprint, vocabularySize: metadata.vocabularySize,
         frameTokens: configuration.frameTokens, shardTokens: configuration.shardTokens,
         shardSamples: configuration.shardSamples, pipeline: metadata.pipeline, stats: metadata.stats,

@@ -16,19 +16,22 @@ public enum Zstd {
     return "\(n / 10000).\(n / 100 % 100).\(n % 100)"
   }
 
-  /// Compresses `input` as one zstd frame with its content size and a content checksum.
+  /// Compresses `input` as one zstd frame with its content size and a content checksum, at `level`
+  /// and with minimum match length `minMatch` (`ZSTD_c_minMatch`, 3...7; 0 keeps the level's own).
   ///
   /// The compression context comes from a small pool and goes back to it: a fresh context per call
   /// would allocate and zero its tables (about 1 MiB at level 3) every time. The output does not depend
   /// on which context compresses: `ZSTD_compress2` starts a new frame with the parameters set here.
   ///
   /// The corresponding C functions are `ZSTD_compress2` and `ZSTD_CCtx_setParameter`.
-  public static func compress(_ input: [UInt8], level: Int32) throws(ZstdError) -> [UInt8] {
+  public static func compress(_ input: [UInt8], level: Int32, minMatch: Int32 = 0) throws(ZstdError) -> [UInt8] {
     let cctx = try contexts.take()
     defer { contexts.give(cctx) }
     try check(unsafe ZSTD_CCtx_setParameter(cctx.pointer, ZSTD_c_compressionLevel, level), "set level")
     try check(unsafe ZSTD_CCtx_setParameter(cctx.pointer, ZSTD_c_checksumFlag, 1), "set checksum")
     try check(unsafe ZSTD_CCtx_setParameter(cctx.pointer, ZSTD_c_nbWorkers, 0), "set workers")
+    // 0 also restores the level's own value on a reused context.
+    try check(unsafe ZSTD_CCtx_setParameter(cctx.pointer, ZSTD_c_minMatch, minMatch), "set minimum match")
     let bound = ZSTD_compressBound(input.count)
     var code = 0
     let out = unsafe [UInt8](unsafeUninitializedCapacity: bound) { dst, initialized in

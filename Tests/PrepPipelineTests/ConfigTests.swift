@@ -121,3 +121,30 @@ extension ConfigValue {
   #expect(bins.first?.low == 3)
   #expect(bins.map(\.count).reduce(0, +) == 2)
 }
+
+@Test func compressionDefaultsAndMinimumMatch() throws {
+  func config(_ overrides: [String]) throws -> PipelineConfig {
+    let yaml = """
+      input:
+        path: data/train.jsonl
+      recipe:
+        kind: pretrain
+      output:
+        dir: out/demo
+      """
+    var file = PipelineFile(path: "demo.pipeline", tree: try ConfigValue.parse(yaml: yaml, file: "demo.pipeline"))
+    for o in overrides { try file.apply(o) }
+    return try PipelineConfig(file)
+  }
+  let plain = try config([])
+  #expect(plain.compressionLevel == 2)
+  #expect(plain.compressionMinMatch == 4)
+  // prep's minimum match applies to the fast levels only; above them zstd's own (0).
+  let strong = try config(["output.level=9"])
+  #expect(strong.compressionMinMatch == 0)
+  let own = try config(["output.min_match=0"])
+  #expect(own.compressionLevel == 2 && own.compressionMinMatch == 0)
+  #expect(try config(["output.level=3", "output.min_match=6"]).compressionMinMatch == 6)
+  let error = #expect(throws: ConfigError.self) { try config(["output.min_match=9"]) }
+  #expect(error?.key == "output.min_match")
+}

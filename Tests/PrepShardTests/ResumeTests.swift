@@ -15,7 +15,7 @@ private func frames(_ samples: [Sample], _ configuration: ShardConfiguration) th
   var groups = [FrameGroup]()
   for s in samples { if let g = batcher.append(s) { groups.append(g) } }
   if let g = batcher.flush() { groups.append(g) }
-  let encoder = FrameEncoder(level: configuration.level)
+  let encoder = FrameEncoder(level: configuration.level, minMatch: configuration.minMatch)
   return try groups.map { g throws(ShardError) in try encoder.encode(g) }
 }
 

@@ -152,7 +152,8 @@ final class FrameSlots: Sendable {
   #expect(read.pipeline == pipeline)
   #expect(read.prepVersion == "1.2.3")
   #expect(read.vocabularySize == 100)
-  #expect(read.zstdLevel == 3)
+  #expect(read.zstdLevel == 2)
+  #expect(read.zstdMinMatch == 4)
   #expect(read.labelConvention == "aligned")
 }
 
