@@ -10,23 +10,25 @@ import Synchronization
 public final class Tokenizer: TokenEncoder, @unchecked Sendable {
   // Immutable after init; freed in deinit.
   let core: EncoderCore
-  private let mergeSlots: UnsafeMutablePointer<UInt64>
-  private let mergedByRank: UnsafeMutablePointer<UInt32>
-  private let mergeFilter: UnsafeMutablePointer<UInt64>
-  private let densePairs: UnsafeMutablePointer<UInt64>
-  private let vocabSlots: UnsafeMutablePointer<UInt32>
-  private let byteTokens: UnsafeMutablePointer<UInt32>
-  private let charStart: UnsafeMutablePointer<UInt32>
-  private let rightLeads: UnsafeMutablePointer<UInt32>
-  private let pairFilter: UnsafeMutablePointer<UInt64>
+  let mergeSlots: UnsafeMutablePointer<UInt64>
+  let mergedByRank: UnsafeMutablePointer<UInt32>
+  let mergeFilter: UnsafeMutablePointer<UInt64>
+  let densePairs: UnsafeMutablePointer<UInt64>
+  let vocabSlots: UnsafeMutablePointer<UInt32>
+  let byteTokens: UnsafeMutablePointer<UInt32>
+  let charStart: UnsafeMutablePointer<UInt32>
+  let rightLeads: UnsafeMutablePointer<UInt32>
+  let pairFilter: UnsafeMutablePointer<UInt64>
   private let addedBytes: UnsafeMutablePointer<UInt8>
 
   /// Raw bytes of every id's piece (for decoding): `pieceBytes[pieceOffsets[id]..<pieceOffsets[id + 1]]`.
-  private let pieceBytes: [UInt8]
-  private let pieceOffsets: [UInt32]
+  let pieceBytes: [UInt8]
+  let pieceOffsets: [UInt32]
   /// Whether an id's piece is a byte-level piece (vs a piece outside the alphabet, or an added token).
-  private let pieceIsByteLevel: [Bool]
-  private let pieceExists: [Bool]
+  let pieceIsByteLevel: [Bool]
+  let pieceExists: [Bool]
+  /// The number of merges (entries of `mergedByRank`).
+  let mergeCount: Int
   private let addedByContent: [String: UInt32]
   private let scratchPool = Mutex<[EncodeScratch]>([])
 
@@ -40,194 +42,37 @@ public final class Tokenizer: TokenEncoder, @unchecked Sendable {
   /// 16 hex digits: two directories with the same fingerprint tokenize identically.
   public let fingerprint: String
 
-  private init(spec: TokenizerSpec) throws(TokenizerError) {
-    let file = spec.file
-    // Vocabulary: raw bytes per id; the byte-keyed table holds the byte-level pieces.
-    var maxID = -1
-    for id in spec.vocabIDs { maxID = max(maxID, Int(id)) }
-    for token in spec.added { maxID = max(maxID, Int(token.id)) }
-    let size = maxID + 1
-    var starts = [Int](repeating: -1, count: size)
-    var lengths = [Int](repeating: 0, count: size)
-    var byteLevel = [Bool](repeating: false, count: size)
-    for index in 0..<spec.vocabIDs.count {
-      let id = Int(spec.vocabIDs[index])
-      starts[id] = Int(spec.vocabOffsets[index])
-      lengths[id] = Int(spec.vocabOffsets[index + 1] - spec.vocabOffsets[index])
-      byteLevel[id] = spec.vocabIsByteLevel[index]
-    }
-    var addedContentBytes = [Int: [UInt8]]()
-    for token in spec.added { addedContentBytes[Int(token.id)] = Array(token.content.utf8) }
-    var bytes = [UInt8]()
-    var offsets = [UInt32]()
-    var exists = [Bool](repeating: false, count: size)
-    offsets.reserveCapacity(size + 1)
-    bytes.reserveCapacity(spec.vocabBytes.count)
-    offsets.append(0)
-    for id in 0..<size {
-      if let content = addedContentBytes[id] {
-        // HF's ByteLevel decoder maps each scalar of a token back to a byte when all are in the alphabet,
-        // else keeps the token's UTF-8.
-        var mapped = [UInt8]()
-        let inAlphabet = content.withUnsafeBufferPointer { ByteLevel.decode($0, into: &mapped) }
-        bytes.append(contentsOf: inAlphabet ? mapped : content)
-        byteLevel[id] = false
-        exists[id] = true
-      } else if starts[id] >= 0 {
-        bytes.append(contentsOf: spec.vocabBytes[starts[id]..<(starts[id] + lengths[id])])
-        exists[id] = true
-      }
-      offsets.append(UInt32(bytes.count))
-    }
-
-    let vocabBits = max(10, Int.bitWidth - (spec.vocabIDs.count * 2).leadingZeroBitCount)
-    let vocabCapacity = 1 << vocabBits
-    let vocabSlots = UnsafeMutablePointer<UInt32>.allocate(capacity: vocabCapacity)
-    vocabSlots.initialize(repeating: 0, count: vocabCapacity)
-    let byteTokens = UnsafeMutablePointer<UInt32>.allocate(capacity: 256)
-    let charStart = UnsafeMutablePointer<UInt32>.allocate(capacity: 0x10000)
-    charStart.initialize(repeating: 0, count: 0x10000)
-    let rightLeads = UnsafeMutablePointer<UInt32>.allocate(capacity: 0x10000)
-    rightLeads.initialize(repeating: UInt32.max, count: 0x10000)
-    let pairFilter = UnsafeMutablePointer<UInt64>.allocate(capacity: 1 << CharacterPairs.filterBits)
-    pairFilter.initialize(repeating: 0, count: 1 << CharacterPairs.filterBits)
-    byteTokens.initialize(repeating: UInt32.max, count: 256)
-
-    let mergeCount = spec.mergeBounds.count / 3
-    let mergeBits = max(10, Int.bitWidth - (mergeCount + mergeCount / 2).leadingZeroBitCount)
-    let mergeCapacity = 1 << mergeBits
-    guard size < EncoderCore.idLimit, mergeCount < EncoderCore.idLimit else {
-      throw .unsupported(
-        file: file, component: "vocabulary size", found: "\(size) ids, \(mergeCount) merges",
-        reason: "prep's tables hold up to \(EncoderCore.idLimit) of each")
-    }
-    let mergeSlots = UnsafeMutablePointer<UInt64>.allocate(capacity: mergeCapacity)
-    mergeSlots.initialize(repeating: UInt64.max, count: mergeCapacity)
-    let mergedByRank = UnsafeMutablePointer<UInt32>.allocate(capacity: max(1, mergeCount))
-    mergedByRank.initialize(repeating: 0, count: max(1, mergeCount))
-    let densePairs = UnsafeMutablePointer<UInt64>.allocate(
-      capacity: Int(EncoderCore.denseIDs * EncoderCore.denseIDs))
-    densePairs.initialize(repeating: EncoderCore.noMerge, count: Int(EncoderCore.denseIDs * EncoderCore.denseIDs))
-    let mergeFilter = UnsafeMutablePointer<UInt64>.allocate(capacity: 1 << EncoderCore.filterBits)
-    mergeFilter.initialize(repeating: 0, count: 1 << EncoderCore.filterBits)
-
-    var added = spec.added.sorted { $0.id < $1.id }
-    var seen = Set<UInt32>()
-    added = added.filter { seen.insert($0.id).inserted }
-    var addedFlat = [UInt8]()
-    var addedEntries = [(offset: Int, length: Int, id: UInt32)]()
-    for token in added.sorted(by: { $0.content.utf8.count > $1.content.utf8.count }) {
-      addedEntries.append((addedFlat.count, token.content.utf8.count, token.id))
-      addedFlat.append(contentsOf: token.content.utf8)
-    }
-    let addedBytes = UnsafeMutablePointer<UInt8>.allocate(capacity: max(1, addedFlat.count))
-    addedBytes.initialize(from: addedFlat, count: addedFlat.count)
-
-    self.mergeSlots = mergeSlots
-    self.mergedByRank = mergedByRank
-    self.mergeFilter = mergeFilter
-    self.densePairs = densePairs
-    self.vocabSlots = vocabSlots
-    self.byteTokens = byteTokens
-    self.charStart = charStart
-    self.rightLeads = rightLeads
-    self.pairFilter = pairFilter
-    self.addedBytes = addedBytes
-    self.pieceBytes = bytes
-    self.pieceOffsets = offsets
-    self.pieceIsByteLevel = byteLevel
-    self.pieceExists = exists
-    self.addedTokens = added
+  /// A tokenizer over built tables (see `TokenizerParts`), which it owns from now on.
+  init(parts: TokenizerParts) {
+    mergeSlots = parts.mergeSlots
+    mergedByRank = parts.mergedByRank
+    mergeFilter = parts.mergeFilter
+    densePairs = parts.densePairs
+    vocabSlots = parts.vocabSlots
+    byteTokens = parts.byteTokens
+    charStart = parts.charStart
+    rightLeads = parts.rightLeads
+    pairFilter = parts.pairFilter
+    pieceBytes = parts.pieceBytes
+    pieceOffsets = parts.pieceOffsets
+    pieceIsByteLevel = parts.pieceIsByteLevel
+    pieceExists = parts.pieceExists
+    mergeCount = parts.mergeCount
+    addedTokens = parts.added
     var byContent = [String: UInt32]()
-    for token in added { byContent[token.content] = token.id }
-    self.addedByContent = byContent
-    self.regularTokenCount = spec.vocabIDs.count
-    self.vocabularySize = size
+    for token in parts.added { byContent[token.content] = token.id }
+    addedByContent = byContent
+    regularTokenCount = parts.regularTokenCount
+    vocabularySize = parts.vocabularySize
+    fingerprint = parts.fingerprint
+    let matching = AddedMatching(parts.added)
+    addedBytes = matching.bytes
+    core = parts.core(added: matching)
+  }
 
-    var addedFirst = [UInt8](repeating: 0, count: 256)
-    for entry in addedEntries { addedFirst[Int(addedFlat[entry.offset])] = 1 }
-    var core = EncoderCore(
-      unicode: UnicodeData.shared, mergeSlots: mergeSlots, mergedByRank: mergedByRank, mergedIsOffset: false,
-      mergedOffset: 0, mergeMask: mergeCapacity - 1,
-      mergeShift: 64 - mergeBits, mergeFilter: mergeFilter, densePairs: densePairs, vocabSlots: vocabSlots,
-      vocabMask: vocabCapacity - 1,
-      byteTokens: byteTokens, charStart: charStart, rightLeads: rightLeads, pairFilter: pairFilter,
-      pieceBytes: bytes, pieceOffsets: offsets, addedBytes: addedBytes,
-      addedEntries: addedEntries.map { AddedEntry(offset: $0.offset, length: $0.length, id: $0.id) },
-      addedFirst: addedFirst,
-      addedSingleFirst: addedFirst.firstIndex(of: 1).map { addedFirst.lastIndex(of: 1) == $0 ? $0 : -1 } ?? -1,
-      normalizeNFC: spec.normalizeNFC, ignoreMerges: spec.ignoreMerges)
-
-    // Fill the vocabulary table (byte-level pieces only: others never occur in byte-level input).
-    for index in 0..<spec.vocabIDs.count where spec.vocabIsByteLevel[index] {
-      let id = spec.vocabIDs[index]
-      guard addedContentBytes[Int(id)] == nil else { continue }
-      core.insertVocab(id: id)
-    }
-    for byte in 0..<256 {
-      guard let id = core.vocabID([UInt8(byte)]) else {
-        throw .inconsistent(file: file, message: "the vocabulary lacks the byte-level token for byte \(byte)")
-      }
-      byteTokens[byte] = id
-    }
-    // Merges: later duplicates overwrite earlier ones, as HF's HashMap collection does.
-    var resolved = [(UInt32, UInt32, UInt32)]()
-    resolved.reserveCapacity(mergeCount)
-    var hash = Fingerprint()
-    for id in 0..<size {
-      hash.add(UInt64(id))
-      hash.add(exists[id] ? 1 : 0)
-      hash.add(bytes: bytes[Int(offsets[id])..<Int(offsets[id + 1])])
-    }
-    try spec.mergeBytes.withUnsafeBufferPointer { (pieces) throws(TokenizerError) in
-      // The two sides of a merge lie side by side in `mergeBytes`, so the merged token is their span.
-      guard let base = pieces.baseAddress else {
-        if mergeCount > 0 { throw .inconsistent(file: file, message: "the merges name no tokens") }
-        return
-      }
-      for rank in 0..<mergeCount {
-        let a = Int(spec.mergeBounds[3 * rank])
-        let b = Int(spec.mergeBounds[3 * rank + 1])
-        let c = Int(spec.mergeBounds[3 * rank + 2])
-        guard let leftID = core.vocabID(base + a, b - a), let rightID = core.vocabID(base + b, c - b) else {
-          throw .inconsistent(file: file, message: "merge \(rank) uses a token that is not in the vocabulary")
-        }
-        guard let mergedID = core.vocabID(base + a, c - a) else {
-          throw .inconsistent(file: file, message: "merge \(rank) makes a token that is not in the vocabulary")
-        }
-        core.insertMerge(left: leftID, right: rightID, rank: UInt32(rank), merged: mergedID)
-        resolved.append((leftID, rightID, mergedID))
-        hash.add(UInt64(leftID) << 32 | UInt64(rightID))
-      }
-    }
-    for token in added {
-      hash.add(UInt64(token.id) | (token.special ? 1 << 40 : 0))
-      hash.add(bytes: Array(token.content.utf8)[...])
-    }
-    core.fillDensePairs()
-    // Qwen's vocabulary numbers merged tokens by rank; then the merged id is computed, not read.
-    if mergeCount > 0 {
-      let offset = resolved[0].2
-      if resolved.indices.allSatisfy({
-        resolved[$0].2 == UInt32($0) &+ offset && core.merge(resolved[$0].0, resolved[$0].1) >> 32 == UInt64($0)
-      }) {
-        core.mergedIsOffset = true
-        core.mergedOffset = offset
-      }
-    }
-    CharacterStarts.build(
-      core: core, merges: resolved, pieceBytes: bytes, pieceOffsets: offsets, size: size, into: charStart,
-      rightLeads: rightLeads)
-    let byteLevelIDs = spec.vocabIDs.indices.compactMap { index -> UInt32? in
-      let id = spec.vocabIDs[index]
-      return spec.vocabIsByteLevel[index] && addedContentBytes[Int(id)] == nil ? id : nil
-    }
-    CharacterPairs.build(
-      ids: byteLevelIDs, pieceBytes: bytes, pieceOffsets: offsets, charStart: charStart, into: pairFilter)
-    hash.add(spec.normalizeNFC ? 1 : 0)
-    hash.add(spec.ignoreMerges ? 1 : 0)
-    fingerprint = hash.hex
-    self.core = core
+  /// Builds the tables from what a tokenizer file says.
+  private convenience init(spec: TokenizerSpec) throws(TokenizerError) {
+    self.init(parts: try TokenizerParts(spec: spec))
   }
 
   deinit {

@@ -13,12 +13,16 @@ struct TokenizerOptions: ParsableArguments {
     name: .long,
     help: ArgumentHelp(
       "An HF tokenizer directory (tokenizer.json, or vocab.json + merges.txt).",
-      discussion: "Default: $PREP_TOKENIZER, else the Qwen3 files `make` fetched into .cache/tokenizer/qwen3."))
+      discussion: """
+        Default: $PREP_TOKENIZER, else the Qwen3 files `make` fetched into .cache/tokenizer/qwen3. \
+        The built tables are kept in $PREP_TOKENIZER_CACHE (`off` to disable), else \
+        $XDG_CACHE_HOME/prep/tokenizers or ~/.cache/prep/tokenizers, so later commands start at once.
+        """))
   var tokenizer: String?
 
   /// Resolves and loads the tokenizer.
   func load() throws -> Tokenizer {
-    try Tokenizer.load(directory: try TokenizerLocation.resolve(tokenizer))
+    try Tokenizer.load(directory: try TokenizerLocation.resolve(tokenizer), cache: TokenizerCache.fromEnvironment())
   }
 }
 

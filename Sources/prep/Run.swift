@@ -105,7 +105,7 @@ struct Run: ParsableCommand {
     } else if resume && interrupted {
       writeStderr("resuming the interrupted run in \(config.outputDirectory)\n")
     }
-    let tok = try Tokenizer.load(directory: dir)
+    let tok = try Tokenizer.load(directory: dir, cache: TokenizerCache.fromEnvironment())
     var options = RunOptions(
       workers: workerOptions.count, force: replace, quiet: quiet, maxRejects: maxRejects.flatMap(RejectLimit.parse))
     options.fingerprint = fingerprint

@@ -9,6 +9,9 @@ struct Outcome {
   var text: String { String(decoding: stdout, as: UTF8.self) }
 }
 
+/// One compiled-tokenizer cache for every `prep` process of the test run (never the user's own).
+let tokenizerCache = TestPaths.temporaryDirectory("tokenizer-cache")
+
 /// A `prep` process (the built binary, run from the repository root with the test tokenizer), not yet started;
 /// stdout and stderr go nowhere unless `stderr` names a file for it.
 func prepProcess(_ arguments: [String], stderr: String? = nil) throws -> Process {
@@ -18,6 +21,7 @@ func prepProcess(_ arguments: [String], stderr: String? = nil) throws -> Process
   process.currentDirectoryURL = URL(fileURLWithPath: TestPaths.root)
   var env = ProcessInfo.processInfo.environment
   env["PREP_TOKENIZER"] = TestPaths.tokenizer
+  env["PREP_TOKENIZER_CACHE"] = tokenizerCache
   process.environment = env
   process.standardOutput = FileHandle.nullDevice
   process.standardError = FileHandle.nullDevice

@@ -1,0 +1,357 @@
+import PrepCore
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+#if canImport(FoundationEssentials)
+  import FoundationEssentials
+#else
+  import Foundation
+#endif
+
+/// Compiled tokenizers on disk, so that a `prep` command does not rebuild the tables from the tokenizer
+/// file every time (about 0.15 s of CPU for Qwen3's: parsing 7 MB of JSON, resolving 151,387 merges,
+/// the character tables). A compiled file holds the built tables byte for byte.
+///
+/// A file is used only when its name, a SHA-256 over the tokenizer files' contents and the running
+/// executable's build id, matches, and when the SHA-256 of its own bytes, stored at its end, checks: any
+/// change to the tokenizer files or to prep (a rebuild changes the build id) means another file, and a
+/// damaged file is rebuilt. Nothing about the ids can differ from a fresh load: the tests compare every
+/// table and the ids of the golden corpus both ways.
+///
+/// Writing is best effort (a read-only or missing cache directory only costs the rebuild); a file
+/// appears atomically (temporary name, then rename), and the directory keeps the 8 newest files.
+public struct TokenizerCache: Sendable, Equatable {
+  /// The directory holding compiled files.
+  public let directory: String
+
+  /// A cache in `directory` (created when first written).
+  public init(directory: String) { self.directory = directory }
+
+  /// The cache the environment asks for: `PREP_TOKENIZER_CACHE` (a directory, or `off`), else
+  /// `$XDG_CACHE_HOME/prep/tokenizers`, else `$HOME/.cache/prep/tokenizers`; nil when off or without a home.
+  public static func fromEnvironment() -> TokenizerCache? {
+    let env = ProcessInfo.processInfo.environment
+    if let chosen = env["PREP_TOKENIZER_CACHE"], !chosen.isEmpty {
+      return chosen == "off" ? nil : TokenizerCache(directory: chosen)
+    }
+    if let xdg = env["XDG_CACHE_HOME"], xdg.hasPrefix("/") {
+      return TokenizerCache(directory: xdg + "/prep/tokenizers")
+    }
+    if let home = env["HOME"], home.hasPrefix("/") {
+      return TokenizerCache(directory: home + "/.cache/prep/tokenizers")
+    }
+    return nil
+  }
+
+  /// How many compiled files the directory keeps.
+  static let keep = 8
+  static let magic: [UInt8] = Array("PREPTOKC".utf8)
+  static let formatVersion: UInt64 = 1
+
+  /// The compiled file for the tokenizer files of `directory` as `load(directory:)` would read them, or nil
+  /// when they cannot be read (the normal load then reports why).
+  func path(forTokenizerDirectory tokenizer: String) -> String? {
+    let manager = FileManager.default
+    let names =
+      manager.fileExists(atPath: tokenizer + "/tokenizer.json")
+      ? ["tokenizer.json"] : ["vocab.json", "merges.txt", "tokenizer_config.json"]
+    var key = SHA256()
+    key.update(Array("prep compiled tokenizer \(TokenizerCache.formatVersion)\n".utf8))
+    key.update(BuildIdentity.current)
+    for name in names {
+      let path = tokenizer + "/" + name
+      guard manager.fileExists(atPath: path) else {
+        if name == "tokenizer_config.json" { continue }
+        return nil
+      }
+      guard let data = manager.contents(atPath: path) else { return nil }
+      let digest = data.withUnsafeBytes { raw in
+        var h = SHA256()
+        h.update(raw)
+        return h.finalize()
+      }
+      key.update(Array("\(name) \(data.count)\n".utf8))
+      key.update(digest.bytes)
+    }
+    return directory + "/" + key.finalize().hexString + ".bin"
+  }
+
+  /// The tokenizer compiled in `path`, or nil when the file is missing, of another format or damaged.
+  func read(_ path: String) -> Tokenizer? {
+    guard let data = FileManager.default.contents(atPath: path), data.count > 32 + TokenizerCache.magic.count
+    else { return nil }
+    let bytes = [UInt8](data)
+    let body = bytes.count - 32
+    let stored = SHA256Digest(bytes: Array(bytes[body...]))
+    guard SHA256.hash(Array(bytes[..<body])) == stored else { return nil }
+    var reader = ImageReader(bytes: bytes, end: body)
+    guard let parts = reader.parts() else { return nil }
+    return Tokenizer(parts: parts)
+  }
+
+  /// Writes `tokenizer` compiled to `path` (best effort), then trims the directory to the newest files.
+  func write(_ tokenizer: Tokenizer, to path: String) {
+    var bytes = tokenizer.compiledImage()
+    bytes.append(contentsOf: SHA256.hash(bytes).bytes)
+    let manager = FileManager.default
+    try? manager.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    let temporary = path + ".tmp-\(getpid())"
+    guard manager.createFile(atPath: temporary, contents: Data(bytes)) else { return }
+    guard rename(temporary, path) == 0 else {
+      try? manager.removeItem(atPath: temporary)
+      return
+    }
+    trim()
+  }
+
+  /// Removes all but the `keep` newest compiled files, and temporary files a killed process left
+  /// (older than ten minutes).
+  private func trim() {
+    let manager = FileManager.default
+    guard let names = try? manager.contentsOfDirectory(atPath: directory) else { return }
+    var files: [(path: String, modified: Date)] = []
+    let stale = Date(timeIntervalSinceNow: -600)
+    for name in names where name.hasSuffix(".bin") || name.contains(".bin.tmp-") {
+      let path = directory + "/" + name
+      let modified = (try? manager.attributesOfItem(atPath: path))?[.modificationDate] as? Date ?? .distantPast
+      if name.hasSuffix(".bin") {
+        files.append((path, modified))
+      } else if modified < stale {
+        try? manager.removeItem(atPath: path)
+      }
+    }
+    guard files.count > TokenizerCache.keep else { return }
+    files.sort { $0.modified != $1.modified ? $0.modified > $1.modified : $0.path < $1.path }
+    for file in files[TokenizerCache.keep...] { try? manager.removeItem(atPath: file.path) }
+  }
+}
+
+extension Tokenizer {
+  /// Loads an HF tokenizer directory as `load(directory:)` does, through `cache` when one is given: the
+  /// compiled file when it is there and sound, else a fresh load that is then compiled into the cache.
+  public static func load(directory: String, cache: TokenizerCache?) throws(TokenizerError) -> Tokenizer {
+    guard let cache, let path = cache.path(forTokenizerDirectory: directory) else {
+      return try load(directory: directory)
+    }
+    if let cached = cache.read(path) { return cached }
+    let tokenizer = try load(directory: directory)
+    cache.write(tokenizer, to: path)
+    return tokenizer
+  }
+
+  /// The tables as a compiled file's body (see `ImageReader` for the layout).
+  func compiledImage() -> [UInt8] {
+    var w = ImageWriter()
+    w.bytes.append(contentsOf: TokenizerCache.magic)
+    w.u64(TokenizerCache.formatVersion)
+    let mergeCapacity = core.mergeMask + 1
+    w.u64(UInt64(mergeCapacity))
+    w.u64(UInt64(mergeCount))
+    w.u64(UInt64(core.vocabMask + 1))
+    w.u64(UInt64(regularTokenCount))
+    w.u64(UInt64(vocabularySize))
+    w.u64(core.mergedIsOffset ? 1 : 0)
+    w.u64(UInt64(core.mergedOffset))
+    w.u64(core.normalizeNFC ? 1 : 0)
+    w.u64(core.ignoreMerges ? 1 : 0)
+    w.array(Array(fingerprint.utf8))
+    w.array(pieceBytes)
+    pieceOffsets.withUnsafeBytes { w.array($0) }
+    w.array(pieceIsByteLevel.map { $0 ? 1 : 0 })
+    w.array(pieceExists.map { $0 ? 1 : 0 })
+    w.u64(UInt64(addedTokens.count))
+    for token in addedTokens {
+      w.u64(UInt64(token.id) | (token.special ? 1 << 32 : 0))
+      w.array(Array(token.content.utf8))
+    }
+    let sizes = TokenizerParts.tableBytes(
+      mergeCapacity: mergeCapacity, mergeCount: mergeCount, vocabCapacity: core.vocabMask + 1)
+    let pointers: [UnsafeRawPointer] = [
+      UnsafeRawPointer(mergeSlots), UnsafeRawPointer(mergedByRank), UnsafeRawPointer(mergeFilter),
+      UnsafeRawPointer(densePairs), UnsafeRawPointer(vocabSlots), UnsafeRawPointer(byteTokens),
+      UnsafeRawPointer(charStart), UnsafeRawPointer(rightLeads), UnsafeRawPointer(pairFilter),
+    ]
+    for (pointer, size) in zip(pointers, sizes) { w.array(UnsafeRawBufferPointer(start: pointer, count: size)) }
+    return w.bytes
+  }
+}
+
+extension TokenizerParts {
+  /// The byte sizes of the raw tables, in the order of `tables`.
+  static func tableBytes(mergeCapacity: Int, mergeCount: Int, vocabCapacity: Int) -> [Int] {
+    [
+      8 * mergeCapacity, 4 * max(1, mergeCount), 8 * mergeFilterCount, 8 * densePairCount, 4 * vocabCapacity,
+      4 * 256, 4 * scalarTableCount, 4 * scalarTableCount, 8 * pairFilterCount,
+    ]
+  }
+}
+
+/// Little-endian words and length-prefixed byte arrays, each array padded to 8 bytes.
+struct ImageWriter {
+  var bytes: [UInt8] = []
+
+  mutating func u64(_ v: UInt64) {
+    for k in 0..<8 { bytes.append(UInt8(truncatingIfNeeded: v >> (8 * UInt64(k)))) }
+  }
+
+  mutating func array(_ raw: UnsafeRawBufferPointer) {
+    u64(UInt64(raw.count))
+    bytes.append(contentsOf: raw)
+    while bytes.count % 8 != 0 { bytes.append(0) }
+  }
+
+  mutating func array(_ data: [UInt8]) { data.withUnsafeBytes { array($0) } }
+}
+
+/// Reads what `Tokenizer.compiledImage()` wrote: the magic and version, nine sizes and flags (merge table
+/// capacity, merge count, vocabulary table capacity, regular token count, vocabulary size, merged-is-offset,
+/// merged offset, NFC, ignore-merges), the fingerprint, the piece bytes, offsets and flags, the added tokens
+/// (id and special flag, then content) and the nine raw tables of `TokenizerParts.tables`. Every size is
+/// checked against what the others imply; anything off gives nil.
+struct ImageReader {
+  let bytes: [UInt8]
+  let end: Int
+  var position = 0
+
+  init(bytes: [UInt8], end: Int) {
+    self.bytes = bytes
+    self.end = end
+  }
+
+  mutating func u64() -> UInt64? {
+    guard position + 8 <= end else { return nil }
+    var v: UInt64 = 0
+    for k in 0..<8 { v |= UInt64(bytes[position + k]) << (8 * UInt64(k)) }
+    position += 8
+    return v
+  }
+
+  /// The next array, if it holds exactly `expected` bytes (any count when nil).
+  mutating func array(expected: Int? = nil) -> ArraySlice<UInt8>? {
+    guard let count = u64().map(Int.init), count >= 0, count <= end - position else { return nil }
+    if let expected, expected != count { return nil }
+    let slice = bytes[position..<(position + count)]
+    position += (count + 7) & ~7
+    guard position <= end else { return nil }
+    return slice
+  }
+
+  mutating func parts() -> TokenizerParts? {
+    guard bytes.count >= 8, Array(bytes[0..<8]) == TokenizerCache.magic else { return nil }
+    position = 8
+    guard u64() == TokenizerCache.formatVersion, let mergeCapacity = u64().map(Int.init),
+      let mergeCount = u64().map(Int.init), let vocabCapacity = u64().map(Int.init),
+      let regularTokenCount = u64().map(Int.init), let vocabularySize = u64().map(Int.init),
+      let mergedIsOffset = u64(), let mergedOffset = u64(), let nfc = u64(), let ignoreMerges = u64(),
+      mergeCapacity > 0, mergeCapacity & (mergeCapacity - 1) == 0, vocabCapacity > 0,
+      vocabCapacity & (vocabCapacity - 1) == 0, mergeCount < mergeCapacity, vocabularySize < EncoderCore.idLimit,
+      let fingerprint = array(), let pieceBytes = array(),
+      let offsetBytes = array(expected: 4 * (vocabularySize + 1)),
+      let byteLevel = array(expected: vocabularySize), let exists = array(expected: vocabularySize),
+      let addedCount = u64().map(Int.init), addedCount <= vocabularySize
+    else { return nil }
+    var offsets = [UInt32](repeating: 0, count: vocabularySize + 1)
+    offsets.withUnsafeMutableBytes { $0.copyBytes(from: offsetBytes) }
+    guard offsets.last.map(Int.init) == pieceBytes.count, zip(offsets, offsets.dropFirst()).allSatisfy({ $0 <= $1 })
+    else { return nil }
+    var added: [AddedToken] = []
+    for _ in 0..<addedCount {
+      guard let word = u64(), let content = array() else { return nil }
+      let id = UInt32(truncatingIfNeeded: word)
+      guard Int(id) < vocabularySize, let text = String(validating: content, as: UTF8.self) else { return nil }
+      added.append(AddedToken(content: text, id: id, special: word >> 32 & 1 == 1))
+    }
+    var parts = TokenizerParts(
+      mergeCapacity: mergeCapacity, mergeCount: mergeCount, vocabCapacity: vocabCapacity,
+      pieceBytes: Array(pieceBytes), pieceOffsets: offsets, pieceIsByteLevel: byteLevel.map { $0 != 0 },
+      pieceExists: exists.map { $0 != 0 }, added: added, regularTokenCount: regularTokenCount,
+      vocabularySize: vocabularySize, normalizeNFC: nfc != 0, ignoreMerges: ignoreMerges != 0)
+    parts.mergedIsOffset = mergedIsOffset != 0
+    parts.mergedOffset = UInt32(truncatingIfNeeded: mergedOffset)
+    guard let text = String(validating: fingerprint, as: UTF8.self) else {
+      parts.deallocate()
+      return nil
+    }
+    parts.fingerprint = text
+    let sizes = TokenizerParts.tableBytes(
+      mergeCapacity: mergeCapacity, mergeCount: mergeCount, vocabCapacity: vocabCapacity)
+    for (table, size) in zip(parts.tables, sizes) {
+      guard let data = array(expected: size) else {
+        parts.deallocate()
+        return nil
+      }
+      data.withUnsafeBytes { raw in
+        if let base = raw.baseAddress { table.pointer.copyMemory(from: base, byteCount: size) }
+      }
+    }
+    guard position == end else {
+      parts.deallocate()
+      return nil
+    }
+    return parts
+  }
+}
+
+/// What identifies the running executable: its GNU build id when it has one, else a SHA-256 of its bytes.
+/// A rebuilt prep, whose tables may differ, never reads another build's compiled tokenizers.
+enum BuildIdentity {
+  static let current: [UInt8] = {
+    if let id = gnuBuildID(), !id.isEmpty { return Array("build-id ".utf8) + id }
+    if let data = FileManager.default.contents(atPath: "/proc/self/exe") {
+      return Array("exe-sha256 ".utf8)
+        + data.withUnsafeBytes { raw in
+          var h = SHA256()
+          h.update(raw)
+          return h.finalize().bytes
+        }
+    }
+    // No way to tell builds apart: a fresh value per process never matches a file.
+    return Array("process \(getpid()) \(UInt64.random(in: .min ... .max))".utf8)
+  }()
+
+  /// The `NT_GNU_BUILD_ID` note of the running executable (a 64-bit little-endian ELF file): its program
+  /// headers, then the notes of each `PT_NOTE` segment.
+  private static func gnuBuildID() -> [UInt8]? {
+    let fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { return nil }
+    defer { close(fd) }
+    func read(_ offset: Int, _ count: Int) -> [UInt8]? {
+      guard count > 0, count <= 1 << 20 else { return nil }
+      var out = [UInt8](repeating: 0, count: count)
+      let got = out.withUnsafeMutableBytes { pread(fd, $0.baseAddress, count, off_t(offset)) }
+      return got == count ? out : nil
+    }
+    func word<T: FixedWidthInteger>(_ bytes: [UInt8], _ at: Int, _: T.Type) -> Int {
+      var v: UInt64 = 0
+      for k in 0..<(T.bitWidth / 8) { v |= UInt64(bytes[at + k]) << (8 * UInt64(k)) }
+      return Int(truncatingIfNeeded: v)
+    }
+    // ELF magic, 64-bit, little-endian.
+    guard let header = read(0, 64), header[0..<4] == [0x7F, 0x45, 0x4C, 0x46], header[4] == 2, header[5] == 1
+    else { return nil }
+    let tableOffset = word(header, 32, UInt64.self)
+    let entrySize = word(header, 54, UInt16.self)
+    let entries = word(header, 56, UInt16.self)
+    guard entrySize >= 56, let table = read(tableOffset, entrySize * entries) else { return nil }
+    for k in 0..<entries where word(table, k * entrySize, UInt32.self) == 4 {  // PT_NOTE
+      let offset = word(table, k * entrySize + 8, UInt64.self)
+      let size = word(table, k * entrySize + 32, UInt64.self)
+      guard let notes = read(offset, size) else { continue }
+      var at = 0
+      while at + 12 <= notes.count {
+        let nameSize = word(notes, at, UInt32.self)
+        let descSize = word(notes, at + 4, UInt32.self)
+        let type = word(notes, at + 8, UInt32.self)
+        let descStart = at + 12 + ((nameSize + 3) & ~3)
+        let next = descStart + ((descSize + 3) & ~3)
+        guard next <= notes.count else { break }
+        if type == 3 && nameSize == 4 && notes[(at + 12)..<(at + 16)] == [0x47, 0x4E, 0x55, 0] {  // "GNU"
+          return Array(notes[descStart..<(descStart + descSize)])
+        }
+        at = next
+      }
+    }
+    return nil
+  }
+}

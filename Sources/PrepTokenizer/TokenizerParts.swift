@@ -1,0 +1,298 @@
+/// The tables of a loaded tokenizer, built from a tokenizer file (`init(spec:)`) or read back from the
+/// compiled cache (`TokenizerCache`). The `Tokenizer` made from them owns and frees the pointers.
+struct TokenizerParts {
+  var mergeSlots: UnsafeMutablePointer<UInt64>
+  var mergedByRank: UnsafeMutablePointer<UInt32>
+  var mergeFilter: UnsafeMutablePointer<UInt64>
+  var densePairs: UnsafeMutablePointer<UInt64>
+  var vocabSlots: UnsafeMutablePointer<UInt32>
+  var byteTokens: UnsafeMutablePointer<UInt32>
+  var charStart: UnsafeMutablePointer<UInt32>
+  var rightLeads: UnsafeMutablePointer<UInt32>
+  var pairFilter: UnsafeMutablePointer<UInt64>
+  var pieceBytes: [UInt8]
+  var pieceOffsets: [UInt32]
+  var pieceIsByteLevel: [Bool]
+  var pieceExists: [Bool]
+  var added: [AddedToken]
+  var regularTokenCount: Int
+  var vocabularySize: Int
+  var fingerprint: String
+  /// Entries of the merge table (a power of two) and of `mergedByRank` (the merge count, at least 1).
+  var mergeCapacity: Int
+  var mergeCount: Int
+  /// Entries of the vocabulary table (a power of two).
+  var vocabCapacity: Int
+  var mergedIsOffset: Bool
+  var mergedOffset: UInt32
+  var normalizeNFC: Bool
+  var ignoreMerges: Bool
+
+  /// Sizes of the fixed tables, in elements.
+  static let mergeFilterCount = 1 << EncoderCore.filterBits
+  static let densePairCount = Int(EncoderCore.denseIDs * EncoderCore.denseIDs)
+  static let scalarTableCount = 0x10000
+  static let pairFilterCount = 1 << CharacterPairs.filterBits
+
+  /// Every table allocated (uninitialized) for the given sizes; the caller fills them.
+  init(
+    mergeCapacity: Int, mergeCount: Int, vocabCapacity: Int, pieceBytes: [UInt8], pieceOffsets: [UInt32],
+    pieceIsByteLevel: [Bool], pieceExists: [Bool], added: [AddedToken], regularTokenCount: Int,
+    vocabularySize: Int, normalizeNFC: Bool, ignoreMerges: Bool
+  ) {
+    mergeSlots = .allocate(capacity: mergeCapacity)
+    mergedByRank = .allocate(capacity: max(1, mergeCount))
+    mergeFilter = .allocate(capacity: TokenizerParts.mergeFilterCount)
+    densePairs = .allocate(capacity: TokenizerParts.densePairCount)
+    vocabSlots = .allocate(capacity: vocabCapacity)
+    byteTokens = .allocate(capacity: 256)
+    charStart = .allocate(capacity: TokenizerParts.scalarTableCount)
+    rightLeads = .allocate(capacity: TokenizerParts.scalarTableCount)
+    pairFilter = .allocate(capacity: TokenizerParts.pairFilterCount)
+    self.pieceBytes = pieceBytes
+    self.pieceOffsets = pieceOffsets
+    self.pieceIsByteLevel = pieceIsByteLevel
+    self.pieceExists = pieceExists
+    self.added = added
+    self.regularTokenCount = regularTokenCount
+    self.vocabularySize = vocabularySize
+    fingerprint = ""
+    self.mergeCapacity = mergeCapacity
+    self.mergeCount = mergeCount
+    self.vocabCapacity = vocabCapacity
+    mergedIsOffset = false
+    mergedOffset = 0
+    self.normalizeNFC = normalizeNFC
+    self.ignoreMerges = ignoreMerges
+  }
+
+  /// Frees every table (for a build or a read that fails before a `Tokenizer` owns them).
+  func deallocate() {
+    mergeSlots.deallocate()
+    mergedByRank.deallocate()
+    mergeFilter.deallocate()
+    densePairs.deallocate()
+    vocabSlots.deallocate()
+    byteTokens.deallocate()
+    charStart.deallocate()
+    rightLeads.deallocate()
+    pairFilter.deallocate()
+  }
+
+  /// The raw tables, in a fixed order, with their sizes in bytes (what the compiled cache stores).
+  var tables: [(pointer: UnsafeMutableRawPointer, bytes: Int)] {
+    [
+      (UnsafeMutableRawPointer(mergeSlots), 8 * mergeCapacity),
+      (UnsafeMutableRawPointer(mergedByRank), 4 * max(1, mergeCount)),
+      (UnsafeMutableRawPointer(mergeFilter), 8 * TokenizerParts.mergeFilterCount),
+      (UnsafeMutableRawPointer(densePairs), 8 * TokenizerParts.densePairCount),
+      (UnsafeMutableRawPointer(vocabSlots), 4 * vocabCapacity),
+      (UnsafeMutableRawPointer(byteTokens), 4 * 256),
+      (UnsafeMutableRawPointer(charStart), 4 * TokenizerParts.scalarTableCount),
+      (UnsafeMutableRawPointer(rightLeads), 4 * TokenizerParts.scalarTableCount),
+      (UnsafeMutableRawPointer(pairFilter), 8 * TokenizerParts.pairFilterCount),
+    ]
+  }
+
+  /// The encoder over these tables.
+  func core(added matching: AddedMatching) -> EncoderCore {
+    let mergeBits = mergeCapacity.trailingZeroBitCount
+    return EncoderCore(
+      unicode: UnicodeData.shared, mergeSlots: mergeSlots, mergedByRank: mergedByRank,
+      mergedIsOffset: mergedIsOffset, mergedOffset: mergedOffset, mergeMask: mergeCapacity - 1,
+      mergeShift: 64 - mergeBits, mergeFilter: mergeFilter, densePairs: densePairs, vocabSlots: vocabSlots,
+      vocabMask: vocabCapacity - 1, byteTokens: byteTokens, charStart: charStart, rightLeads: rightLeads,
+      pairFilter: pairFilter, pieceBytes: pieceBytes, pieceOffsets: pieceOffsets, addedBytes: matching.bytes,
+      addedEntries: matching.entries, addedFirst: matching.first, addedSingleFirst: matching.singleFirst,
+      normalizeNFC: normalizeNFC, ignoreMerges: ignoreMerges)
+  }
+}
+
+/// The added tokens as the encoder matches them: contents side by side, longest first.
+struct AddedMatching {
+  /// The contents, concatenated (owned by the `Tokenizer`, which frees it).
+  let bytes: UnsafeMutablePointer<UInt8>
+  let entries: [AddedEntry]
+  /// 1 for every byte that starts some added token.
+  let first: [UInt8]
+  /// The first byte shared by every added token, or -1.
+  let singleFirst: Int
+
+  init(_ added: [AddedToken]) {
+    var flat = [UInt8]()
+    var entries = [AddedEntry]()
+    for token in added.sorted(by: { $0.content.utf8.count > $1.content.utf8.count }) {
+      entries.append(AddedEntry(offset: flat.count, length: token.content.utf8.count, id: token.id))
+      flat.append(contentsOf: token.content.utf8)
+    }
+    bytes = .allocate(capacity: max(1, flat.count))
+    bytes.initialize(from: flat, count: flat.count)
+    self.entries = entries
+    var first = [UInt8](repeating: 0, count: 256)
+    for entry in entries { first[Int(flat[entry.offset])] = 1 }
+    self.first = first
+    singleFirst = first.firstIndex(of: 1).map { first.lastIndex(of: 1) == $0 ? $0 : -1 } ?? -1
+  }
+}
+
+extension TokenizerParts {
+  /// Builds every table from what a tokenizer file says.
+  init(spec: TokenizerSpec) throws(TokenizerError) {
+    let file = spec.file
+    // Vocabulary: raw bytes per id; the byte-keyed table holds the byte-level pieces.
+    var maxID = -1
+    for id in spec.vocabIDs { maxID = max(maxID, Int(id)) }
+    for token in spec.added { maxID = max(maxID, Int(token.id)) }
+    let size = maxID + 1
+    var starts = [Int](repeating: -1, count: size)
+    var lengths = [Int](repeating: 0, count: size)
+    var byteLevel = [Bool](repeating: false, count: size)
+    for index in 0..<spec.vocabIDs.count {
+      let id = Int(spec.vocabIDs[index])
+      starts[id] = Int(spec.vocabOffsets[index])
+      lengths[id] = Int(spec.vocabOffsets[index + 1] - spec.vocabOffsets[index])
+      byteLevel[id] = spec.vocabIsByteLevel[index]
+    }
+    var addedContentBytes = [Int: [UInt8]]()
+    for token in spec.added { addedContentBytes[Int(token.id)] = Array(token.content.utf8) }
+    var bytes = [UInt8]()
+    var offsets = [UInt32]()
+    var exists = [Bool](repeating: false, count: size)
+    offsets.reserveCapacity(size + 1)
+    bytes.reserveCapacity(spec.vocabBytes.count)
+    offsets.append(0)
+    for id in 0..<size {
+      if let content = addedContentBytes[id] {
+        // HF's ByteLevel decoder maps each scalar of a token back to a byte when all are in the alphabet,
+        // else keeps the token's UTF-8.
+        var mapped = [UInt8]()
+        let inAlphabet = content.withUnsafeBufferPointer { ByteLevel.decode($0, into: &mapped) }
+        bytes.append(contentsOf: inAlphabet ? mapped : content)
+        byteLevel[id] = false
+        exists[id] = true
+      } else if starts[id] >= 0 {
+        bytes.append(contentsOf: spec.vocabBytes[starts[id]..<(starts[id] + lengths[id])])
+        exists[id] = true
+      }
+      offsets.append(UInt32(bytes.count))
+    }
+
+    let vocabBits = max(10, Int.bitWidth - (spec.vocabIDs.count * 2).leadingZeroBitCount)
+    let mergeCount = spec.mergeBounds.count / 3
+    let mergeBits = max(10, Int.bitWidth - (mergeCount + mergeCount / 2).leadingZeroBitCount)
+    guard size < EncoderCore.idLimit, mergeCount < EncoderCore.idLimit else {
+      throw .unsupported(
+        file: file, component: "vocabulary size", found: "\(size) ids, \(mergeCount) merges",
+        reason: "prep's tables hold up to \(EncoderCore.idLimit) of each")
+    }
+    var added = spec.added.sorted { $0.id < $1.id }
+    var seen = Set<UInt32>()
+    added = added.filter { seen.insert($0.id).inserted }
+
+    self.init(
+      mergeCapacity: 1 << mergeBits, mergeCount: mergeCount, vocabCapacity: 1 << vocabBits, pieceBytes: bytes,
+      pieceOffsets: offsets, pieceIsByteLevel: byteLevel, pieceExists: exists, added: added,
+      regularTokenCount: spec.vocabIDs.count, vocabularySize: size, normalizeNFC: spec.normalizeNFC,
+      ignoreMerges: spec.ignoreMerges)
+    vocabSlots.initialize(repeating: 0, count: vocabCapacity)
+    charStart.initialize(repeating: 0, count: TokenizerParts.scalarTableCount)
+    rightLeads.initialize(repeating: UInt32.max, count: TokenizerParts.scalarTableCount)
+    pairFilter.initialize(repeating: 0, count: TokenizerParts.pairFilterCount)
+    byteTokens.initialize(repeating: UInt32.max, count: 256)
+    mergeSlots.initialize(repeating: UInt64.max, count: mergeCapacity)
+    mergedByRank.initialize(repeating: 0, count: max(1, mergeCount))
+    densePairs.initialize(repeating: EncoderCore.noMerge, count: TokenizerParts.densePairCount)
+    mergeFilter.initialize(repeating: 0, count: TokenizerParts.mergeFilterCount)
+    do throws(TokenizerError) {
+      try build(spec: spec, addedContentBytes: addedContentBytes)
+    } catch {
+      deallocate()
+      throw error
+    }
+  }
+
+  /// Fills the allocated tables (the vocabulary, byte tokens, merges, character tables) and the fingerprint.
+  private mutating func build(spec: TokenizerSpec, addedContentBytes: [Int: [UInt8]]) throws(TokenizerError) {
+    let file = spec.file
+    let size = vocabularySize
+    let bytes = pieceBytes
+    let offsets = pieceOffsets
+    // The added tokens are not needed to build the tables.
+    let noAdded = AddedMatching([])
+    defer { noAdded.bytes.deallocate() }
+    var builder = core(added: noAdded)
+
+    // Fill the vocabulary table (byte-level pieces only: others never occur in byte-level input).
+    for index in 0..<spec.vocabIDs.count where spec.vocabIsByteLevel[index] {
+      let id = spec.vocabIDs[index]
+      guard addedContentBytes[Int(id)] == nil else { continue }
+      builder.insertVocab(id: id)
+    }
+    for byte in 0..<256 {
+      guard let id = builder.vocabID([UInt8(byte)]) else {
+        throw .inconsistent(file: file, message: "the vocabulary lacks the byte-level token for byte \(byte)")
+      }
+      byteTokens[byte] = id
+    }
+    // Merges: later duplicates overwrite earlier ones, as HF's HashMap collection does.
+    var resolved = [(UInt32, UInt32, UInt32)]()
+    resolved.reserveCapacity(mergeCount)
+    var hash = Fingerprint()
+    for id in 0..<size {
+      hash.add(UInt64(id))
+      hash.add(pieceExists[id] ? 1 : 0)
+      hash.add(bytes: bytes[Int(offsets[id])..<Int(offsets[id + 1])])
+    }
+    let mergeCount = self.mergeCount
+    try spec.mergeBytes.withUnsafeBufferPointer { (pieces) throws(TokenizerError) in
+      // The two sides of a merge lie side by side in `mergeBytes`, so the merged token is their span.
+      guard let base = pieces.baseAddress else {
+        if mergeCount > 0 { throw .inconsistent(file: file, message: "the merges name no tokens") }
+        return
+      }
+      for rank in 0..<mergeCount {
+        let a = Int(spec.mergeBounds[3 * rank])
+        let b = Int(spec.mergeBounds[3 * rank + 1])
+        let c = Int(spec.mergeBounds[3 * rank + 2])
+        guard let leftID = builder.vocabID(base + a, b - a), let rightID = builder.vocabID(base + b, c - b) else {
+          throw .inconsistent(file: file, message: "merge \(rank) uses a token that is not in the vocabulary")
+        }
+        guard let mergedID = builder.vocabID(base + a, c - a) else {
+          throw .inconsistent(file: file, message: "merge \(rank) makes a token that is not in the vocabulary")
+        }
+        builder.insertMerge(left: leftID, right: rightID, rank: UInt32(rank), merged: mergedID)
+        resolved.append((leftID, rightID, mergedID))
+        hash.add(UInt64(leftID) << 32 | UInt64(rightID))
+      }
+    }
+    for token in added {
+      hash.add(UInt64(token.id) | (token.special ? 1 << 40 : 0))
+      hash.add(bytes: Array(token.content.utf8)[...])
+    }
+    builder.fillDensePairs()
+    // Qwen's vocabulary numbers merged tokens by rank; then the merged id is computed, not read.
+    if mergeCount > 0 {
+      let offset = resolved[0].2
+      if resolved.indices.allSatisfy({
+        resolved[$0].2 == UInt32($0) &+ offset && builder.merge(resolved[$0].0, resolved[$0].1) >> 32 == UInt64($0)
+      }) {
+        mergedIsOffset = true
+        mergedOffset = offset
+        builder.mergedIsOffset = true
+        builder.mergedOffset = offset
+      }
+    }
+    CharacterStarts.build(
+      core: builder, merges: resolved, pieceBytes: bytes, pieceOffsets: offsets, size: size, into: charStart,
+      rightLeads: rightLeads)
+    let byteLevelIDs = spec.vocabIDs.indices.compactMap { index -> UInt32? in
+      let id = spec.vocabIDs[index]
+      return spec.vocabIsByteLevel[index] && addedContentBytes[Int(id)] == nil ? id : nil
+    }
+    CharacterPairs.build(
+      ids: byteLevelIDs, pieceBytes: bytes, pieceOffsets: offsets, charStart: charStart, into: pairFilter)
+    hash.add(spec.normalizeNFC ? 1 : 0)
+    hash.add(spec.ignoreMerges ? 1 : 0)
+    fingerprint = hash.hex
+  }
+}
