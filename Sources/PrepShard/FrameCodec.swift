@@ -283,28 +283,29 @@ enum FramePayload {
     return nil
   }
 
-  /// Encodes samples into one payload.
+  /// Encodes samples into one payload: the table first (filled in last), the ids written in place
+  /// after it, then the mask runs and the boundaries.
   static func encode(_ samples: [Sample], firstSampleIndex: Int) throws(ShardError) -> ([UInt8], FrameStats) {
     var stats = FrameStats()
-    var table = [UInt8]()
-    table.reserveCapacity(4 + samples.count * ShardFormat.sampleEntrySize)
-    appendU32(UInt32(samples.count), to: &table)
     var totalTokens = 0
     for (k, s) in samples.enumerated() {
       if let reason = problem(s) { throw .invalidSample(index: firstSampleIndex + k, reason: reason) }
       totalTokens += s.count
     }
-    var ids = [UInt8](repeating: 0, count: totalTokens * 5)
-    var idBytes = 0
+    let tableBytes = 4 + samples.count * ShardFormat.sampleEntrySize
+    var table = [UInt8]()
+    table.reserveCapacity(tableBytes)
+    appendU32(UInt32(samples.count), to: &table)
     var runs = [UInt8]()
     var bounds = [UInt8]()
     var maxID: UInt32 = 0
-    for s in samples {
-      let start = idBytes
-      ids.withUnsafeMutableBufferPointer { out in
+    // Room for the table and five bytes per id (the most LEB128 takes for 32 bits); not zeroed.
+    var payload = [UInt8](unsafeUninitializedCapacity: tableBytes + 5 * totalTokens) { buffer, initialized in
+      guard let p = buffer.baseAddress else { return }
+      var o = tableBytes
+      for s in samples {
+        let start = o
         s.ids.withUnsafeBufferPointer { src in
-          var o = start
-          guard let p = out.baseAddress else { return }
           for v in src {
             maxID = max(maxID, v)
             // One to three bytes cover every id below 2^21 (all of Qwen's); longer ones take the loop.
@@ -331,46 +332,61 @@ enum FramePayload {
               o &+= 1
             }
           }
-          idBytes = o
         }
+        let (runCount, trained) = appendRuns(s.trained, to: &runs)
+        let interior = s.boundaries.count - 2
+        if interior > 0 { for i in 1...interior { appendU32(s.boundaries[i], to: &bounds) } }
+        appendU32(UInt32(s.count), to: &table)
+        appendU32(UInt32(o - start), to: &table)
+        appendU32(runCount, to: &table)
+        appendU32(UInt32(interior), to: &table)
+        stats.tokens &+= s.count
+        stats.trained &+= trained
+        stats.documents &+= interior + 1
       }
-      // Runs alternate untrained / trained, starting with an untrained run (possibly empty).
-      var runCount: UInt32 = 0
-      var current: UInt8 = 0
-      var length: UInt32 = 0
-      var trained = 0
-      s.trained.withUnsafeBufferPointer { flags in
-        for f in flags {
-          let bit: UInt8 = f != 0 ? 1 : 0
-          trained &+= Int(bit)
-          if bit != current {
-            appendU32(length, to: &runs)
-            runCount &+= 1
-            current = bit
-            length = 0
-          }
-          length &+= 1
-        }
-      }
-      appendU32(length, to: &runs)
-      runCount &+= 1
-      let interior = s.boundaries.count - 2
-      if interior > 0 { for i in 1...interior { appendU32(s.boundaries[i], to: &bounds) } }
-      appendU32(UInt32(s.count), to: &table)
-      appendU32(UInt32(idBytes - start), to: &table)
-      appendU32(runCount, to: &table)
-      appendU32(UInt32(interior), to: &table)
-      stats.tokens &+= s.count
-      stats.trained &+= trained
-      stats.documents &+= interior + 1
+      initialized = o
     }
     stats.maxID = maxID
-    var payload = table
-    payload.reserveCapacity(table.count + idBytes + runs.count + bounds.count)
-    payload.append(contentsOf: ids[0..<idBytes])
+    payload.withUnsafeMutableBufferPointer { out in
+      for k in 0..<tableBytes { out[k] = table[k] }
+    }
     payload.append(contentsOf: runs)
     payload.append(contentsOf: bounds)
     return (payload, stats)
+  }
+
+  /// Appends the mask runs of `flags` (alternating untrained / trained lengths, starting with an untrained
+  /// run, possibly empty) and returns how many runs and how many trained positions. Runs are found eight
+  /// flags at a time (a flag is 0 or 1).
+  static func appendRuns(_ flags: [UInt8], to runs: inout [UInt8]) -> (UInt32, Int) {
+    var runCount: UInt32 = 0
+    var trained = 0
+    flags.withUnsafeBufferPointer { f in
+      guard let base = f.baseAddress else { return }
+      let n = f.count
+      var current: UInt8 = 0
+      var runStart = 0
+      var i = 0
+      while i < n {
+        // Skip whole words equal to the current flag.
+        let pattern: UInt64 = current == 0 ? 0 : 0x0101_0101_0101_0101
+        while i &+ 8 <= n && UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self) == pattern { i &+= 8 }
+        while i < n && (base[i] != 0 ? 1 : 0) == current { i &+= 1 }
+        if i < n {
+          let length = i &- runStart
+          if current == 1 { trained &+= length }
+          appendU32(UInt32(length), to: &runs)
+          runCount &+= 1
+          current ^= 1
+          runStart = i
+        }
+      }
+      let length = n &- runStart
+      if current == 1 { trained &+= length }
+      appendU32(UInt32(length), to: &runs)
+      runCount &+= 1
+    }
+    return (runCount, trained)
   }
 }
 

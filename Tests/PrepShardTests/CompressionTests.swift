@@ -56,3 +56,50 @@ private func tokenPayload(count: Int, seed: UInt64) -> [UInt8] {
     #expect(try dataset.sample(at: 0) == sample)
   }
 }
+
+/// The word-at-a-time run scan equals the flag-by-flag definition on every length around the word size,
+/// long runs, alternation and flags other than 0 and 1.
+@Test func maskRunsMatchTheirDefinition() {
+  func reference(_ flags: [UInt8]) -> ([UInt32], Int) {
+    var runs: [UInt32] = []
+    var current: UInt8 = 0
+    var length: UInt32 = 0
+    var trained = 0
+    for f in flags {
+      let bit: UInt8 = f != 0 ? 1 : 0
+      trained += Int(bit)
+      if bit != current {
+        runs.append(length)
+        current = bit
+        length = 0
+      }
+      length += 1
+    }
+    runs.append(length)
+    return (runs, trained)
+  }
+  var rng = SplitMix64(seed: 11)
+  var cases: [[UInt8]] = [[], [1], [0], [UInt8](repeating: 1, count: 2048), [UInt8](repeating: 0, count: 9)]
+  for n in 0..<40 {
+    for density in [0, 1, 2, 8, 64] as [UInt64] {
+      cases.append(
+        (0..<n).map { _ in
+          let r = rng.next()
+          // Mostly long runs; sometimes a flag of 2 or 255 (any non-zero value means trained).
+          if r % 97 == 0 { return UInt8(r >> 8 & 1 == 0 ? 2 : 255) }
+          return density == 0 ? 1 : UInt8(r % (density + 1) == 0 ? 0 : 1)
+        })
+    }
+  }
+  for flags in cases {
+    var bytes: [UInt8] = []
+    let (count, trained) = FramePayload.appendRuns(flags, to: &bytes)
+    let (runs, expectedTrained) = reference(flags)
+    let got = stride(from: 0, to: bytes.count, by: 4).map { k in
+      UInt32(bytes[k]) | UInt32(bytes[k + 1]) << 8 | UInt32(bytes[k + 2]) << 16 | UInt32(bytes[k + 3]) << 24
+    }
+    #expect(got == runs, "flags \(flags)")
+    #expect(Int(count) == runs.count)
+    #expect(trained == expectedTrained)
+  }
+}
