@@ -308,19 +308,15 @@ enum FramePayload {
         s.ids.withUnsafeBufferPointer { src in
           for v in src {
             maxID = max(maxID, v)
-            // One to three bytes cover every id below 2^21 (all of Qwen's); longer ones take the loop.
-            if v < 0x80 {
-              p[o] = UInt8(truncatingIfNeeded: v)
-              o &+= 1
-            } else if v < 0x4000 {
-              p[o] = UInt8(truncatingIfNeeded: v) | 0x80
-              p[o &+ 1] = UInt8(truncatingIfNeeded: v >> 7)
-              o &+= 2
-            } else if v < 0x20_0000 {
-              p[o] = UInt8(truncatingIfNeeded: v) | 0x80
-              p[o &+ 1] = UInt8(truncatingIfNeeded: v >> 7) | 0x80
-              p[o &+ 2] = UInt8(truncatingIfNeeded: v >> 14)
-              o &+= 3
+            // One to three bytes cover every id below 2^21 (all of Qwen's), written without branches as one
+            // 32-bit store (the buffer has room for five bytes per id); longer ones take the loop.
+            if v < 0x20_0000 {
+              let two: UInt32 = v >= 0x80 ? 1 : 0
+              let three: UInt32 = v >= 0x4000 ? 1 : 0
+              let word =
+                (v & 0x7F) | two << 7 | ((v >> 7) & 0x7F) << 8 | three << 15 | ((v >> 14) & 0x7F) << 16
+              UnsafeMutableRawPointer(p + o).storeBytes(of: word.littleEndian, as: UInt32.self)
+              o &+= 1 &+ Int(two) &+ Int(three)
             } else {
               var x = v
               while x >= 0x80 {
