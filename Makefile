@@ -124,6 +124,7 @@ conformance-stress: build venv
 	$(VENV_PY) scripts/conformance/conformance.py $(CACHE)/stress.jsonl --prep $(PREP) --tokenizer $(TOKENIZER_DIR)
 
 bench-tokenizer: build venv
+	$(SWIFT) build -c release --package-path Benchmarks/tokenizer
 	$(VENV_PY) scripts/bench/bench_tokenizer.py $(FILE) --prep $(PREP) --tokenizer $(TOKENIZER_DIR)
 
 bench-fudan: build venv

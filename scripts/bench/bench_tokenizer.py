@@ -8,6 +8,9 @@ Peers (each in its own subprocess, so that the thread count is set before its li
   tiktoken   tiktoken Encoding built from tokenizer.json (ranks = vocab bytes, the Qwen2 pre-tokenizer regex,
              the added tokens as specials); 1 thread: `encode` per text, 2: `encode_batch(num_threads=2)`
   bpe-qwen   bpe_qwen.QwenTokenizer(DIR); 1 thread: `encode` per text, 2: `encode_batch_parallel(num_workers=2)`
+  prep-encode  Benchmarks/tokenizer's `tokenizer-bench FILE --threads N --runs R` (built by `make bench-tokenizer`):
+             like the Python peers, it reads the texts first (untimed) and times the encode calls only, each
+             run with a freshly loaded tokenizer; the like-for-like row
   prep       `prep tokenize --jsonl FILE --count --workers N`; its own reported `seconds` is used. prep
              measures its region after start-up and tokenizer loading, and it includes reading and parsing the
              JSONL, so its figure covers *more* work than the peers', whose timed region is the encode calls
@@ -23,12 +26,14 @@ every Python peer. MB = 10^6 bytes of UTF-8 text (the `text` field values, not t
 also tells whether each peer produced the same total as the reference.
 
 Usage: bench_tokenizer.py [FILE] [--prep PATH] [--tokenizer DIR] [--field text] [--repeat 3]
-                          [--peers hf,fastokens,tiktoken,bpe-qwen,prep] [--threads 1,2] [--subset-zh] [--warm]
+                          [--peers hf,fastokens,tiktoken,bpe-qwen,prep-encode,prep] [--threads 1,2] [--subset-zh]
+                          [--warm] [--tokenizer-bench PATH]
   --subset-zh   use monkey_dev_zh.jsonl (the Chinese-heavy subset) from FILE's directory, else /work/corpus
 """
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -153,6 +158,22 @@ def run_peer(peer, threads, args):
     return json.loads(p.stdout.strip().splitlines()[-1])
 
 
+def run_prep_encode(threads, args):
+    binary = args.tokenizer_bench
+    if not os.path.exists(binary):
+        return {"error": f"{binary} not built (swift build -c release --package-path Benchmarks/tokenizer)"}
+    cmd = [binary, args.file, "--threads", str(threads), "--runs", str(args.repeat), "--field", args.field,
+           "--tokenizer", args.tokenizer]
+    p = subprocess.run(cmd, capture_output=True, text=True)
+    if p.returncode != 0:
+        return {"error": f"exit {p.returncode}: " + (p.stderr.strip().splitlines() or [""])[-1]}
+    m = re.search(r"(\d+) tokens, best of \d+: ([0-9.]+) s", p.stdout)
+    b = re.search(r"texts, ([0-9.]+) MB of UTF-8", p.stdout)
+    if not m or not b:
+        return {"error": f"unexpected output: {p.stdout[-200:]!r}"}
+    return {"seconds": float(m.group(2)), "tokens": int(m.group(1)), "bytes": int(float(b.group(1)) * 1e6)}
+
+
 def run_prep(threads, args):
     env = dict(os.environ, PREP_TOKENIZER=os.path.abspath(args.tokenizer))
     cmd = [args.prep, "tokenize", "--jsonl", args.file, "--count", "--workers", str(threads)]
@@ -184,7 +205,9 @@ def main():
                     or os.path.join(ROOT, ".cache", "tokenizer", "qwen3"))
     ap.add_argument("--field", default="text")
     ap.add_argument("--repeat", type=int, default=3)
-    ap.add_argument("--peers", default="hf,fastokens,tiktoken,bpe-qwen,prep")
+    ap.add_argument("--peers", default="hf,fastokens,tiktoken,bpe-qwen,prep-encode,prep")
+    ap.add_argument("--tokenizer-bench", default=os.path.join(ROOT, "Benchmarks", "tokenizer", ".build", "release",
+                                                               "tokenizer-bench"))
     ap.add_argument("--threads", default="1,2")
     ap.add_argument("--subset-zh", action="store_true")
     ap.add_argument("--warm", action="store_true",
@@ -205,7 +228,12 @@ def main():
     results = {}
     for peer in peers:
         for n in threads:
-            r = run_prep(n, args) if peer == "prep" else run_peer(peer, n, args)
+            if peer == "prep":
+                r = run_prep(n, args)
+            elif peer == "prep-encode":
+                r = run_prep_encode(n, args)
+            else:
+                r = run_peer(peer, n, args)
             results[(peer, n)] = r
             if "error" in r:
                 print(f"  {peer:<10} {n} thread(s): FAILED: {r['error']}", flush=True)
@@ -237,17 +265,23 @@ def main():
 
     print()
     print("ratios, prep / peer (throughput; > 1 means prep is faster):")
-    for peer in peers:
-        if peer == "prep":
-            continue
-        cells = []
-        for n in threads:
-            a, b = results.get(("prep", n), {}), results.get((peer, n), {})
-            if "seconds" in a and "seconds" in b:
-                cells.append(f"{n}t {b['seconds'] / a['seconds']:.2f}x")
-            else:
-                cells.append(f"{n}t n/a")
-        print(f"  prep / {peer:<10} " + "   ".join(cells))
+    mine = [p for p in ("prep-encode", "prep") if p in peers]
+    for own in mine:
+        for peer in peers:
+            if peer in mine:
+                continue
+            cells = []
+            for n in threads:
+                a, b = results.get((own, n), {}), results.get((peer, n), {})
+                if "seconds" in a and "seconds" in b:
+                    cells.append(f"{n}t {b['seconds'] / a['seconds']:.2f}x")
+                else:
+                    cells.append(f"{n}t n/a")
+            print(f"  {own:<11} / {peer:<10} " + "   ".join(cells))
+    for own in mine:
+        one, two = results.get((own, 1), {}), results.get((own, 2), {})
+        if 1 in threads and 2 in threads and "seconds" in one and "seconds" in two:
+            print(f"  {own}: 2 threads / 1 thread {one['seconds'] / two['seconds']:.2f}x")
 
 
 if __name__ == "__main__":
