@@ -6,6 +6,10 @@ public protocol TokenEncoder: Sendable {
   /// their ids; everything else goes through NFC, the pre-tokenizer and BPE.
   func encode(_ text: String, into ids: inout [UInt32])
 
+  /// Appends the ids of text given as valid UTF-8 bytes (for example a JSON parser's output), exactly as
+  /// `encode(_:into:)` of the same text.
+  func encode(validUTF8 text: UnsafeBufferPointer<UInt8>, into ids: inout [UInt32])
+
   /// The id of an added token given by its exact content (`"<|im_end|>"`), or nil if the tokenizer has none.
   func addedTokenID(_ content: String) -> UInt32?
 
@@ -23,6 +27,11 @@ public protocol TokenEncoder: Sendable {
 extension TokenEncoder {
   /// Unknown by default.
   public var addedTokenContents: [String]? { nil }
+
+  /// Through a `String` by default.
+  public func encode(validUTF8 text: UnsafeBufferPointer<UInt8>, into ids: inout [UInt32]) {
+    encode(String(decoding: text, as: UTF8.self), into: &ids)
+  }
 
   /// The ids of `text`, as a new array.
   public func encode(_ text: String) -> [UInt32] {

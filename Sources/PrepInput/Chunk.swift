@@ -144,6 +144,32 @@ public struct Chunk: Sendable {
     }
   }
 
+  /// Validates record `i` exactly as `parseRecord` does and hands the UTF-8 bytes of its top-level string
+  /// field `key` to `body` (in place, or decoded once: no `String` is built). The same rejects as
+  /// `parseRecord`; a missing field or a value of another type comes back as `.missing` / `.notAString`.
+  public func withStringField<R: Sendable>(
+    _ i: Int, _ key: String, options: JSONParseOptions = JSONParseOptions(),
+    _ body: (UnsafeBufferPointer<UInt8>) -> R
+  ) -> RecordOutcome<StringField<R>> {
+    if let reject = readerReject(i) { return .failure(reject) }
+    let parsed: Result<StringField<R>, JSONError> = withRecordBytes(i) { raw in
+      do throws(JSONError) {
+        return .success(try JSONValue.withStringField(key, from: raw, options: options, body))
+      } catch {
+        return .failure(error)
+      }
+    }
+    switch parsed {
+    case .success(.notAnObject):
+      let kind = withRecordBytes(i) { raw in (try? JSONValue.parse(raw))?.pythonTypeName ?? "non-object" }
+      return .failure(Reject(location: location(i), reason: .notAnObject, detail: "expected an object, found \(kind)"))
+    case .success(let field):
+      return .success(field)
+    case .failure(let e):
+      return .failure(rejectFor(e, i))
+    }
+  }
+
   /// A parse error as a reject: `invalid_utf8` whenever the record holds bytes that are not UTF-8 (even past
   /// an earlier syntax error: the record is not text at all), else `malformed_json`.
   func rejectFor(_ e: JSONError, _ i: Int) -> Reject {

@@ -100,6 +100,36 @@ extension JSONValue {
   }
 }
 
+/// What `JSONValue.withStringField` found for its key.
+public enum StringField<Result> {
+  /// The document is valid JSON but not an object.
+  case notAnObject
+  /// The object lacks the key.
+  case missing
+  /// The key's value (the last one, for a repeated key) is not a string: here it is.
+  case notAString(JSONValue)
+  /// What the body returned for the string's UTF-8 bytes.
+  case string(Result)
+}
+
+extension StringField: Sendable where Result: Sendable {}
+
+extension JSONValue {
+  /// Validates a whole document exactly as `parse` does (same errors) and hands the UTF-8 bytes of one
+  /// top-level string field to `body` without building a `String`: a string without escapes is passed in
+  /// place (no copy), one with escapes decoded once into the parser's buffer. The bytes are valid UTF-8
+  /// and live only during the call. The last occurrence of a repeated key wins, as in `parse`.
+  public static func withStringField<R>(
+    _ key: String, from bytes: UnsafeRawBufferPointer, options: JSONParseOptions = JSONParseOptions(),
+    _ body: (UnsafeBufferPointer<UInt8>) -> R
+  ) throws(JSONError) -> StringField<R> {
+    let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) ?? _emptyBytes
+    var parser = JSONParser(base, bytes.count, options)
+    defer { parser.release() }
+    return try parser.withStringField(Array(key.utf8), body)
+  }
+}
+
 /// A non-nil pointer for empty inputs (never dereferenced: every read is bounds-checked against count 0).
 nonisolated(unsafe) let _emptyBytes: UnsafePointer<UInt8> = {
   let p = UnsafeMutablePointer<UInt8>.allocate(capacity: 1)
@@ -409,6 +439,14 @@ struct JSONParser {
 
   /// The slow path: decodes escapes into `scratch` from `stop` on.
   mutating func parseEscapedString(_ start: Int, _ firstStop: Int) throws(JSONError) -> String {
+    try decodeEscapedString(start, firstStop)
+    guard let out = buf, bufCount > 0 else { return "" }
+    if UTF8Check.firstInvalid(out, bufCount) != nil { throw invalidUTF8InEscapedString(start) }
+    return makeString(out, bufCount)
+  }
+
+  /// Decodes a string with escapes into `buf` (`bufCount` bytes; its raw runs are not validated here).
+  mutating func decodeEscapedString(_ start: Int, _ firstStop: Int) throws(JSONError) {
     bufCount = 0
     var runStart = start
     var stop = firstStop
@@ -434,9 +472,6 @@ struct JSONParser {
       runStart = i
       stop = scanPlain(i)
     }
-    guard let out = buf, bufCount > 0 else { return "" }
-    if UTF8Check.firstInvalid(out, bufCount) != nil { throw invalidUTF8InEscapedString(start) }
-    return makeString(out, bufCount)
   }
 
   /// Locates the first invalid raw byte of a string with escapes (its raw runs are validated one by one).
@@ -686,6 +721,66 @@ struct JSONParser {
     skipWhitespace()
     if pos < count { throw trailing() }
     return found
+  }
+
+  /// Validates the document like `extractDocument`, then decodes the last value of `wanted` if it is a string.
+  mutating func withStringField<R>(_ wanted: [UInt8], _ body: (UnsafeBufferPointer<UInt8>) -> R) throws(JSONError)
+    -> StringField<R>
+  {
+    skipWhitespace()
+    guard pos < count, p[pos] == UInt8(ascii: "{") else {
+      _ = try parseDocumentSkipping()
+      return .notAnObject
+    }
+    var valueStart = -1
+    try enter()
+    pos &+= 1
+    skipWhitespace()
+    if pos < count && p[pos] == UInt8(ascii: "}") {
+      pos &+= 1
+    } else {
+      while true {
+        skipWhitespace()
+        guard pos < count, p[pos] == UInt8(ascii: "\"") else { throw unexpected("a property name in double quotes") }
+        let keyStart = pos
+        let raw = try skipString()
+        var decoded: [UInt8]? = nil
+        if raw == nil {
+          let end = pos
+          pos = keyStart
+          let s = try parseString()
+          pos = end
+          decoded = Array(s.utf8)
+        }
+        skipWhitespace()
+        guard pos < count, p[pos] == UInt8(ascii: ":") else { throw unexpected("':' after a property name") }
+        pos &+= 1
+        skipWhitespace()
+        if keyMatches(raw, keyStart, wanted, &decoded) { valueStart = pos }
+        try skipValue()
+        skipWhitespace()
+        guard pos < count else { throw unexpected("',' or '}'") }
+        let b = p[pos]
+        pos &+= 1
+        if b == UInt8(ascii: ",") { continue }
+        if b == UInt8(ascii: "}") { break }
+        pos &-= 1
+        throw unexpected("',' or '}' after an object member")
+      }
+    }
+    depth &-= 1
+    skipWhitespace()
+    if pos < count { throw trailing() }
+    guard valueStart >= 0 else { return .missing }
+    // The document is valid: decoding the value again cannot fail.
+    pos = valueStart
+    guard p[pos] == UInt8(ascii: "\"") else { return .notAString(try parseValue()) }
+    let start = pos &+ 1
+    let stop = scanPlain(start)
+    if p[stop] == 0x22 { return .string(body(UnsafeBufferPointer(start: p + start, count: stop &- start))) }
+    try decodeEscapedString(start, stop)
+    guard let out = buf else { return .string(body(UnsafeBufferPointer(start: p + start, count: 0))) }
+    return .string(body(UnsafeBufferPointer(start: out, count: bufCount)))
   }
 
   mutating func parseDocumentSkipping() throws(JSONError) {

@@ -357,6 +357,32 @@ public final class PipelineRunner {
     out.records = chunk.count
     out.bytes = chunk.bytes.count
     out.items.reserveCapacity(chunk.count)
+    if case .pretrain(let pretrain) = recipe {
+      // Pretraining reads one top-level string: its bytes go to the tokenizer without building the record.
+      for i in 0..<chunk.count {
+        let outcome: RecipeOutcome
+        switch chunk.withStringField(i, pretrain.config.textField, { pretrain.apply(utf8: $0, context: context) }) {
+        case .success(.string(let o)): outcome = o
+        case .success(.missing): outcome = pretrain.outcome(forNonString: nil)
+        case .success(.notAString(let value)): outcome = pretrain.outcome(forNonString: value)
+        case .success(.notAnObject): continue  // reported as a failure by withStringField
+        case .failure(let reject):
+          out.rejects.append((i, reject))
+          continue
+        }
+        switch outcome {
+        case .document(let ids):
+          out.tokens += ids.count
+          out.items.append(.document(ids, record: i))
+        case .sample(let s, let truncated):
+          out.tokens += s.count
+          out.items.append(.sample(s, record: i, truncated: truncated))
+        case .rejected(let reason, let detail):
+          out.rejects.append((i, Reject(location: chunk.location(i), reason: reason, detail: detail)))
+        }
+      }
+      return out
+    }
     for i in 0..<chunk.count {
       let record: JSONObject
       switch chunk.parseRecord(i) {

@@ -56,13 +56,29 @@ public struct PretrainRecipe: Recipe, Equatable {
   {
     let text: String
     do { text = try requireString(record, config.textField) } catch { return error.outcome }
+    var text2 = text
+    return text2.withUTF8 { apply(utf8: $0, context: context) }
+  }
+
+  /// The same conversion for a record whose text field's UTF-8 bytes the engine read without building the
+  /// record (a top-level field: `config.textField`).
+  public func apply<E: TokenEncoder>(utf8 text: UnsafeBufferPointer<UInt8>, context: RecipeContext<E>)
+    -> RecipeOutcome
+  {
     if text.isEmpty && config.emptyText == .reject {
       return .rejected(.emptyText, detail: "field '\(config.textField)' is empty")
     }
     var ids = [UInt32]()
-    ids.reserveCapacity(text.utf8.count / 3 + 2)
-    context.encode(text, into: &ids)
+    ids.reserveCapacity(text.count / 3 + 2)
+    context.encode(validUTF8: text, into: &ids)
     if config.separator == .endOfText { ids.append(context.tokens.endOfText) }
     return .document(ids)
+  }
+
+  /// The outcome for a record whose text field is missing (nil) or holds `value`, which is not a string
+  /// (the same rejects as `apply` on the whole record).
+  public func outcome(forNonString value: JSONValue?) -> RecipeOutcome {
+    guard let value else { return .rejected(.missingField, detail: "missing field '\(config.textField)'") }
+    return .rejected(.wrongFieldType, detail: "field '\(config.textField)' is \(value.typeName), expected a string")
   }
 }

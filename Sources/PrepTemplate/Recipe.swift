@@ -105,6 +105,12 @@ public struct RecipeContext<Encoder: TokenEncoder>: Sendable {
   /// Appends the ids of `text` (HF `tokenizer(text, add_special_tokens=False)`).
   @inline(__always)
   func encode(_ text: String, into ids: inout [UInt32]) { encoder.encode(text, into: &ids) }
+
+  /// Appends the ids of text given as valid UTF-8 bytes.
+  @inline(__always)
+  func encode(validUTF8 text: UnsafeBufferPointer<UInt8>, into ids: inout [UInt32]) {
+    encoder.encode(validUTF8: text, into: &ids)
+  }
 }
 
 /// A record -> sample/document conversion. Pure: the same record and context give the same outcome.

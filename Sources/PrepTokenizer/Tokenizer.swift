@@ -127,6 +127,16 @@ public final class Tokenizer: TokenEncoder, @unchecked Sendable {
     encodeValid(bytes, into: &ids)
   }
 
+  /// Appends the ids of bytes the caller has validated as UTF-8 (they are checked again: the scanner
+  /// reads whole sequences unchecked); bytes that are not UTF-8 after all are decoded with U+FFFD.
+  public func encode(validUTF8 text: UnsafeBufferPointer<UInt8>, into ids: inout [UInt32]) {
+    if UTF8Repair.firstInvalidOffset(text) == nil {
+      encodeValid(text, into: &ids)
+    } else {
+      encode(String(decoding: text, as: UTF8.self), into: &ids)
+    }
+  }
+
   /// Appends the ids of UTF-8 bytes; throws `TokenizerError.invalidUTF8` if they are not valid UTF-8.
   public func encode(utf8 bytes: [UInt8], into ids: inout [UInt32]) throws(TokenizerError) {
     try bytes.withUnsafeBufferPointer { (buffer) throws(TokenizerError) in try encode(utf8: buffer, into: &ids) }

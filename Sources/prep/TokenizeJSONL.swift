@@ -46,7 +46,36 @@ struct TokenizeJSONL {
       map: { chunk in
         var o = Output()
         o.ids.reserveCapacity(chunk.bytes.count / 3)
-        for i in 0..<chunk.count {
+        for i in 0..<chunk.count where rest.isEmpty {
+          // A top-level field: its bytes go to the tokenizer straight from the record (no String).
+          switch chunk.withStringField(
+            i, first,
+            { (text: UnsafeBufferPointer<UInt8>) -> Bool in
+              o.bytes &+= text.count
+              do { try tokenizer.encode(utf8: text, into: &o.ids) } catch { return false }
+              return true
+            })
+          {
+          case .success(.string(true)):
+            o.ends.append(o.ids.count)
+            continue
+          case .success(.string(false)):
+            // Unreachable: the parser hands over valid UTF-8 only.
+            o.rejects.append(
+              Reject(location: chunk.location(i), reason: .invalidUTF8, detail: "invalid UTF-8 in field '\(field)'"))
+          case .success(.missing):
+            o.rejects.append(
+              Reject(location: chunk.location(i), reason: .missingField, detail: "missing field '\(field)'"))
+          case .success(.notAString), .success(.notAnObject):
+            o.rejects.append(
+              Reject(
+                location: chunk.location(i), reason: .wrongFieldType, detail: "field '\(field)' is not a string"))
+          case .failure(let reject):
+            o.rejects.append(reject)
+          }
+          o.ends.append(nil)
+        }
+        for i in 0..<chunk.count where !rest.isEmpty {
           var text: String? = nil
           switch chunk.extractFields(i, [first]) {
           case .success(let values):

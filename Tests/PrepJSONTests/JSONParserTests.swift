@@ -188,4 +188,71 @@ import Testing
       }
     }
   }
+
+  /// `withStringField` hands over exactly the bytes of the string `parse` builds, says missing / not a
+  /// string / not an object as `parse` would, and fails with `parse`'s error on every bad document.
+  @Test func withStringFieldMatchesFullParse() throws {
+    func field(_ doc: [UInt8]) throws(JSONError) -> StringField<[UInt8]> {
+      let result: Result<StringField<[UInt8]>, JSONError> = doc.withUnsafeBytes { raw in
+        do throws(JSONError) {
+          return .success(try JSONValue.withStringField("text", from: raw) { Array($0) })
+        } catch {
+          return .failure(error)
+        }
+      }
+      return try result.get()
+    }
+    let docs = [
+      #"{"text": "中文\n", "meta": {"x": [1, {"text": "inner"}]}, "id": 7}"#,
+      #"{"id": 1, "text": "a", "text": "b \"q\" \\ \/ \b\f\r\t \u00e9 \ud83d\ude00"}"#,
+      #"{"t\u0065xt": "escaped key", "other": "\u00e9"}"#,
+      #"{"text": "plain, no escapes: ünïcödé"}"#,
+      #"{"text": "lone \udc00 \ud800 x"}"#,
+      #"{"text": ""}"#,
+      #"{"text": "\n"}"#,
+      #"  {"text" : "spaced" }  "#,
+    ]
+    for doc in docs {
+      let full = try #require(try JSONValue.parse(doc).objectValue)
+      guard case .string(let bytes) = try field(Array(doc.utf8)) else {
+        Issue.record("no string in \(doc)")
+        continue
+      }
+      #expect(full["text"] == .string(String(decoding: bytes, as: UTF8.self)), "\(doc)")
+    }
+    guard case .missing = try field(Array(#"{"id": 1, "texts": "x"}"#.utf8)) else {
+      Issue.record("a missing field was found")
+      return
+    }
+    guard case .notAString(let value) = try field(Array(#"{"text": [1, "a"]}"#.utf8)) else {
+      Issue.record("a list was taken for a string")
+      return
+    }
+    #expect(value == (try JSONValue.parse(#"[1, "a"]"#)))
+    guard case .notAnObject = try field(Array("[1]".utf8)) else {
+      Issue.record("a list document was taken for an object")
+      return
+    }
+    let bad: [[UInt8]] = [
+      Array(#"{"text": "ok", "x": "a"#.utf8) + [0xFF] + Array(#""}"#.utf8),
+      Array(#"{"text": "o"#.utf8) + [0xC3] + Array(#"k"}"#.utf8),
+      Array(#"{"text": "ok", "x": [1,]}"#.utf8),
+      Array(#"{"x": "\q", "text": 1}"#.utf8),
+      Array(#"{"text": "unterminated}"#.utf8),
+      Array(#"{"x": 01}"#.utf8),
+      Array(#"{"x": 1} 2"#.utf8),
+    ]
+    for doc in bad {
+      guard case .failure(let expected) = parse(doc) else {
+        Issue.record("accepted")
+        continue
+      }
+      do throws(JSONError) {
+        _ = try field(doc)
+        Issue.record("withStringField accepted \(doc)")
+      } catch {
+        #expect(error == expected)
+      }
+    }
+  }
 }
