@@ -154,6 +154,14 @@ private func specialMask(_ w: UInt64) -> UInt64 {
   return (hq | hb | hc) & highs
 }
 
+/// Where `JSONParser.withStringField` found its key's value.
+enum FoundField {
+  case none
+  case plain(Range<Int>)
+  case decoded
+  case other(JSONValue)
+}
+
 /// The recursive-descent parser over a borrowed byte range.
 struct JSONParser {
   let p: UnsafePointer<UInt8>
@@ -167,9 +175,16 @@ struct JSONParser {
   var bufCapacity = 0
   /// Bytes used in `buf` by the string being decoded.
   var bufCount = 0
+  /// The decoded field of `withStringField` (a second buffer, swapped with `buf`).
+  var field: UnsafeMutablePointer<UInt8>? = nil
+  var fieldCapacity = 0
+  var fieldCount = 0
 
-  /// Frees the escape buffer.
-  func release() { buf?.deallocate() }
+  /// Frees the escape buffers.
+  func release() {
+    buf?.deallocate()
+    field?.deallocate()
+  }
 
   /// Makes room for `extra` more bytes in `buf` and returns it.
   @inline(__always)
@@ -417,17 +432,10 @@ struct JSONParser {
 
   /// Parses a string at `pos` (on the opening quote) and returns its value.
   mutating func parseString() throws(JSONError) -> String {
-    let start = pos &+ 1
-    let stop = scanPlain(start)
-    if stop < count && p[stop] == 0x22 {
-      // Fast path: no escapes. Build the String once; the stdlib validates UTF-8 while copying.
-      pos = stop &+ 1
-      if let bad = UTF8Check.firstInvalid(p + start, stop &- start) {
-        throw fail(.invalidUTF8, start &+ bad, "invalid UTF-8 in a string")
-      }
-      return makeString(p + start, stop &- start)
-    }
-    return try parseEscapedString(start, stop)
+    // No escapes: the String is built once from the input; else from the decoded bytes.
+    if let range = try decodeString() { return makeString(p + range.lowerBound, range.count) }
+    guard let out = buf, bufCount > 0 else { return "" }
+    return makeString(out, bufCount)
   }
 
   /// A String from bytes this parser has validated as UTF-8 (copied once, not validated again).
@@ -435,14 +443,6 @@ struct JSONParser {
   func makeString(_ start: UnsafePointer<UInt8>, _ n: Int) -> String {
     let span = UnsafeBufferPointer(start: start, count: n).span
     return String(copying: UTF8Span(unchecked: span))
-  }
-
-  /// The slow path: decodes escapes into `scratch` from `stop` on.
-  mutating func parseEscapedString(_ start: Int, _ firstStop: Int) throws(JSONError) -> String {
-    try decodeEscapedString(start, firstStop)
-    guard let out = buf, bufCount > 0 else { return "" }
-    if UTF8Check.firstInvalid(out, bufCount) != nil { throw invalidUTF8InEscapedString(start) }
-    return makeString(out, bufCount)
   }
 
   /// Decodes a string with escapes into `buf` (`bufCount` bytes; its raw runs are not validated here).
@@ -723,7 +723,8 @@ struct JSONParser {
     return found
   }
 
-  /// Validates the document like `extractDocument`, then decodes the last value of `wanted` if it is a string.
+  /// Validates the document like `extractDocument` and hands the last value of `wanted`, if it is a string,
+  /// to `body`: in place when it has no escapes, else decoded once (when it is met) into `field`.
   mutating func withStringField<R>(_ wanted: [UInt8], _ body: (UnsafeBufferPointer<UInt8>) -> R) throws(JSONError)
     -> StringField<R>
   {
@@ -732,7 +733,7 @@ struct JSONParser {
       _ = try parseDocumentSkipping()
       return .notAnObject
     }
-    var valueStart = -1
+    var found = FoundField.none
     try enter()
     pos &+= 1
     skipWhitespace()
@@ -756,8 +757,24 @@ struct JSONParser {
         guard pos < count, p[pos] == UInt8(ascii: ":") else { throw unexpected("':' after a property name") }
         pos &+= 1
         skipWhitespace()
-        if keyMatches(raw, keyStart, wanted, &decoded) { valueStart = pos }
-        try skipValue()
+        if keyMatches(raw, keyStart, wanted, &decoded) {
+          if pos < count && p[pos] == UInt8(ascii: "\"") {
+            if let range = try decodeString() {
+              found = .plain(range)
+            } else {
+              // Keep the decoded bytes out of the way of later escapes, which reuse `buf`.
+              swap(&buf, &field)
+              swap(&bufCapacity, &fieldCapacity)
+              fieldCount = bufCount
+              bufCount = 0
+              found = .decoded
+            }
+          } else {
+            found = .other(try parseValue())
+          }
+        } else {
+          try skipValue()
+        }
         skipWhitespace()
         guard pos < count else { throw unexpected("',' or '}'") }
         let b = p[pos]
@@ -771,16 +788,32 @@ struct JSONParser {
     depth &-= 1
     skipWhitespace()
     if pos < count { throw trailing() }
-    guard valueStart >= 0 else { return .missing }
-    // The document is valid: decoding the value again cannot fail.
-    pos = valueStart
-    guard p[pos] == UInt8(ascii: "\"") else { return .notAString(try parseValue()) }
+    switch found {
+    case .none: return .missing
+    case .other(let value): return .notAString(value)
+    case .plain(let range): return .string(body(UnsafeBufferPointer(start: p + range.lowerBound, count: range.count)))
+    case .decoded:
+      return .string(body(UnsafeBufferPointer(start: field.map { UnsafePointer($0) } ?? p, count: fieldCount)))
+    }
+  }
+
+  /// Checks and decodes a string at `pos` exactly as `parseString` does (same errors in the same order),
+  /// without building it: returns its raw range when it has no escapes, else nil with the bytes in `buf`.
+  mutating func decodeString() throws(JSONError) -> Range<Int>? {
     let start = pos &+ 1
     let stop = scanPlain(start)
-    if p[stop] == 0x22 { return .string(body(UnsafeBufferPointer(start: p + start, count: stop &- start))) }
+    if stop < count && p[stop] == 0x22 {
+      pos = stop &+ 1
+      if let bad = UTF8Check.firstInvalid(p + start, stop &- start) {
+        throw fail(.invalidUTF8, start &+ bad, "invalid UTF-8 in a string")
+      }
+      return start..<stop
+    }
     try decodeEscapedString(start, stop)
-    guard let out = buf else { return .string(body(UnsafeBufferPointer(start: p + start, count: 0))) }
-    return .string(body(UnsafeBufferPointer(start: out, count: bufCount)))
+    if bufCount > 0, let out = buf, UTF8Check.firstInvalid(out, bufCount) != nil {
+      throw invalidUTF8InEscapedString(start)
+    }
+    return nil
   }
 
   mutating func parseDocumentSkipping() throws(JSONError) {

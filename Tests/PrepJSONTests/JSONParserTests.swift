@@ -211,6 +211,10 @@ import Testing
       #"{"text": ""}"#,
       #"{"text": "\n"}"#,
       #"  {"text" : "spaced" }  "#,
+      // Escapes after the decoded field must not overwrite it; the last of repeated keys wins.
+      #"{"text": "a\nb \u4e2d", "other": "x\ty\u00e9\"", "t\u0065xt2": 1}"#,
+      #"{"text": "first\n", "text": "second plain"}"#,
+      #"{"text": "first plain", "x": "\n", "text": "second\tescaped", "y": "\r\n\r\n\r\n"}"#,
     ]
     for doc in docs {
       let full = try #require(try JSONValue.parse(doc).objectValue)
