@@ -38,7 +38,19 @@ final class EncodeScratch: @unchecked Sendable {
   var valueBuffer: UnsafeMutablePointer<UInt64>
   var bufferCapacity = 1024
 
+  /// Pre-tokens whose lookup waits on the second level (see `EncoderCore.piece`), and the ids they get
+  /// when resolved (up to 15 each, plus room for a cache entry's full width).
+  let deferred: UnsafeMutablePointer<DeferredPiece>
+  var deferredCount = 0
+  static let deferredCapacity = 32
+  let deferredIDs: UnsafeMutablePointer<UInt32>
+  let deferredEnds: UnsafeMutablePointer<Int>
+  static let deferredIDCapacity = deferredCapacity * maxCachedLength + 8
+
   init() {
+    deferred = .allocate(capacity: EncodeScratch.deferredCapacity)
+    deferredIDs = .allocate(capacity: EncodeScratch.deferredIDCapacity)
+    deferredEnds = .allocate(capacity: EncodeScratch.deferredCapacity)
     cache = .allocate(capacity: 8 * EncodeScratch.cacheSets)
     cache.initialize(repeating: 0, count: 8 * EncodeScratch.cacheSets)
     short1 = .allocate(capacity: 2 << EncodeScratch.short1Bits)
@@ -53,6 +65,9 @@ final class EncodeScratch: @unchecked Sendable {
   }
 
   deinit {
+    deferred.deallocate()
+    deferredIDs.deallocate()
+    deferredEnds.deallocate()
     cache.deallocate()
     cache1.deallocate()
     short1.deallocate()
@@ -95,6 +110,25 @@ struct IDWriter {
     base = grown
     capacity = newCapacity
   }
+}
+
+/// LLVM's prefetch intrinsic (address, 0 = read, locality 0-3, 1 = data cache): a hint that never faults.
+@_silgen_name("llvm.prefetch.p0")
+func llvmPrefetch(_ address: UnsafeRawPointer, _ write: Int32, _ locality: Int32, _ cacheType: Int32)
+
+/// Starts loading the cache line at `address` into every cache level.
+@inline(__always)
+func prefetchLine(_ address: UnsafeMutablePointer<UInt64>) {
+  llvmPrefetch(UnsafeRawPointer(address), 0, 3, 1)
+}
+
+/// A pre-token whose lookup waits for the second level of the cache (see `EncoderCore.piece`).
+struct DeferredPiece {
+  let p: UnsafePointer<UInt8>
+  let readable: Int
+  let key: CacheKey
+  /// Where its ids go: the count of ids written before it.
+  let position: Int
 }
 
 @inline(__always)
@@ -502,6 +536,7 @@ struct EncoderCore {
       piece(p + i, end &- i, readable: n &- i, scratch: scratch, into: &ids)
       i = end
     }
+    if scratch.deferredCount > 0 { resolveDeferred(scratch: scratch, into: &ids) }
   }
 
   /// Appends the ids of one pre-token (its bytes are byte-level symbols). `readable` is how many bytes
@@ -523,8 +558,61 @@ struct EncoderCore {
       return
     }
     let key = CacheKey(p, n, readable: readable)
-    if key.lookup(scratch, into: &ids) { return }
-    pieceMiss(p, n, readable: readable, key: key, scratch: scratch, into: &ids)
+    if key.lookupFirst(scratch, into: &ids) { return }
+    // The first level lacks it: prefetch the second level and resolve it later, with others (their
+    // loads overlap), at its place in the ids.
+    key.prefetchSecond(scratch)
+    let count = scratch.deferredCount
+    scratch.deferred[count] = DeferredPiece(p: p, readable: readable, key: key, position: ids.count)
+    scratch.deferredCount = count &+ 1
+    if count &+ 1 == EncodeScratch.deferredCapacity { resolveDeferred(scratch: scratch, into: &ids) }
+  }
+
+  /// Encodes the deferred pre-tokens in order (a full lookup, then BPE and caching on a miss) and moves
+  /// their ids into place: the ids written since the first of them shift right.
+  @inline(never)
+  func resolveDeferred(scratch: EncodeScratch, into ids: inout IDWriter) {
+    let count = scratch.deferredCount
+    scratch.deferredCount = 0
+    let entries = scratch.deferred
+    let ends = scratch.deferredEnds
+    var out = IDWriter(base: scratch.deferredIDs, capacity: EncodeScratch.deferredIDCapacity)
+    for d in 0..<count {
+      let entry = entries[d]
+      let before = out.count
+      if !entry.key.lookup(scratch, into: &out) {
+        bytePairEncode(
+          entry.p, entry.key.length, readable: entry.readable, cached: true, scratch: scratch, into: &out)
+        entry.key.insert(scratch, out.base + before, out.count &- before)
+      }
+      ends[d] = out.count
+    }
+    // From the back: each run of ids after a deferred pre-token moves right by the ids still to insert.
+    let total = out.count
+    ids.reserve(total &+ 8)
+    let base = ids.base
+    var end = ids.count
+    var write = end &+ total
+    var d = count &- 1
+    while d >= 0 {
+      let position = entries[d].position
+      var k = end
+      while k > position {
+        k &-= 1
+        write &-= 1
+        base[write] = base[k]
+      }
+      let start = d > 0 ? ends[d &- 1] : 0
+      var r = ends[d]
+      while r > start {
+        r &-= 1
+        write &-= 1
+        base[write] = out.base[r]
+      }
+      end = position
+      d &-= 1
+    }
+    ids.count &+= total
   }
 
   /// A pre-token longer than the cache keys.
@@ -533,17 +621,6 @@ struct EncoderCore {
     _ p: UnsafePointer<UInt8>, _ n: Int, readable: Int, scratch: EncodeScratch, into ids: inout IDWriter
   ) {
     bytePairEncode(p, n, readable: readable, cached: false, scratch: scratch, into: &ids)
-  }
-
-  /// A short pre-token the cache lacks: a token that is its own BPE, else BPE; then cached.
-  @inline(never)
-  func pieceMiss(
-    _ p: UnsafePointer<UInt8>, _ n: Int, readable: Int, key: CacheKey, scratch: EncodeScratch,
-    into ids: inout IDWriter
-  ) {
-    let before = ids.count
-    bytePairEncode(p, n, readable: readable, cached: true, scratch: scratch, into: &ids)
-    key.insert(scratch, ids.base + before, ids.count &- before)
   }
 
   /// BPE over the bytes of one pre-token: lowest rank first, leftmost on ties (HF's `word.rs`).
@@ -922,6 +999,27 @@ struct CacheKey {
       out[5] = UInt32(truncatingIfNeeded: v1 >> (2 * CacheKey.idBits))
     }
     ids.count &+= count
+  }
+
+  /// Appends the ids the first level holds and returns true, or returns false (the second level may
+  /// still hold them).
+  @inline(__always)
+  func lookupFirst(_ scratch: EncodeScratch, into ids: inout IDWriter) -> Bool {
+    if length <= 8 {
+      let first = shortFirst(scratch)
+      if matchesShort(first) { return emitShort(first, scratch, into: &ids) }
+      return false
+    }
+    let first = firstLevel(scratch)
+    guard matches(first) else { return false }
+    CacheKey.emit(first, into: &ids)
+    return true
+  }
+
+  /// Starts loading the set of the second level a lookup of this key reads.
+  @inline(__always)
+  func prefetchSecond(_ scratch: EncodeScratch) {
+    prefetchLine(length <= 8 ? shortSet(scratch) : secondLevel(scratch))
   }
 
   /// Appends the cached ids and returns true, or returns false.
