@@ -791,15 +791,20 @@ struct EncoderCore {
         for k in 0..<(n &- 1) { values[k] = merge(symbols[k], symbols[k &+ 1]) }
       }
       while count > 1 {
-        var best = EncoderCore.noMerge
-        var at = -1
-        for k in 0..<(count &- 1) where values[k] < best {
-          best = values[k]
-          at = k
+        // The leftmost lowest value, without a branch per pair (conditional moves).
+        var best = values[0]
+        var at = 0
+        var k = 1
+        while k < count &- 1 {
+          let value = values[k]
+          let lower = value < best
+          best = lower ? value : best
+          at = lower ? k : at
+          k &+= 1
         }
-        if at < 0 { break }
+        if best == EncoderCore.noMerge { break }
         symbols[at] = UInt32(truncatingIfNeeded: best)
-        var k = at &+ 1
+        k = at &+ 1
         while k < count &- 1 {
           symbols[k] = symbols[k &+ 1]
           values[k] = values[k &+ 1]
