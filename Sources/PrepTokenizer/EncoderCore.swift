@@ -453,6 +453,24 @@ struct EncoderCore {
     }
     while i < n {
       let b = p[i]
+      // The commonest pre-tokens first: an ASCII letter, or a space and an ASCII letter, starts
+      // `[^\r\n\p{L}\p{N}]?\p{L}+` (no earlier alternative can match there).
+      let lower = b | 0x20
+      if lower >= 0x61 && lower <= 0x7A {
+        let end = scanLetters(i &+ 1)
+        piece(p + i, end &- i, readable: n &- i, scratch: scratch, into: &ids)
+        i = end
+        continue
+      }
+      if b == 0x20 && i &+ 1 < n {
+        let next = p[i &+ 1] | 0x20
+        if next >= 0x61 && next <= 0x7A {
+          let end = scanLetters(i &+ 2)
+          piece(p + i, end &- i, readable: n &- i, scratch: scratch, into: &ids)
+          i = end
+          continue
+        }
+      }
       // (?i:'s|'t|'re|'ve|'m|'ll|'d)
       if b == 0x27 && i &+ 1 < n {
         let (_, l1) = decodeScalar(p, i &+ 1)
