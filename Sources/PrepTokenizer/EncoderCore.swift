@@ -925,14 +925,12 @@ struct CacheKey {
     var k0: UInt64 = 0
     var k1: UInt64 = UInt64(n) << 56
     if readable >= 16 {
-      // Whole-word loads (the text continues past the key), masked to its length.
+      // Whole-word loads (the text continues past the key), masked to its length without a branch on it.
       let raw = UnsafeRawPointer(p)
-      if n >= 8 {
-        k0 = raw.loadUnaligned(as: UInt64.self)
-        k1 |= raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self) & ((1 << UInt64((n &- 8) &* 8)) &- 1)
-      } else {
-        k0 = raw.loadUnaligned(as: UInt64.self) & ((1 << UInt64(n &* 8)) &- 1)
-      }
+      let mask0 = UInt64.max &>> UInt64((8 &- min(n, 8)) &* 8)
+      let mask1 = n > 8 ? UInt64.max &>> UInt64((16 &- n) &* 8) : 0
+      k0 = raw.loadUnaligned(as: UInt64.self) & mask0
+      k1 |= raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self) & mask1
     } else {
       var j = 0
       while j < n {
