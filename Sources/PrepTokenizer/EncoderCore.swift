@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+  import Glibc
+#endif
+
 /// An added token in the flat matching table (longest first).
 struct AddedEntry {
   let offset: Int
@@ -54,14 +58,15 @@ final class EncodeScratch: @unchecked Sendable {
     deferred = .allocate(capacity: EncodeScratch.deferredCapacity)
     deferredIDs = .allocate(capacity: EncodeScratch.deferredIDCapacity)
     deferredEnds = .allocate(capacity: EncodeScratch.deferredCapacity)
-    cache = .allocate(capacity: 8 * EncodeScratch.cacheSets)
-    cache.initialize(repeating: 0, count: 8 * EncodeScratch.cacheSets)
-    short1 = .allocate(capacity: 2 << EncodeScratch.short1Bits)
-    short1.initialize(repeating: 0, count: 2 << EncodeScratch.short1Bits)
-    short2 = .allocate(capacity: 8 * EncodeScratch.shortSets)
-    short2.initialize(repeating: 0, count: 8 * EncodeScratch.shortSets)
-    cache1 = .allocate(capacity: 4 << EncodeScratch.cache1Bits)
-    cache1.initialize(repeating: 0, count: 4 << EncodeScratch.cache1Bits)
+    // The four cache tables in one block of huge pages where the system has them: 12.5 MiB of random
+    // accesses would need more 4 KiB translations than the core's TLB holds.
+    let words = EncodeScratch.tableWords
+    tables = EncodeScratch.allocateTables(words)
+    tables.initialize(repeating: 0, count: words)
+    short1 = tables
+    cache1 = short1 + (2 << EncodeScratch.short1Bits)
+    short2 = cache1 + (4 << EncodeScratch.cache1Bits)
+    cache = short2 + 8 * EncodeScratch.shortSets
     output = .allocate(capacity: outputCapacity)
     symbolBuffer = .allocate(capacity: bufferCapacity)
     valueBuffer = .allocate(capacity: bufferCapacity)
@@ -71,13 +76,41 @@ final class EncodeScratch: @unchecked Sendable {
     deferred.deallocate()
     deferredIDs.deallocate()
     deferredEnds.deallocate()
-    cache.deallocate()
-    cache1.deallocate()
-    short1.deallocate()
-    short2.deallocate()
+    EncodeScratch.freeTables(tables)
     output.deallocate()
     symbolBuffer.deallocate()
     valueBuffer.deallocate()
+  }
+
+  /// The block that holds `short1`, `cache1`, `short2` and `cache`, and its size in words.
+  let tables: UnsafeMutablePointer<UInt64>
+  static let tableWords = (2 << short1Bits) + (4 << cache1Bits) + 8 * shortSets + 8 * cacheSets
+  static let hugePage = 1 << 21
+
+  /// `words` words aligned to a huge page and advised to use huge pages (Linux; released by `freeTables`),
+  /// else a plain allocation.
+  static func allocateTables(_ words: Int) -> UnsafeMutablePointer<UInt64> {
+    #if canImport(Glibc)
+      let bytes = (words * 8 + hugePage - 1) / hugePage * hugePage
+      var raw: UnsafeMutableRawPointer? = nil
+      if posix_memalign(&raw, hugePage, bytes) == 0, let raw {
+        _ = madvise(raw, bytes, MADV_HUGEPAGE)
+        return raw.bindMemory(to: UInt64.self, capacity: words)
+      }
+      guard let plain = malloc(words * 8) else { fatalError("out of memory for the pre-token cache") }
+      return plain.bindMemory(to: UInt64.self, capacity: words)
+    #else
+      return .allocate(capacity: words)
+    #endif
+  }
+
+  /// Releases what `allocateTables` returned.
+  static func freeTables(_ tables: UnsafeMutablePointer<UInt64>) {
+    #if canImport(Glibc)
+      free(tables)
+    #else
+      tables.deallocate()
+    #endif
   }
 
   /// Makes the symbol and pair buffers hold at least `count` entries.
