@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+  import Glibc
+#endif
+
 /// An added token in the flat matching table (longest first).
 struct AddedEntry {
   let offset: Int
@@ -10,8 +14,10 @@ struct AddedEntry {
 final class EncodeScratch: @unchecked Sendable {
   /// The pre-token cache (see `CacheKey`): byte strings up to 15 bytes whose BPE gives at most 6 ids.
   static let maxCachedLength = 15
-  /// Long entries: sets of the second level (two entries each); entries of the first level.
-  static let cacheSets = 1 << 15
+  /// Long entries: sets of the second level (two entries each, 8 MiB); entries of the first level. The
+  /// second levels (12 MiB in all) hold most distinct pre-tokens of a 100 MB corpus (about 340k); their
+  /// latency overlaps thanks to the deferred lookups (see `EncoderCore.piece`).
+  static let cacheSets = 1 << 17
   static let cache1Bits = 13
 
   var normalized: [UInt8] = []
@@ -25,7 +31,8 @@ final class EncodeScratch: @unchecked Sendable {
   let short1: UnsafeMutablePointer<UInt64>
   let short2: UnsafeMutablePointer<UInt64>
   static let short1Bits = 14
-  static let shortSets = 1 << 14
+  /// Sets of four short entries (4 MiB).
+  static let shortSets = 1 << 16
 
   /// The two levels of the pre-token cache, four words per entry (see `CacheKey`).
   let cache: UnsafeMutablePointer<UInt64>
@@ -38,28 +45,72 @@ final class EncodeScratch: @unchecked Sendable {
   var valueBuffer: UnsafeMutablePointer<UInt64>
   var bufferCapacity = 1024
 
+  /// Pre-tokens whose lookup waits on the second level (see `EncoderCore.piece`), and the ids they get
+  /// when resolved (up to 15 each, plus room for a cache entry's full width).
+  let deferred: UnsafeMutablePointer<DeferredPiece>
+  var deferredCount = 0
+  static let deferredCapacity = 32
+  let deferredIDs: UnsafeMutablePointer<UInt32>
+  let deferredEnds: UnsafeMutablePointer<Int>
+  static let deferredIDCapacity = deferredCapacity * maxCachedLength + 8
+
   init() {
-    cache = .allocate(capacity: 8 * EncodeScratch.cacheSets)
-    cache.initialize(repeating: 0, count: 8 * EncodeScratch.cacheSets)
-    short1 = .allocate(capacity: 2 << EncodeScratch.short1Bits)
-    short1.initialize(repeating: 0, count: 2 << EncodeScratch.short1Bits)
-    short2 = .allocate(capacity: 8 * EncodeScratch.shortSets)
-    short2.initialize(repeating: 0, count: 8 * EncodeScratch.shortSets)
-    cache1 = .allocate(capacity: 4 << EncodeScratch.cache1Bits)
-    cache1.initialize(repeating: 0, count: 4 << EncodeScratch.cache1Bits)
+    deferred = .allocate(capacity: EncodeScratch.deferredCapacity)
+    deferredIDs = .allocate(capacity: EncodeScratch.deferredIDCapacity)
+    deferredEnds = .allocate(capacity: EncodeScratch.deferredCapacity)
+    // The four cache tables in one block of huge pages where the system has them: 12.5 MiB of random
+    // accesses would need more 4 KiB translations than the core's TLB holds.
+    let words = EncodeScratch.tableWords
+    tables = EncodeScratch.allocateTables(words)
+    tables.initialize(repeating: 0, count: words)
+    short1 = tables
+    cache1 = short1 + (2 << EncodeScratch.short1Bits)
+    short2 = cache1 + (4 << EncodeScratch.cache1Bits)
+    cache = short2 + 8 * EncodeScratch.shortSets
     output = .allocate(capacity: outputCapacity)
     symbolBuffer = .allocate(capacity: bufferCapacity)
     valueBuffer = .allocate(capacity: bufferCapacity)
   }
 
   deinit {
-    cache.deallocate()
-    cache1.deallocate()
-    short1.deallocate()
-    short2.deallocate()
+    deferred.deallocate()
+    deferredIDs.deallocate()
+    deferredEnds.deallocate()
+    EncodeScratch.freeTables(tables)
     output.deallocate()
     symbolBuffer.deallocate()
     valueBuffer.deallocate()
+  }
+
+  /// The block that holds `short1`, `cache1`, `short2` and `cache`, and its size in words.
+  let tables: UnsafeMutablePointer<UInt64>
+  static let tableWords = (2 << short1Bits) + (4 << cache1Bits) + 8 * shortSets + 8 * cacheSets
+  static let hugePage = 1 << 21
+
+  /// `words` words aligned to a huge page and advised to use huge pages (Linux; released by `freeTables`),
+  /// else a plain allocation.
+  static func allocateTables(_ words: Int) -> UnsafeMutablePointer<UInt64> {
+    #if canImport(Glibc)
+      let bytes = (words * 8 + hugePage - 1) / hugePage * hugePage
+      var raw: UnsafeMutableRawPointer? = nil
+      if posix_memalign(&raw, hugePage, bytes) == 0, let raw {
+        _ = madvise(raw, bytes, MADV_HUGEPAGE)
+        return raw.bindMemory(to: UInt64.self, capacity: words)
+      }
+      guard let plain = malloc(words * 8) else { fatalError("out of memory for the pre-token cache") }
+      return plain.bindMemory(to: UInt64.self, capacity: words)
+    #else
+      return .allocate(capacity: words)
+    #endif
+  }
+
+  /// Releases what `allocateTables` returned.
+  static func freeTables(_ tables: UnsafeMutablePointer<UInt64>) {
+    #if canImport(Glibc)
+      free(tables)
+    #else
+      tables.deallocate()
+    #endif
   }
 
   /// Makes the symbol and pair buffers hold at least `count` entries.
@@ -95,6 +146,25 @@ struct IDWriter {
     base = grown
     capacity = newCapacity
   }
+}
+
+/// LLVM's prefetch intrinsic (address, 0 = read, locality 0-3, 1 = data cache): a hint that never faults.
+@_silgen_name("llvm.prefetch.p0")
+func llvmPrefetch(_ address: UnsafeRawPointer, _ write: Int32, _ locality: Int32, _ cacheType: Int32)
+
+/// Starts loading the cache line at `address` into every cache level.
+@inline(__always)
+func prefetchLine(_ address: UnsafeMutablePointer<UInt64>) {
+  llvmPrefetch(UnsafeRawPointer(address), 0, 3, 1)
+}
+
+/// A pre-token whose lookup waits for the second level of the cache (see `EncoderCore.piece`).
+struct DeferredPiece {
+  let p: UnsafePointer<UInt8>
+  let readable: Int
+  let key: CacheKey
+  /// Where its ids go: the count of ids written before it.
+  let position: Int
 }
 
 @inline(__always)
@@ -416,6 +486,24 @@ struct EncoderCore {
     }
     while i < n {
       let b = p[i]
+      // The commonest pre-tokens first: an ASCII letter, or a space and an ASCII letter, starts
+      // `[^\r\n\p{L}\p{N}]?\p{L}+` (no earlier alternative can match there).
+      let lower = b | 0x20
+      if lower >= 0x61 && lower <= 0x7A {
+        let end = scanLetters(i &+ 1)
+        piece(p + i, end &- i, readable: n &- i, scratch: scratch, into: &ids)
+        i = end
+        continue
+      }
+      if b == 0x20 && i &+ 1 < n {
+        let next = p[i &+ 1] | 0x20
+        if next >= 0x61 && next <= 0x7A {
+          let end = scanLetters(i &+ 2)
+          piece(p + i, end &- i, readable: n &- i, scratch: scratch, into: &ids)
+          i = end
+          continue
+        }
+      }
       // (?i:'s|'t|'re|'ve|'m|'ll|'d)
       if b == 0x27 && i &+ 1 < n {
         let (_, l1) = decodeScalar(p, i &+ 1)
@@ -502,6 +590,7 @@ struct EncoderCore {
       piece(p + i, end &- i, readable: n &- i, scratch: scratch, into: &ids)
       i = end
     }
+    if scratch.deferredCount > 0 { resolveDeferred(scratch: scratch, into: &ids) }
   }
 
   /// Appends the ids of one pre-token (its bytes are byte-level symbols). `readable` is how many bytes
@@ -523,8 +612,61 @@ struct EncoderCore {
       return
     }
     let key = CacheKey(p, n, readable: readable)
-    if key.lookup(scratch, into: &ids) { return }
-    pieceMiss(p, n, readable: readable, key: key, scratch: scratch, into: &ids)
+    if key.lookupFirst(scratch, into: &ids) { return }
+    // The first level lacks it: prefetch the second level and resolve it later, with others (their
+    // loads overlap), at its place in the ids.
+    key.prefetchSecond(scratch)
+    let count = scratch.deferredCount
+    scratch.deferred[count] = DeferredPiece(p: p, readable: readable, key: key, position: ids.count)
+    scratch.deferredCount = count &+ 1
+    if count &+ 1 == EncodeScratch.deferredCapacity { resolveDeferred(scratch: scratch, into: &ids) }
+  }
+
+  /// Encodes the deferred pre-tokens in order (a full lookup, then BPE and caching on a miss) and moves
+  /// their ids into place: the ids written since the first of them shift right.
+  @inline(never)
+  func resolveDeferred(scratch: EncodeScratch, into ids: inout IDWriter) {
+    let count = scratch.deferredCount
+    scratch.deferredCount = 0
+    let entries = scratch.deferred
+    let ends = scratch.deferredEnds
+    var out = IDWriter(base: scratch.deferredIDs, capacity: EncodeScratch.deferredIDCapacity)
+    for d in 0..<count {
+      let entry = entries[d]
+      let before = out.count
+      if !entry.key.lookup(scratch, into: &out) {
+        bytePairEncode(
+          entry.p, entry.key.length, readable: entry.readable, cached: true, scratch: scratch, into: &out)
+        entry.key.insert(scratch, out.base + before, out.count &- before)
+      }
+      ends[d] = out.count
+    }
+    // From the back: each run of ids after a deferred pre-token moves right by the ids still to insert.
+    let total = out.count
+    ids.reserve(total &+ 8)
+    let base = ids.base
+    var end = ids.count
+    var write = end &+ total
+    var d = count &- 1
+    while d >= 0 {
+      let position = entries[d].position
+      var k = end
+      while k > position {
+        k &-= 1
+        write &-= 1
+        base[write] = base[k]
+      }
+      let start = d > 0 ? ends[d &- 1] : 0
+      var r = ends[d]
+      while r > start {
+        r &-= 1
+        write &-= 1
+        base[write] = out.base[r]
+      }
+      end = position
+      d &-= 1
+    }
+    ids.count &+= total
   }
 
   /// A pre-token longer than the cache keys.
@@ -533,17 +675,6 @@ struct EncoderCore {
     _ p: UnsafePointer<UInt8>, _ n: Int, readable: Int, scratch: EncodeScratch, into ids: inout IDWriter
   ) {
     bytePairEncode(p, n, readable: readable, cached: false, scratch: scratch, into: &ids)
-  }
-
-  /// A short pre-token the cache lacks: a token that is its own BPE, else BPE; then cached.
-  @inline(never)
-  func pieceMiss(
-    _ p: UnsafePointer<UInt8>, _ n: Int, readable: Int, key: CacheKey, scratch: EncodeScratch,
-    into ids: inout IDWriter
-  ) {
-    let before = ids.count
-    bytePairEncode(p, n, readable: readable, cached: true, scratch: scratch, into: &ids)
-    key.insert(scratch, ids.base + before, ids.count &- before)
   }
 
   /// BPE over the bytes of one pre-token: lowest rank first, leftmost on ties (HF's `word.rs`).
@@ -711,15 +842,20 @@ struct EncoderCore {
         for k in 0..<(n &- 1) { values[k] = merge(symbols[k], symbols[k &+ 1]) }
       }
       while count > 1 {
-        var best = EncoderCore.noMerge
-        var at = -1
-        for k in 0..<(count &- 1) where values[k] < best {
-          best = values[k]
-          at = k
+        // The leftmost lowest value, without a branch per pair (conditional moves).
+        var best = values[0]
+        var at = 0
+        var k = 1
+        while k < count &- 1 {
+          let value = values[k]
+          let lower = value < best
+          best = lower ? value : best
+          at = lower ? k : at
+          k &+= 1
         }
-        if at < 0 { break }
+        if best == EncoderCore.noMerge { break }
         symbols[at] = UInt32(truncatingIfNeeded: best)
-        var k = at &+ 1
+        k = at &+ 1
         while k < count &- 1 {
           symbols[k] = symbols[k &+ 1]
           values[k] = values[k &+ 1]
@@ -822,14 +958,12 @@ struct CacheKey {
     var k0: UInt64 = 0
     var k1: UInt64 = UInt64(n) << 56
     if readable >= 16 {
-      // Whole-word loads (the text continues past the key), masked to its length.
+      // Whole-word loads (the text continues past the key), masked to its length without a branch on it.
       let raw = UnsafeRawPointer(p)
-      if n >= 8 {
-        k0 = raw.loadUnaligned(as: UInt64.self)
-        k1 |= raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self) & ((1 << UInt64((n &- 8) &* 8)) &- 1)
-      } else {
-        k0 = raw.loadUnaligned(as: UInt64.self) & ((1 << UInt64(n &* 8)) &- 1)
-      }
+      let mask0 = UInt64.max &>> UInt64((8 &- min(n, 8)) &* 8)
+      let mask1 = n > 8 ? UInt64.max &>> UInt64((16 &- n) &* 8) : 0
+      k0 = raw.loadUnaligned(as: UInt64.self) & mask0
+      k1 |= raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self) & mask1
     } else {
       var j = 0
       while j < n {
@@ -922,6 +1056,27 @@ struct CacheKey {
       out[5] = UInt32(truncatingIfNeeded: v1 >> (2 * CacheKey.idBits))
     }
     ids.count &+= count
+  }
+
+  /// Appends the ids the first level holds and returns true, or returns false (the second level may
+  /// still hold them).
+  @inline(__always)
+  func lookupFirst(_ scratch: EncodeScratch, into ids: inout IDWriter) -> Bool {
+    if length <= 8 {
+      let first = shortFirst(scratch)
+      if matchesShort(first) { return emitShort(first, scratch, into: &ids) }
+      return false
+    }
+    let first = firstLevel(scratch)
+    guard matches(first) else { return false }
+    CacheKey.emit(first, into: &ids)
+    return true
+  }
+
+  /// Starts loading the set of the second level a lookup of this key reads.
+  @inline(__always)
+  func prefetchSecond(_ scratch: EncodeScratch) {
+    prefetchLine(length <= 8 ? shortSet(scratch) : secondLevel(scratch))
   }
 
   /// Appends the cached ids and returns true, or returns false.
