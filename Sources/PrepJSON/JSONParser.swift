@@ -1,3 +1,5 @@
+import PrepCore
+
 /// What the parser does with a `\uD800`-`\uDFFF` escape that has no partner (valid for Python's
 /// `json.loads`, not representable in a Swift `String`).
 public enum LoneSurrogatePolicy: Sendable, Equatable {

@@ -1,3 +1,5 @@
+import PrepCore
+
 /// UTF-8 validation and repair with U+FFFD per maximal subpart, as Python's
 /// `bytes.decode("utf-8", errors="replace")` and Rust's `String::from_utf8_lossy` do.
 public enum UTF8Repair {
@@ -38,20 +40,7 @@ public enum UTF8Repair {
   /// The offset of the first byte of the first ill-formed sequence, or nil when `bytes` are valid UTF-8.
   public static func firstInvalidOffset(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
     guard let base = bytes.baseAddress else { return nil }
-    var i = 0
-    while i < bytes.count {
-      // ASCII eight bytes at a time.
-      while i &+ 8 <= bytes.count,
-        UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self) & 0x8080_8080_8080_8080 == 0
-      {
-        i &+= 8
-      }
-      if i >= bytes.count { break }
-      let length = sequence(bytes, i)
-      if length < 0 { return i }
-      i &+= length
-    }
-    return nil
+    return UTF8Check.firstInvalid(base, bytes.count)
   }
 
   /// `bytes` as text, each maximal ill-formed subpart replaced by U+FFFD.
