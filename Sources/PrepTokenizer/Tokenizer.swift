@@ -10,61 +10,28 @@ import Synchronization
 public final class Tokenizer: TokenEncoder, @unchecked Sendable {
   // Immutable after init; freed in deinit.
   let core: EncoderCore
-  let mergeSlots: UnsafeMutablePointer<UInt64>
-  let mergedByRank: UnsafeMutablePointer<UInt32>
-  let mergeFilter: UnsafeMutablePointer<UInt64>
-  let densePairs: UnsafeMutablePointer<UInt64>
-  let vocabSlots: UnsafeMutablePointer<UInt32>
-  let byteTokens: UnsafeMutablePointer<UInt32>
-  let charStart: UnsafeMutablePointer<UInt32>
-  let rightLeads: UnsafeMutablePointer<UInt32>
-  let pairFilter: UnsafeMutablePointer<UInt64>
+  /// The tables (owned: freed in deinit) and what describes them.
+  let parts: TokenizerParts
   private let addedBytes: UnsafeMutablePointer<UInt8>
-
-  /// Raw bytes of every id's piece (for decoding): `pieceBytes[pieceOffsets[id]..<pieceOffsets[id + 1]]`.
-  let pieceBytes: [UInt8]
-  let pieceOffsets: [UInt32]
-  /// Whether an id's piece is a byte-level piece (vs a piece outside the alphabet, or an added token).
-  let pieceIsByteLevel: [Bool]
-  let pieceExists: [Bool]
-  /// The number of merges (entries of `mergedByRank`).
-  let mergeCount: Int
   private let addedByContent: [String: UInt32]
   private let scratchPool = Mutex<[EncodeScratch]>([])
 
   /// The added tokens, by id.
-  public let addedTokens: [AddedToken]
+  public var addedTokens: [AddedToken] { parts.added }
   /// The number of entries of the model's vocabulary (added tokens not counted unless they are in it).
-  public let regularTokenCount: Int
+  public var regularTokenCount: Int { parts.regularTokenCount }
   /// The number of ids, added tokens included (ids are below this).
-  public let vocabularySize: Int
+  public var vocabularySize: Int { parts.vocabularySize }
   /// A hash of everything that decides the ids (vocabulary, merges, added tokens, normalization), as
   /// 16 hex digits: two directories with the same fingerprint tokenize identically.
-  public let fingerprint: String
+  public var fingerprint: String { parts.fingerprint }
 
   /// A tokenizer over built tables (see `TokenizerParts`), which it owns from now on.
   init(parts: TokenizerParts) {
-    mergeSlots = parts.mergeSlots
-    mergedByRank = parts.mergedByRank
-    mergeFilter = parts.mergeFilter
-    densePairs = parts.densePairs
-    vocabSlots = parts.vocabSlots
-    byteTokens = parts.byteTokens
-    charStart = parts.charStart
-    rightLeads = parts.rightLeads
-    pairFilter = parts.pairFilter
-    pieceBytes = parts.pieceBytes
-    pieceOffsets = parts.pieceOffsets
-    pieceIsByteLevel = parts.pieceIsByteLevel
-    pieceExists = parts.pieceExists
-    mergeCount = parts.mergeCount
-    addedTokens = parts.added
+    self.parts = parts
     var byContent = [String: UInt32]()
     for token in parts.added { byContent[token.content] = token.id }
     addedByContent = byContent
-    regularTokenCount = parts.regularTokenCount
-    vocabularySize = parts.vocabularySize
-    fingerprint = parts.fingerprint
     let matching = AddedMatching(parts.added)
     addedBytes = matching.bytes
     core = parts.core(added: matching)
@@ -76,15 +43,7 @@ public final class Tokenizer: TokenEncoder, @unchecked Sendable {
   }
 
   deinit {
-    mergeSlots.deallocate()
-    mergedByRank.deallocate()
-    mergeFilter.deallocate()
-    densePairs.deallocate()
-    vocabSlots.deallocate()
-    byteTokens.deallocate()
-    charStart.deallocate()
-    rightLeads.deallocate()
-    pairFilter.deallocate()
+    parts.deallocate()
     addedBytes.deallocate()
   }
 
@@ -174,17 +133,17 @@ public final class Tokenizer: TokenEncoder, @unchecked Sendable {
   /// The raw bytes an id stands for (an added token's content), or nil for an unknown id.
   public func pieceBytes(for id: UInt32) -> [UInt8]? {
     let index = Int(id)
-    guard index < vocabularySize, pieceExists[index] else { return nil }
-    return Array(pieceBytes[Int(pieceOffsets[index])..<Int(pieceOffsets[index + 1])])
+    guard index < vocabularySize, parts.pieceExists[index] else { return nil }
+    return Array(parts.pieceBytes[Int(parts.pieceOffsets[index])..<Int(parts.pieceOffsets[index + 1])])
   }
 
   /// The piece as the tokenizer file writes it (`"Ġthe"`, `"<|im_end|>"`), for display; nil for an unknown id.
   public func token(for id: UInt32) -> String? {
     let index = Int(id)
-    guard index < vocabularySize, pieceExists[index] else { return nil }
+    guard index < vocabularySize, parts.pieceExists[index] else { return nil }
     if let token = addedTokens.first(where: { $0.id == id }) { return token.content }
-    let raw = pieceBytes[Int(pieceOffsets[index])..<Int(pieceOffsets[index + 1])]
-    if !pieceIsByteLevel[index] { return String(decoding: raw, as: UTF8.self) }
+    let raw = parts.pieceBytes[Int(parts.pieceOffsets[index])..<Int(parts.pieceOffsets[index + 1])]
+    if !parts.pieceIsByteLevel[index] { return String(decoding: raw, as: UTF8.self) }
     var text = ""
     for byte in raw {
       if let scalar = Unicode.Scalar(ByteLevel.scalarForByte[Int(byte)]) { text.unicodeScalars.append(scalar) }
@@ -198,8 +157,8 @@ public final class Tokenizer: TokenEncoder, @unchecked Sendable {
     out.reserveCapacity(ids.count * 4)
     for id in ids {
       let index = Int(id)
-      guard index < vocabularySize, pieceExists[index] else { continue }
-      out.append(contentsOf: pieceBytes[Int(pieceOffsets[index])..<Int(pieceOffsets[index + 1])])
+      guard index < vocabularySize, parts.pieceExists[index] else { continue }
+      out.append(contentsOf: parts.pieceBytes[Int(parts.pieceOffsets[index])..<Int(parts.pieceOffsets[index + 1])])
     }
     return out
   }

@@ -84,7 +84,9 @@ public struct TokenizerCache: Sendable, Equatable {
     let bytes = [UInt8](data)
     let body = bytes.count - 32
     let stored = SHA256Digest(bytes: Array(bytes[body...]))
-    guard SHA256.hash(Array(bytes[..<body])) == stored else { return nil }
+    var check = SHA256()
+    check.update(bytes[..<body])
+    guard check.finalize() == stored else { return nil }
     var reader = ImageReader(bytes: bytes, end: body)
     guard let parts = reader.parts() else { return nil }
     return Tokenizer(parts: parts)
@@ -145,45 +147,27 @@ extension Tokenizer {
     var w = ImageWriter()
     w.bytes.append(contentsOf: TokenizerCache.magic)
     w.u64(TokenizerCache.formatVersion)
-    let mergeCapacity = core.mergeMask + 1
-    w.u64(UInt64(mergeCapacity))
-    w.u64(UInt64(mergeCount))
-    w.u64(UInt64(core.vocabMask + 1))
-    w.u64(UInt64(regularTokenCount))
-    w.u64(UInt64(vocabularySize))
-    w.u64(core.mergedIsOffset ? 1 : 0)
-    w.u64(UInt64(core.mergedOffset))
-    w.u64(core.normalizeNFC ? 1 : 0)
-    w.u64(core.ignoreMerges ? 1 : 0)
-    w.array(Array(fingerprint.utf8))
-    w.array(pieceBytes)
-    pieceOffsets.withUnsafeBytes { w.array($0) }
-    w.array(pieceIsByteLevel.map { $0 ? 1 : 0 })
-    w.array(pieceExists.map { $0 ? 1 : 0 })
-    w.u64(UInt64(addedTokens.count))
-    for token in addedTokens {
+    w.u64(UInt64(parts.mergeCapacity))
+    w.u64(UInt64(parts.mergeCount))
+    w.u64(UInt64(parts.vocabCapacity))
+    w.u64(UInt64(parts.regularTokenCount))
+    w.u64(UInt64(parts.vocabularySize))
+    w.u64(parts.mergedIsOffset ? 1 : 0)
+    w.u64(UInt64(parts.mergedOffset))
+    w.u64(parts.normalizeNFC ? 1 : 0)
+    w.u64(parts.ignoreMerges ? 1 : 0)
+    w.array(Array(parts.fingerprint.utf8))
+    w.array(parts.pieceBytes)
+    parts.pieceOffsets.withUnsafeBytes { w.array($0) }
+    w.array(parts.pieceIsByteLevel.map { $0 ? 1 : 0 })
+    w.array(parts.pieceExists.map { $0 ? 1 : 0 })
+    w.u64(UInt64(parts.added.count))
+    for token in parts.added {
       w.u64(UInt64(token.id) | (token.special ? 1 << 32 : 0))
       w.array(Array(token.content.utf8))
     }
-    let sizes = TokenizerParts.tableBytes(
-      mergeCapacity: mergeCapacity, mergeCount: mergeCount, vocabCapacity: core.vocabMask + 1)
-    let pointers: [UnsafeRawPointer] = [
-      UnsafeRawPointer(mergeSlots), UnsafeRawPointer(mergedByRank), UnsafeRawPointer(mergeFilter),
-      UnsafeRawPointer(densePairs), UnsafeRawPointer(vocabSlots), UnsafeRawPointer(byteTokens),
-      UnsafeRawPointer(charStart), UnsafeRawPointer(rightLeads), UnsafeRawPointer(pairFilter),
-    ]
-    for (pointer, size) in zip(pointers, sizes) { w.array(UnsafeRawBufferPointer(start: pointer, count: size)) }
+    for table in parts.tables { w.array(UnsafeRawBufferPointer(start: table.pointer, count: table.bytes)) }
     return w.bytes
-  }
-}
-
-extension TokenizerParts {
-  /// The byte sizes of the raw tables, in the order of `tables`.
-  static func tableBytes(mergeCapacity: Int, mergeCount: Int, vocabCapacity: Int) -> [Int] {
-    [
-      8 * mergeCapacity, 4 * max(1, mergeCount), 8 * mergeFilterCount, 8 * densePairCount, 4 * vocabCapacity,
-      4 * 256, 4 * scalarTableCount, 4 * scalarTableCount, 8 * pairFilterCount,
-    ]
   }
 }
 
@@ -274,15 +258,13 @@ struct ImageReader {
       return nil
     }
     parts.fingerprint = text
-    let sizes = TokenizerParts.tableBytes(
-      mergeCapacity: mergeCapacity, mergeCount: mergeCount, vocabCapacity: vocabCapacity)
-    for (table, size) in zip(parts.tables, sizes) {
-      guard let data = array(expected: size) else {
+    for table in parts.tables {
+      guard let data = array(expected: table.bytes) else {
         parts.deallocate()
         return nil
       }
       data.withUnsafeBytes { raw in
-        if let base = raw.baseAddress { table.pointer.copyMemory(from: base, byteCount: size) }
+        if let base = raw.baseAddress { table.pointer.copyMemory(from: base, byteCount: table.bytes) }
       }
     }
     guard position == end else {
