@@ -667,12 +667,17 @@ struct JSONParser {
     return decoded.map { $0 == wanted } ?? false
   }
 
-  mutating func extractDocument(_ wanted: [[UInt8]]) throws(JSONError) -> [JSONValue?]? {
-    var found = [JSONValue?](repeating: nil, count: wanted.count)
+  /// Walks a top-level object, validating the whole document exactly as `parse` does. For each member whose
+  /// key equals one of `wanted`, calls `take` with the first such index and the parser on the value, which
+  /// `take` must consume; other values are only checked. Returns false (the document validated all the same)
+  /// when it is not an object.
+  mutating func walkTopLevelObject(
+    _ wanted: [[UInt8]], _ take: (inout JSONParser, Int) throws(JSONError) -> Void
+  ) throws(JSONError) -> Bool {
     skipWhitespace()
     guard pos < count, p[pos] == UInt8(ascii: "{") else {
       _ = try parseDocumentSkipping()
-      return nil
+      return false
     }
     try enter()
     pos &+= 1
@@ -698,14 +703,8 @@ struct JSONParser {
         guard pos < count, p[pos] == UInt8(ascii: ":") else { throw unexpected("':' after a property name") }
         pos &+= 1
         skipWhitespace()
-        var hit = -1
-        for k in 0..<wanted.count where keyMatches(raw, keyStart, wanted[k], &decoded) {
-          hit = k
-          break
-        }
-        if hit >= 0 {
-          let v = try parseValue()
-          for k in hit..<wanted.count where keyMatches(raw, keyStart, wanted[k], &decoded) { found[k] = v }
+        if let hit = wanted.indices.first(where: { keyMatches(raw, keyStart, wanted[$0], &decoded) }) {
+          try take(&self, hit)
         } else {
           try skipValue()
         }
@@ -722,7 +721,17 @@ struct JSONParser {
     depth &-= 1
     skipWhitespace()
     if pos < count { throw trailing() }
-    return found
+    return true
+  }
+
+  mutating func extractDocument(_ wanted: [[UInt8]]) throws(JSONError) -> [JSONValue?]? {
+    var found = [JSONValue?](repeating: nil, count: wanted.count)
+    let isObject = try walkTopLevelObject(wanted) { (parser, hit) throws(JSONError) in
+      let value = try parser.parseValue()
+      // A key listed more than once gets the value in every place.
+      for k in hit..<wanted.count where wanted[k] == wanted[hit] { found[k] = value }
+    }
+    return isObject ? found : nil
   }
 
   /// Validates the document like `extractDocument` and hands the last value of `wanted`, if it is a string,
@@ -730,66 +739,24 @@ struct JSONParser {
   mutating func withStringField<R>(_ wanted: [UInt8], _ body: (UnsafeBufferPointer<UInt8>) -> R) throws(JSONError)
     -> StringField<R>
   {
-    skipWhitespace()
-    guard pos < count, p[pos] == UInt8(ascii: "{") else {
-      _ = try parseDocumentSkipping()
-      return .notAnObject
-    }
     var found = FoundField.none
-    try enter()
-    pos &+= 1
-    skipWhitespace()
-    if pos < count && p[pos] == UInt8(ascii: "}") {
-      pos &+= 1
-    } else {
-      while true {
-        skipWhitespace()
-        guard pos < count, p[pos] == UInt8(ascii: "\"") else { throw unexpected("a property name in double quotes") }
-        let keyStart = pos
-        let raw = try skipString()
-        var decoded: [UInt8]? = nil
-        if raw == nil {
-          let end = pos
-          pos = keyStart
-          let s = try parseString()
-          pos = end
-          decoded = Array(s.utf8)
-        }
-        skipWhitespace()
-        guard pos < count, p[pos] == UInt8(ascii: ":") else { throw unexpected("':' after a property name") }
-        pos &+= 1
-        skipWhitespace()
-        if keyMatches(raw, keyStart, wanted, &decoded) {
-          if pos < count && p[pos] == UInt8(ascii: "\"") {
-            if let range = try decodeString() {
-              found = .plain(range)
-            } else {
-              // Keep the decoded bytes out of the way of later escapes, which reuse `buf`.
-              swap(&buf, &field)
-              swap(&bufCapacity, &fieldCapacity)
-              fieldCount = bufCount
-              bufCount = 0
-              found = .decoded
-            }
-          } else {
-            found = .other(try parseValue())
-          }
-        } else {
-          try skipValue()
-        }
-        skipWhitespace()
-        guard pos < count else { throw unexpected("',' or '}'") }
-        let b = p[pos]
-        pos &+= 1
-        if b == UInt8(ascii: ",") { continue }
-        if b == UInt8(ascii: "}") { break }
-        pos &-= 1
-        throw unexpected("',' or '}' after an object member")
+    let isObject = try walkTopLevelObject([wanted]) { (parser, _) throws(JSONError) in
+      guard parser.pos < parser.count && parser.p[parser.pos] == UInt8(ascii: "\"") else {
+        found = .other(try parser.parseValue())
+        return
+      }
+      if let range = try parser.decodeString() {
+        found = .plain(range)
+      } else {
+        // Keep the decoded bytes out of the way of later escapes, which reuse `buf`.
+        swap(&parser.buf, &parser.field)
+        swap(&parser.bufCapacity, &parser.fieldCapacity)
+        parser.fieldCount = parser.bufCount
+        parser.bufCount = 0
+        found = .decoded
       }
     }
-    depth &-= 1
-    skipWhitespace()
-    if pos < count { throw trailing() }
+    guard isObject else { return .notAnObject }
     switch found {
     case .none: return .missing
     case .other(let value): return .notAString(value)

@@ -118,6 +118,20 @@ struct ChunkOutput: Sendable {
   var items: [Item] = []
   var rejects: [(record: Int, reject: Reject)] = []
   var fatal: String? = nil
+
+  /// Records what the recipe made of record `i` of `chunk`.
+  mutating func add(_ outcome: RecipeOutcome, record i: Int, chunk: Chunk) {
+    switch outcome {
+    case .sample(let s, let truncated):
+      tokens += s.count
+      items.append(.sample(s, record: i, truncated: truncated))
+    case .document(let ids):
+      tokens += ids.count
+      items.append(.document(ids, record: i))
+    case .rejected(let reason, let detail):
+      rejects.append((i, Reject(location: chunk.location(i), reason: reason, detail: detail)))
+    }
+  }
 }
 
 /// Runs a pipeline: input → records → recipe → packing → shards, in parallel, output identical for any worker count.
@@ -370,16 +384,7 @@ public final class PipelineRunner {
           out.rejects.append((i, reject))
           continue
         }
-        switch outcome {
-        case .document(let ids):
-          out.tokens += ids.count
-          out.items.append(.document(ids, record: i))
-        case .sample(let s, let truncated):
-          out.tokens += s.count
-          out.items.append(.sample(s, record: i, truncated: truncated))
-        case .rejected(let reason, let detail):
-          out.rejects.append((i, Reject(location: chunk.location(i), reason: reason, detail: detail)))
-        }
+        out.add(outcome, record: i, chunk: chunk)
       }
       return out
     }
@@ -392,16 +397,7 @@ public final class PipelineRunner {
         continue
       }
       do {
-        switch try recipe.apply(record, context: context) {
-        case .sample(let s, let truncated):
-          out.tokens += s.count
-          out.items.append(.sample(s, record: i, truncated: truncated))
-        case .document(let ids):
-          out.tokens += ids.count
-          out.items.append(.document(ids, record: i))
-        case .rejected(let reason, let detail):
-          out.rejects.append((i, Reject(location: chunk.location(i), reason: reason, detail: detail)))
-        }
+        out.add(try recipe.apply(record, context: context), record: i, chunk: chunk)
       } catch {
         out.fatal = "\(chunk.location(i)): \(error.description)"
         return out

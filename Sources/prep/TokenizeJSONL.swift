@@ -46,41 +46,38 @@ struct TokenizeJSONL {
       map: { chunk in
         var o = Output()
         o.ids.reserveCapacity(chunk.bytes.count / 3)
-        for i in 0..<chunk.count where rest.isEmpty {
+        if rest.isEmpty {
           // A top-level field: its bytes go to the tokenizer straight from the record (no String).
-          switch chunk.withStringField(
-            i, first,
-            { (text: UnsafeBufferPointer<UInt8>) -> Bool in
-              o.bytes &+= text.count
-              do { try tokenizer.encode(utf8: text, into: &o.ids) } catch { return false }
-              return true
-            })
-          {
-          case .success(.string(true)):
-            o.ends.append(o.ids.count)
-            continue
-          case .success(.string(false)):
-            // Unreachable: the parser hands over valid UTF-8 only.
-            o.rejects.append(
-              Reject(location: chunk.location(i), reason: .invalidUTF8, detail: "invalid UTF-8 in field '\(field)'"))
-          case .success(.missing):
-            o.rejects.append(
-              Reject(location: chunk.location(i), reason: .missingField, detail: "missing field '\(field)'"))
-          case .success(.notAString), .success(.notAnObject):
-            o.rejects.append(
-              Reject(
-                location: chunk.location(i), reason: .wrongFieldType, detail: "field '\(field)' is not a string"))
-          case .failure(let reject):
-            o.rejects.append(reject)
+          for i in 0..<chunk.count {
+            switch chunk.withStringField(
+              i, first,
+              { (text: UnsafeBufferPointer<UInt8>) in
+                o.bytes &+= text.count
+                tokenizer.encode(validUTF8: text, into: &o.ids)
+              })
+            {
+            case .success(.string):
+              o.ends.append(o.ids.count)
+              continue
+            case .success(.missing):
+              o.rejects.append(
+                Reject(location: chunk.location(i), reason: .missingField, detail: "missing field '\(field)'"))
+            case .success(.notAString), .success(.notAnObject):
+              o.rejects.append(
+                Reject(
+                  location: chunk.location(i), reason: .wrongFieldType, detail: "field '\(field)' is not a string"))
+            case .failure(let reject):
+              o.rejects.append(reject)
+            }
+            o.ends.append(nil)
           }
-          o.ends.append(nil)
+          return o
         }
-        for i in 0..<chunk.count where !rest.isEmpty {
+        for i in 0..<chunk.count {
           var text: String? = nil
           switch chunk.extractFields(i, [first]) {
           case .success(let values):
-            var value = values.first ?? nil
-            if !rest.isEmpty { value = value?.lookup(components: rest) }
+            let value = (values.first ?? nil)?.lookup(components: rest)
             text = value?.stringValue
             if text == nil {
               let why = value == nil ? "missing field '\(field)'" : "field '\(field)' is not a string"

@@ -168,24 +168,8 @@ import Testing
   }
 
   @Test func extractFieldsRejectsWhatParseRejects() throws {
-    let bad: [[UInt8]] = [
-      Array(#"{"text": "ok", "x": "a"#.utf8) + [0xFF] + Array(#""}"#.utf8),
-      Array(#"{"text": "ok", "x": [1,]}"#.utf8),
-      Array(#"{"x": "\q", "text": 1}"#.utf8),
-      Array(#"{"x": 01}"#.utf8),
-      Array(#"{"x": 1} 2"#.utf8),
-    ]
-    for doc in bad {
-      guard case .failure(let expected) = parse(doc) else {
-        Issue.record("accepted")
-        continue
-      }
-      do {
-        _ = try JSONValue.extractFields(["text"], from: doc)
-        Issue.record("extractFields accepted \(doc)")
-      } catch {
-        #expect(error == expected)
-      }
+    expectRejectionsLikeParse("extractFields") { doc throws(JSONError) in
+      _ = try JSONValue.extractFields(["text"], from: doc)
     }
   }
 
@@ -237,25 +221,35 @@ import Testing
       Issue.record("a list document was taken for an object")
       return
     }
-    let bad: [[UInt8]] = [
-      Array(#"{"text": "ok", "x": "a"#.utf8) + [0xFF] + Array(#""}"#.utf8),
-      Array(#"{"text": "o"#.utf8) + [0xC3] + Array(#"k"}"#.utf8),
-      Array(#"{"text": "ok", "x": [1,]}"#.utf8),
-      Array(#"{"x": "\q", "text": 1}"#.utf8),
-      Array(#"{"text": "unterminated}"#.utf8),
-      Array(#"{"x": 01}"#.utf8),
-      Array(#"{"x": 1} 2"#.utf8),
-    ]
-    for doc in bad {
+    expectRejectionsLikeParse("withStringField") { doc throws(JSONError) in _ = try field(doc) }
+  }
+}
+
+/// Documents every reader must reject: invalid UTF-8 inside and outside the wanted field, a trailing comma,
+/// a bad escape, an unterminated string, a leading zero, trailing content.
+private let badDocuments: [[UInt8]] = [
+  Array(#"{"text": "ok", "x": "a"#.utf8) + [0xFF] + Array(#""}"#.utf8),
+  Array(#"{"text": "o"#.utf8) + [0xC3] + Array(#"k"}"#.utf8),
+  Array(#"{"text": "ok", "x": [1,]}"#.utf8),
+  Array(#"{"x": "\q", "text": 1}"#.utf8),
+  Array(#"{"text": "unterminated}"#.utf8),
+  Array(#"{"x": 01}"#.utf8),
+  Array(#"{"x": 1} 2"#.utf8),
+]
+
+extension JSONParserTests {
+  /// Expects `read` to fail on every bad document with exactly the error `parse` gives.
+  func expectRejectionsLikeParse(_ name: String, _ read: ([UInt8]) throws(JSONError) -> Void) {
+    for doc in badDocuments {
       guard case .failure(let expected) = parse(doc) else {
-        Issue.record("accepted")
+        Issue.record("parse accepted \(doc)")
         continue
       }
       do throws(JSONError) {
-        _ = try field(doc)
-        Issue.record("withStringField accepted \(doc)")
+        try read(doc)
+        Issue.record("\(name) accepted \(doc)")
       } catch {
-        #expect(error == expected)
+        #expect(error == expected, "\(name)")
       }
     }
   }
