@@ -1,10 +1,12 @@
-// tokenizer-bench FILE [--threads N] [--field text] [--tokenizer DIR] [--runs K] [--dump-ids OUT]
+// tokenizer-bench FILE [--threads N] [--field text] [--tokenizer DIR] [--runs K] [--warm] [--dump-ids OUT]
 //
 // Reads the string field of every JSONL line first (untimed), loads the tokenizer (timed separately),
 // then times `encode` over all texts and prints MB/s of UTF-8 text and tokens/s (best of K runs), and
 // the same MB/s from each thread's CPU time ("cpu ... MB/s/thread"), which other processes on a shared
 // machine disturb less than the wall clock. Every run is a first pass: it encodes with a freshly loaded
-// tokenizer (loading untimed), so no run starts with caches a previous run filled.
+// tokenizer (loading untimed), so no run starts with caches a previous run filled. --warm instead keeps
+// one tokenizer and times the runs after an untimed first pass (pre-token caches already filled), for
+// comparison with the peers' --warm figures.
 // With --dump-ids, writes one line of space-separated ids per text instead (for the conformance check).
 import Dispatch
 import Foundation
@@ -17,6 +19,7 @@ struct Options {
   var tokenizer = ProcessInfo.processInfo.environment["PREP_TOKENIZER"] ?? ".cache/tokenizer/qwen3"
   var runs = 3
   var dumpIDs: String? = nil
+  var warm = false
 }
 
 func parseOptions() -> Options {
@@ -29,6 +32,7 @@ func parseOptions() -> Options {
     case "--tokenizer": options.tokenizer = args.next() ?? options.tokenizer
     case "--runs": options.runs = Int(args.next() ?? "") ?? 3
     case "--dump-ids": options.dumpIDs = args.next()
+    case "--warm": options.warm = true
     default: options.file = arg
     }
   }
@@ -158,10 +162,12 @@ let share = (texts.count + threads - 1) / threads
 var best = Double.infinity
 var bestCPU = Double.infinity
 var tokenCount = 0
-for run in 0..<options.runs {
-  // A fresh tokenizer (empty pre-token caches) for every run after the first.
+// With --warm, run 0 only fills the caches (untimed).
+let untimedRuns = options.warm ? 1 : 0
+for run in 0..<(options.runs + untimedRuns) {
+  // A fresh tokenizer (empty pre-token caches) for every run after the first, unless --warm.
   let tokenizer: Tokenizer
-  if run == 0 {
+  if run == 0 || options.warm {
     tokenizer = firstTokenizer
   } else {
     do { tokenizer = try Tokenizer.load(directory: options.tokenizer) } catch {
@@ -188,6 +194,7 @@ for run in 0..<options.runs {
     counter.cpu[worker] = threadCPU() - cpuStart
   }
   let elapsed = seconds(ContinuousClock.now - start)
+  if run < untimedRuns { continue }
   best = min(best, elapsed)
   bestCPU = min(bestCPU, counter.cpu.max() ?? 0)
   tokenCount = counter.tokens.reduce(0, +)
