@@ -60,9 +60,7 @@ final class EncodeScratch: @unchecked Sendable {
     deferredEnds = .allocate(capacity: EncodeScratch.deferredCapacity)
     // The four cache tables in one block of huge pages where the system has them: 12.5 MiB of random
     // accesses would need more 4 KiB translations than the core's TLB holds.
-    let words = EncodeScratch.tableWords
-    tables = EncodeScratch.allocateTables(words)
-    tables.initialize(repeating: 0, count: words)
+    (tables, tablesMapped) = EncodeScratch.allocateTables(EncodeScratch.tableWords)
     short1 = tables
     cache1 = short1 + (2 << EncodeScratch.short1Bits)
     short2 = cache1 + (4 << EncodeScratch.cache1Bits)
@@ -76,7 +74,7 @@ final class EncodeScratch: @unchecked Sendable {
     deferred.deallocate()
     deferredIDs.deallocate()
     deferredEnds.deallocate()
-    EncodeScratch.freeTables(tables)
+    EncodeScratch.freeTables(tables, words: EncodeScratch.tableWords, mapped: tablesMapped)
     output.deallocate()
     symbolBuffer.deallocate()
     valueBuffer.deallocate()
@@ -84,33 +82,48 @@ final class EncodeScratch: @unchecked Sendable {
 
   /// The block that holds `short1`, `cache1`, `short2` and `cache`, and its size in words.
   let tables: UnsafeMutablePointer<UInt64>
+  /// Whether `tables` is a mapping of its own (else an ordinary allocation).
+  let tablesMapped: Bool
   static let tableWords = (2 << short1Bits) + (4 << cache1Bits) + 8 * shortSets + 8 * cacheSets
   static let hugePage = 1 << 21
 
-  /// `words` words aligned to a huge page and advised to use huge pages (Linux; released by `freeTables`),
-  /// else a plain allocation.
-  static func allocateTables(_ words: Int) -> UnsafeMutablePointer<UInt64> {
+  /// `words` zeroed words aligned to a huge page and advised to use huge pages (Linux; released by
+  /// `freeTables`), else a plain zeroed allocation. On Linux the pages come straight from the kernel,
+  /// which zeroes each one when it is first touched: nothing is written up front, so a scratch costs
+  /// nothing at creation (the main thread's, which only ever encodes a few words, stays almost untouched).
+  static func allocateTables(_ words: Int) -> (tables: UnsafeMutablePointer<UInt64>, mapped: Bool) {
     #if canImport(Glibc)
-      let bytes = (words * 8 + hugePage - 1) / hugePage * hugePage
-      var raw: UnsafeMutableRawPointer? = nil
-      if posix_memalign(&raw, hugePage, bytes) == 0, let raw {
-        _ = madvise(raw, bytes, MADV_HUGEPAGE)
-        return raw.bindMemory(to: UInt64.self, capacity: words)
+      let bytes = tableBytes(words)
+      // Map a huge page more than needed, then unmap what lies before and after the aligned block.
+      let length = bytes + hugePage
+      if let raw = mmap(nil, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), raw != MAP_FAILED {
+        let address = UInt(bitPattern: raw)
+        let aligned = (address + UInt(hugePage - 1)) & ~UInt(hugePage - 1)
+        let head = Int(aligned - address)
+        if head > 0 { munmap(raw, head) }
+        if length - head - bytes > 0 { munmap(raw + head + bytes, length - head - bytes) }
+        let block = raw + head
+        _ = madvise(block, bytes, MADV_HUGEPAGE)
+        return (block.bindMemory(to: UInt64.self, capacity: words), true)
       }
-      guard let plain = malloc(words * 8) else { fatalError("out of memory for the pre-token cache") }
-      return plain.bindMemory(to: UInt64.self, capacity: words)
-    #else
-      return .allocate(capacity: words)
     #endif
+    let plain = UnsafeMutablePointer<UInt64>.allocate(capacity: words)
+    plain.initialize(repeating: 0, count: words)
+    return (plain, false)
   }
 
-  /// Releases what `allocateTables` returned.
-  static func freeTables(_ tables: UnsafeMutablePointer<UInt64>) {
+  /// Bytes `allocateTables` maps for `words` words (whole huge pages).
+  static func tableBytes(_ words: Int) -> Int { (words * 8 + hugePage - 1) / hugePage * hugePage }
+
+  /// Releases what `allocateTables(words)` returned.
+  static func freeTables(_ tables: UnsafeMutablePointer<UInt64>, words: Int, mapped: Bool) {
     #if canImport(Glibc)
-      free(tables)
-    #else
-      tables.deallocate()
+      if mapped {
+        munmap(tables, tableBytes(words))
+        return
+      }
     #endif
+    tables.deallocate()
   }
 
   /// Makes the symbol and pair buffers hold at least `count` entries.

@@ -13,10 +13,10 @@ import PrepCore
 /// file every time (about 0.15 s of CPU for Qwen3's: parsing 7 MB of JSON, resolving 151,387 merges,
 /// the character tables). A compiled file holds the built tables byte for byte.
 ///
-/// A file is used only when its name, a SHA-256 over the tokenizer files' contents and the running
-/// executable's build id, matches, and when the SHA-256 of its own bytes, stored at its end, checks: any
-/// change to the tokenizer files or to prep (a rebuild changes the build id) means another file, and a
-/// damaged file is rebuilt. Nothing about the ids can differ from a fresh load: the tests compare every
+/// A file is used only when its name, a SHA-256 over the tokenizer files' fingerprint (`TokenizerSource`)
+/// and the running executable's build id, matches, and when the checksum of its own bytes, stored at its
+/// end, holds: any change to the tokenizer files or to prep (a rebuild changes the build id) means another
+/// file, and a damaged file is rebuilt. Nothing about the ids can differ from a fresh load: the tests compare every
 /// table and the ids of the golden corpus both ways.
 ///
 /// Writing is best effort (a read-only or missing cache directory only costs the rebuild); a file
@@ -47,55 +47,79 @@ public struct TokenizerCache: Sendable, Equatable {
   /// How many compiled files the directory keeps.
   static let keep = 8
   static let magic: [UInt8] = Array("PREPTOKC".utf8)
-  static let formatVersion: UInt64 = 1
+  static let formatVersion: UInt64 = 2
+  /// Bytes of the checksum at the end of a file (see `checksum`).
+  static let checksumBytes = 8
 
   /// The compiled file for the tokenizer files of `directory` as `load(directory:)` would read them, or nil
   /// when they cannot be read (the normal load then reports why).
   func path(forTokenizerDirectory tokenizer: String) -> String? {
-    let manager = FileManager.default
-    let names =
-      manager.fileExists(atPath: tokenizer + "/tokenizer.json")
-      ? ["tokenizer.json"] : ["vocab.json", "merges.txt", "tokenizer_config.json"]
+    guard let fingerprint = try? TokenizerSource.fingerprint(directory: tokenizer) else { return nil }
+    return path(forFingerprint: fingerprint)
+  }
+
+  /// The compiled file for tokenizer files of this fingerprint (`TokenizerSource.fingerprint`).
+  func path(forFingerprint fingerprint: String) -> String {
     var key = SHA256()
     key.update(Array("prep compiled tokenizer \(TokenizerCache.formatVersion)\n".utf8))
     key.update(BuildIdentity.current)
-    for name in names {
-      let path = tokenizer + "/" + name
-      guard manager.fileExists(atPath: path) else {
-        if name == "tokenizer_config.json" { continue }
-        return nil
-      }
-      guard let data = manager.contents(atPath: path) else { return nil }
-      let digest = data.withUnsafeBytes { raw in
-        var h = SHA256()
-        h.update(raw)
-        return h.finalize()
-      }
-      key.update(Array("\(name) \(data.count)\n".utf8))
-      key.update(digest.bytes)
-    }
+    key.update(Array("\n\(fingerprint)".utf8))
     return directory + "/" + key.finalize().hexString + ".bin"
   }
 
   /// The tokenizer compiled in `path`, or nil when the file is missing, of another format or damaged.
   func read(_ path: String) -> Tokenizer? {
-    guard let data = FileManager.default.contents(atPath: path), data.count > 32 + TokenizerCache.magic.count
+    guard let bytes = try? TokenizerSource.readBytes(path),
+      bytes.count > TokenizerCache.checksumBytes + TokenizerCache.magic.count
     else { return nil }
-    let bytes = [UInt8](data)
-    let body = bytes.count - 32
-    let stored = SHA256Digest(bytes: Array(bytes[body...]))
-    var check = SHA256()
-    check.update(bytes[..<body])
-    guard check.finalize() == stored else { return nil }
+    let body = bytes.count - TokenizerCache.checksumBytes
+    let checks = bytes.withUnsafeBytes { raw in
+      TokenizerCache.checksum(UnsafeRawBufferPointer(rebasing: raw[..<body]))
+        == raw.loadUnaligned(fromByteOffset: body, as: UInt64.self).littleEndian
+    }
+    guard checks else { return nil }
     var reader = ImageReader(bytes: bytes, end: body)
     guard let parts = reader.parts() else { return nil }
     return Tokenizer(parts: parts)
   }
 
+  /// A 64-bit checksum of a compiled file's body, fast enough not to matter at start-up (SHA-256 of the
+  /// 8 MB took longer than reading the tables). It is there to catch damage (a cut-off or corrupted file),
+  /// not forgery: whoever can write the cache directory can change what prep runs anyway. Four lanes of
+  /// `rotate((lane ^ word) * odd, 29)`, each step a bijection of the word, so changing any one word always
+  /// changes its lane; the lanes, the tail and the length are then mixed together.
+  static func checksum(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
+    let prime: UInt64 = 0x9E37_79B9_7F4A_7C15
+    var lanes: (UInt64, UInt64, UInt64, UInt64) = (1, 2, 3, 4)
+    @inline(__always) func step(_ lane: UInt64, _ word: UInt64) -> UInt64 {
+      let x = (lane ^ word) &* prime
+      return x << 29 | x >> 35
+    }
+    let count = bytes.count
+    var at = 0
+    while at + 32 <= count {
+      lanes.0 = step(lanes.0, bytes.loadUnaligned(fromByteOffset: at, as: UInt64.self))
+      lanes.1 = step(lanes.1, bytes.loadUnaligned(fromByteOffset: at + 8, as: UInt64.self))
+      lanes.2 = step(lanes.2, bytes.loadUnaligned(fromByteOffset: at + 16, as: UInt64.self))
+      lanes.3 = step(lanes.3, bytes.loadUnaligned(fromByteOffset: at + 24, as: UInt64.self))
+      at += 32
+    }
+    var tail = UInt64(count)
+    while at < count {
+      tail = step(tail, UInt64(bytes[at]))
+      at += 1
+    }
+    var h = step(step(step(step(tail, lanes.0), lanes.1), lanes.2), lanes.3)
+    h ^= h >> 31
+    h = h &* 0xBF58_476D_1CE4_E5B9
+    return h ^ h >> 29
+  }
+
   /// Writes `tokenizer` compiled to `path` (best effort), then trims the directory to the newest files.
   func write(_ tokenizer: Tokenizer, to path: String) {
     var bytes = tokenizer.compiledImage()
-    bytes.append(contentsOf: SHA256.hash(bytes).bytes)
+    let sum = bytes.withUnsafeBytes { TokenizerCache.checksum($0) }
+    withUnsafeBytes(of: sum.littleEndian) { bytes.append(contentsOf: $0) }
     let manager = FileManager.default
     try? manager.createDirectory(atPath: directory, withIntermediateDirectories: true)
     let temporary = path + ".tmp-\(getpid())"
@@ -132,10 +156,16 @@ public struct TokenizerCache: Sendable, Equatable {
 extension Tokenizer {
   /// Loads an HF tokenizer directory as `load(directory:)` does, through `cache` when one is given: the
   /// compiled file when it is there and sound, else a fresh load that is then compiled into the cache.
-  public static func load(directory: String, cache: TokenizerCache?) throws(TokenizerError) -> Tokenizer {
-    guard let cache, let path = cache.path(forTokenizerDirectory: directory) else {
+  ///
+  /// `fingerprint` is the directory's `TokenizerSource.fingerprint` when the caller has it already (it is
+  /// the cache key; computed here otherwise).
+  public static func load(
+    directory: String, cache: TokenizerCache?, fingerprint: String? = nil
+  ) throws(TokenizerError) -> Tokenizer {
+    guard let cache, let key = try? fingerprint ?? TokenizerSource.fingerprint(directory: directory) else {
       return try load(directory: directory)
     }
+    let path = cache.path(forFingerprint: key)
     if let cached = cache.read(path) { return cached }
     let tokenizer = try load(directory: directory)
     cache.write(tokenizer, to: path)

@@ -36,15 +36,6 @@ let qwenPattern =
   #"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"#
 
 enum TokenizerFileReader {
-  static func readFile(_ path: String) throws(TokenizerError) -> [UInt8] {
-    do {
-      let data = try Data(contentsOf: URL(fileURLWithPath: path))
-      return [UInt8](data)
-    } catch {
-      throw .unreadable(file: path, reason: "\(error)")
-    }
-  }
-
   static func load(directory: String) throws(TokenizerError) -> TokenizerSpec {
     let manager = FileManager.default
     let json = directory + "/tokenizer.json"
@@ -60,7 +51,7 @@ enum TokenizerFileReader {
   // MARK: tokenizer.json
 
   static func loadTokenizerJSON(_ path: String) throws(TokenizerError) -> TokenizerSpec {
-    var scanner = JSONScanner(bytes: try readFile(path), file: path)
+    var scanner = JSONScanner(bytes: try TokenizerSource.readBytes(path), file: path)
     var spec = TokenizerSpec()
     spec.file = path
     var config = [String: ConfigNode]()
@@ -187,11 +178,11 @@ enum TokenizerFileReader {
   static func loadVocabMerges(vocab: String, merges: String, config: String) throws(TokenizerError) -> TokenizerSpec {
     var spec = TokenizerSpec()
     spec.file = vocab
-    var scanner = JSONScanner(bytes: try readFile(vocab), file: vocab)
+    var scanner = JSONScanner(bytes: try TokenizerSource.readBytes(vocab), file: vocab)
     try readVocab(&scanner, into: &spec)
     try scanner.expectEnd()
 
-    let lines = try readFile(merges)
+    let lines = try TokenizerSource.readBytes(merges)
     var scratch = MergeScratch()
     var lineStart = 0
     var lineNumber = 0
@@ -221,7 +212,7 @@ enum TokenizerFileReader {
         file: config, component: "tokenizer class", found: "no tokenizer_config.json",
         reason: "without tokenizer.json prep needs tokenizer_class Qwen2Tokenizer to know the pre-tokenizer")
     }
-    var configScanner = JSONScanner(bytes: try readFile(config), file: config)
+    var configScanner = JSONScanner(bytes: try TokenizerSource.readBytes(config), file: config)
     let root = try configScanner.parseValue()
     let tokenizerClass = root["tokenizer_class"]?.string ?? "none"
     guard tokenizerClass == "Qwen2Tokenizer" || tokenizerClass == "Qwen2TokenizerFast" else {

@@ -20,9 +20,11 @@ struct TokenizerOptions: ParsableArguments {
         """))
   var tokenizer: String?
 
-  /// Resolves and loads the tokenizer.
-  func load() throws -> Tokenizer {
-    try Tokenizer.load(directory: try TokenizerLocation.resolve(tokenizer), cache: TokenizerCache.fromEnvironment())
+  /// Resolves and loads the tokenizer (`fingerprint`: its `TokenizerSource.fingerprint`, when known).
+  func load(fingerprint: String? = nil) throws -> Tokenizer {
+    try Tokenizer.load(
+      directory: try TokenizerLocation.resolve(tokenizer), cache: TokenizerCache.fromEnvironment(),
+      fingerprint: fingerprint)
   }
 }
 

@@ -77,7 +77,7 @@ struct Run: ParsableCommand {
       return
     }
     let dir = try TokenizerLocation.resolve(config.tokenizer)
-    let tokFingerprint = try tokenizerFingerprint(dir)
+    let tokFingerprint = try TokenizerSource.fingerprint(directory: dir)
     let fingerprint = try RunFingerprint(config: config, tokenizer: tokFingerprint, prepVersion: prepVersion)
     var replace = force
     if !force, let existing = try? DatasetIndex.read(directory: config.outputDirectory) {
@@ -105,7 +105,7 @@ struct Run: ParsableCommand {
     } else if resume && interrupted {
       writeStderr("resuming the interrupted run in \(config.outputDirectory)\n")
     }
-    let tok = try Tokenizer.load(directory: dir, cache: TokenizerCache.fromEnvironment())
+    let tok = try Tokenizer.load(directory: dir, cache: TokenizerCache.fromEnvironment(), fingerprint: tokFingerprint)
     var options = RunOptions(
       workers: workerOptions.count, force: replace, quiet: quiet, maxRejects: maxRejects.flatMap(RejectLimit.parse))
     options.fingerprint = fingerprint

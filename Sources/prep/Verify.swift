@@ -1,6 +1,7 @@
 import ArgumentParser
 import PrepPipeline
 import PrepShard
+import PrepTokenizer
 
 /// `prep verify`: everything a training job relies on, checked.
 struct Verify: ParsableCommand {
@@ -36,19 +37,21 @@ struct Verify: ParsableCommand {
     {
       fail(interrupted, code: 1)
     }
-    var vocabulary: Int? = nil
+    // The tokenizer, loaded once for the fingerprint and vocabulary checks and for --source.
+    var tokenizer: Tokenizer? = nil
     var fingerprint: String? = nil
-    if !noTokenizer {
+    if !noTokenizer || source {
       let dir = try TokenizerLocation.resolve(tokenizerOptions.tokenizer)
-      fingerprint = try tokenizerFingerprint(dir)
-      vocabulary = try tokenizerOptions.load().vocabularySize
+      let sourceFingerprint = try TokenizerSource.fingerprint(directory: dir)
+      tokenizer = try tokenizerOptions.load(fingerprint: sourceFingerprint)
+      fingerprint = sourceFingerprint
     }
     let faults = DatasetVerifier.verify(
-      directory: directory, vocabularySize: vocabulary, tokenizerFingerprint: fingerprint)
-    if faults.isEmpty && source {
-      let dir = try TokenizerLocation.resolve(tokenizerOptions.tokenizer)
+      directory: directory, vocabularySize: noTokenizer ? nil : tokenizer?.vocabularySize,
+      tokenizerFingerprint: noTokenizer ? nil : fingerprint)
+    if faults.isEmpty && source, let tokenizer, let fingerprint {
       let check = try checkAgainstSource(
-        directory: directory, tokenizer: try tokenizerOptions.load(), fingerprint: try tokenizerFingerprint(dir),
+        directory: directory, tokenizer: tokenizer, fingerprint: fingerprint,
         workers: workerOptions.count, sample: sample, seed: seed)
       if let difference = check.firstDifference {
         fail("\(directory): \(difference) (the input, the tokenizer or prep changed since the run)", code: 1)

@@ -13,7 +13,7 @@ import Testing
 /// A copy of the Qwen3 tokenizer directory that a test may change.
 private func tokenizerCopy(_ name: String) throws -> String {
   let dir = TestPaths.temporaryDirectory(name)
-  for file in ["tokenizer.json"] {
+  for file in ["tokenizer.json", "tokenizer_config.json"] {
     try FileManager.default.copyItem(atPath: TestPaths.tokenizer + "/" + file, toPath: dir + "/" + file)
   }
   return dir
@@ -84,9 +84,11 @@ struct CacheTests {
       #expect(cache.read(path) == nil)
     }
     // A well-formed file (its checksum holds) whose body is another version is refused too.
-    var body = Array(bytes[..<(bytes.count - 32)])
+    var body = Array(bytes[..<(bytes.count - TokenizerCache.checksumBytes)])
     body[8] &+= 1
-    #expect(FileManager.default.createFile(atPath: path, contents: Data(body + SHA256.hash(body).bytes)))
+    let sum = body.withUnsafeBytes { TokenizerCache.checksum($0) }
+    let resealed = body + withUnsafeBytes(of: sum.littleEndian) { Array($0) }
+    #expect(FileManager.default.createFile(atPath: path, contents: Data(resealed)))
     #expect(cache.read(path) == nil)
   }
 
@@ -101,6 +103,13 @@ struct CacheTests {
     #expect(FileManager.default.createFile(atPath: copy + "/tokenizer.json", contents: json))
     let changed = try #require(cache.path(forTokenizerDirectory: copy))
     #expect(changed != original)
+    #expect(cache.path(forFingerprint: try TokenizerSource.fingerprint(directory: copy)) == changed)
+    // tokenizer_config.json is part of the key too.
+    let config = try #require(FileManager.default.contents(atPath: copy + "/tokenizer_config.json"))
+    #expect(FileManager.default.createFile(atPath: copy + "/tokenizer_config.json", contents: config + Data(" ".utf8)))
+    let configChanged = try #require(cache.path(forTokenizerDirectory: copy))
+    #expect(configChanged != changed && configChanged != original)
+    #expect(FileManager.default.createFile(atPath: copy + "/tokenizer_config.json", contents: config))
     // The changed file still loads, and compiles to the same tables under its own name.
     let tokenizer = try Tokenizer.load(directory: copy, cache: cache)
     #expect(tokenizer.compiledImage() == qwen3.compiledImage())
@@ -139,5 +148,64 @@ struct CacheTests {
     let identity = BuildIdentity.current
     #expect(identity.starts(with: Array("build-id ".utf8)))
     #expect(identity.count > "build-id ".utf8.count + 8)
+  }
+}
+
+/// The fingerprint datasets record (`index.json`) and the compiled cache is keyed by.
+struct SourceFingerprintTests {
+  /// SHA-256 over name, NUL, decimal size, NUL and bytes of tokenizer.json, then tokenizer_config.json:
+  /// the format recorded in existing datasets, which must not change.
+  @Test func theFingerprintHashesNameSizeAndBytesOfEachFile() throws {
+    var expected = SHA256()
+    for name in ["tokenizer.json", "tokenizer_config.json"] {
+      let bytes = [UInt8](try #require(FileManager.default.contents(atPath: TestPaths.tokenizer + "/" + name)))
+      expected.update(Array(name.utf8) + [0] + Array(String(bytes.count).utf8) + [0])
+      expected.update(bytes)
+    }
+    let fingerprint = try TokenizerSource.fingerprint(directory: TestPaths.tokenizer)
+    #expect(fingerprint == "sha256:" + expected.finalize().description)
+    #expect(try TokenizerSource.fingerprint(directory: try tokenizerCopy("fingerprint-copy")) == fingerprint)
+  }
+
+  /// vocab.json + merges.txt directories hash those two; a missing tokenizer_config.json is skipped; a
+  /// directory without tokenizer files is an error naming the file.
+  @Test func theFingerprintOfOtherLayouts() throws {
+    let dir = TestPaths.temporaryDirectory("fingerprint-vocab-merges")
+    for name in ["vocab.json", "merges.txt"] {
+      try FileManager.default.copyItem(atPath: TestPaths.tokenizer + "/" + name, toPath: dir + "/" + name)
+    }
+    var expected = SHA256()
+    for name in ["vocab.json", "merges.txt"] {
+      let bytes = [UInt8](try #require(FileManager.default.contents(atPath: dir + "/" + name)))
+      expected.update(Array(name.utf8) + [0] + Array(String(bytes.count).utf8) + [0])
+      expected.update(bytes)
+    }
+    #expect(try TokenizerSource.fingerprint(directory: dir) == "sha256:" + expected.finalize().description)
+    let empty = TestPaths.temporaryDirectory("fingerprint-empty")
+    #expect(throws: TokenizerError.self) { try TokenizerSource.fingerprint(directory: empty) }
+    do {
+      _ = try TokenizerSource.fingerprint(directory: empty)
+    } catch {
+      #expect(error.description.contains(empty + "/vocab.json"))
+    }
+  }
+
+  /// Changing any one byte of a compiled body, to any other value, changes its checksum.
+  @Test func theChecksumSeesEveryChangedByte() {
+    var bytes = (0..<200).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) }
+    let original = bytes.withUnsafeBytes { TokenizerCache.checksum($0) }
+    var unchanged = 0
+    for at in bytes.indices {
+      let saved = bytes[at]
+      for flip in 1...255 {
+        bytes[at] = saved ^ UInt8(flip)
+        if bytes.withUnsafeBytes({ TokenizerCache.checksum($0) }) == original { unchanged += 1 }
+      }
+      bytes[at] = saved
+    }
+    #expect(unchanged == 0)
+    // Length matters too: a body cut short or padded with zeros checks differently.
+    #expect(bytes.withUnsafeBytes { TokenizerCache.checksum(UnsafeRawBufferPointer(rebasing: $0[..<199])) } != original)
+    #expect((bytes + [0]).withUnsafeBytes { TokenizerCache.checksum($0) } != original)
   }
 }

@@ -1,0 +1,75 @@
+import PrepCore
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+#if canImport(FoundationEssentials)
+  import FoundationEssentials
+#else
+  import Foundation
+#endif
+
+/// The files of a tokenizer directory that decide token ids, and their fingerprint.
+public enum TokenizerSource {
+  /// The files that decide the ids, in the order the fingerprint hashes them: `tokenizer.json` (else
+  /// `vocab.json` and `merges.txt`), then `tokenizer_config.json`, which may be missing.
+  static func files(in directory: String) -> [String] {
+    let main =
+      FileManager.default.fileExists(atPath: directory + "/tokenizer.json")
+      ? ["tokenizer.json"] : ["vocab.json", "merges.txt"]
+    return main + ["tokenizer_config.json"]
+  }
+
+  /// SHA-256 over the name, size and bytes of each of those files, written `sha256:<hex>`: two directories
+  /// with the same files have the same fingerprint wherever they are. Datasets record it in `index.json`
+  /// (so `prep run` can tell whether a dataset is up to date, and `prep verify` whether it was made with
+  /// this tokenizer), and the compiled-tokenizer cache is keyed by it.
+  public static func fingerprint(directory: String) throws(TokenizerError) -> String {
+    var sha = SHA256()
+    for name in files(in: directory) {
+      let path = directory + "/" + name
+      if name == "tokenizer_config.json" && !FileManager.default.fileExists(atPath: path) { continue }
+      let bytes = try readBytes(path)
+      sha.update(Array(name.utf8) + [0])
+      sha.update(Array(String(bytes.count).utf8) + [0])
+      sha.update(bytes)
+    }
+    return "sha256:" + sha.finalize().description
+  }
+
+  /// The whole file at `path`, read straight into an array (no intermediate copy).
+  static func readBytes(_ path: String) throws(TokenizerError) -> [UInt8] {
+    #if canImport(Glibc)
+      let fd = open(path, O_RDONLY | O_CLOEXEC)
+      guard fd >= 0 else { throw .unreadable(file: path, reason: String(cString: strerror(errno))) }
+      defer { close(fd) }
+      var info = stat()
+      guard fstat(fd, &info) == 0 else { throw .unreadable(file: path, reason: String(cString: strerror(errno))) }
+      guard info.st_mode & S_IFMT == S_IFREG else { throw .unreadable(file: path, reason: "not a regular file") }
+      let size = Int(info.st_size)
+      var failure: Int32 = 0
+      let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
+        while initialized < size {
+          let got = read(fd, buffer.baseAddress! + initialized, size - initialized)
+          if got < 0 && errno == EINTR { continue }
+          if got <= 0 {
+            failure = got < 0 ? errno : -1
+            break
+          }
+          initialized += got
+        }
+      }
+      guard failure == 0, bytes.count == size else {
+        let reason = failure == -1 ? "the file got shorter while it was read" : String(cString: strerror(failure))
+        throw .unreadable(file: path, reason: reason)
+      }
+      return bytes
+    #else
+      do {
+        return [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+      } catch {
+        throw .unreadable(file: path, reason: "\(error)")
+      }
+    #endif
+  }
+}
