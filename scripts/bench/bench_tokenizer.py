@@ -21,7 +21,7 @@ does, and each prep run is a new process. This matters: fastokens keeps every di
 seen in an unbounded per-object cache, so a second pass over the same texts with the same object is a lookup of
 a corpus-wide memo (about 2x faster on the dev corpus, 2.7x on the Chinese subset) and says nothing about
 tokenizing new text. --warm measures that second pass instead (one object, one untimed pass first), for
-reference. Texts are encoded in chunks of 2,000 documents for
+reference; prep-encode then also reuses one tokenizer (tokenizer-bench --warm). Texts are encoded in chunks of 2,000 documents for
 every Python peer. MB = 10^6 bytes of UTF-8 text (the `text` field values, not the JSONL). The tokens column
 also tells whether each peer produced the same total as the reference.
 
@@ -164,6 +164,8 @@ def run_prep_encode(threads, args):
         return {"error": f"{binary} not built (swift build -c release --package-path Benchmarks/tokenizer)"}
     cmd = [binary, args.file, "--threads", str(threads), "--runs", str(args.repeat), "--field", args.field,
            "--tokenizer", args.tokenizer]
+    if args.warm:
+        cmd.append("--warm")
     p = subprocess.run(cmd, capture_output=True, text=True)
     if p.returncode != 0:
         return {"error": f"exit {p.returncode}: " + (p.stderr.strip().splitlines() or [""])[-1]}
