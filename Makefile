@@ -16,15 +16,17 @@ PREP = $(BIN_DIR)/prep
 export PREP_TOKENIZER ?= $(abspath $(TOKENIZER_DIR))
 
 .PHONY: all build run test deps tokenizer venv lint format golden conformance clean help corpus \
-        bench-tokenizer bench-fudan bench-monkey train-demo test-python bench-train bench-packing conformance-stress
+        bench-tokenizer bench-fudan bench-monkey train-demo test-python bench-train bench-packing conformance-stress \
+        conformance-locales
 
 help:
 	@echo "make run          build prep and run pipelines/fudan.pipeline on the shipped fixture"
 	@echo "make test         build and run every test (installs what is missing first)"
 	@echo "make build        release build of prep"
 	@echo "make golden       regenerate the committed golden files (needs the Python venv)"
-	@echo "make conformance FILE=x.jsonl   compare prep with HF tokenizers on any JSONL"
+	@echo "make conformance FILE=x.jsonl [FIELD=text]  compare prep with HF tokenizers on any JSONL"
 	@echo "make conformance-stress    the same on seeded adversarial multilingual text (SEED=, DOCS=)"
+	@echo "make conformance-locales   the same on this machine's translated message catalogs (~200 languages)"
 	@echo "make bench-tokenizer FILE=x.jsonl  prep vs peers, same run"
 
 all: build
@@ -116,12 +118,17 @@ golden: venv tokenizer
 
 # prep vs HF tokenizers on any JSONL: documents compared, mismatches (must be 0), the first mismatch in detail.
 conformance: build venv
-	$(VENV_PY) scripts/conformance/conformance.py $(FILE) --prep $(PREP) --tokenizer $(TOKENIZER_DIR)
+	$(VENV_PY) scripts/conformance/conformance.py $(FILE) --prep $(PREP) --tokenizer $(TOKENIZER_DIR) --field $(or $(FIELD),text)
 
 # The same on seeded adversarial multilingual text (many scripts, emoji sequences, combining marks, long runs).
 conformance-stress: build venv
 	$(VENV_PY) scripts/conformance/make_stress.py $(CACHE)/stress.jsonl --docs $(or $(DOCS),5000) --seed $(or $(SEED),1)
 	$(VENV_PY) scripts/conformance/conformance.py $(CACHE)/stress.jsonl --prep $(PREP) --tokenizer $(TOKENIZER_DIR)
+
+# The same on real translated text: every .mo message catalog installed here (/usr/share/locale), as JSONL.
+conformance-locales: build venv
+	$(VENV_PY) scripts/conformance/make_locale_corpus.py $(CACHE)/locales.jsonl
+	$(VENV_PY) scripts/conformance/conformance.py $(CACHE)/locales.jsonl --prep $(PREP) --tokenizer $(TOKENIZER_DIR)
 
 bench-tokenizer: build venv
 	$(SWIFT) build -c release --package-path Benchmarks/tokenizer
