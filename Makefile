@@ -17,7 +17,7 @@ export PREP_TOKENIZER ?= $(abspath $(TOKENIZER_DIR))
 
 .PHONY: all build run test deps tokenizer venv lint format golden conformance clean help corpus \
         bench-tokenizer bench-fudan bench-monkey train-demo test-python bench-train bench-packing conformance-stress \
-        conformance-locales
+        conformance-locales bench-sources
 
 help:
 	@echo "make run          build prep and run pipelines/fudan.pipeline on the shipped fixture"
@@ -130,7 +130,15 @@ conformance-locales: build venv
 	$(VENV_PY) scripts/conformance/make_locale_corpus.py $(CACHE)/locales.jsonl
 	$(VENV_PY) scripts/conformance/conformance.py $(CACHE)/locales.jsonl --prep $(PREP) --tokenizer $(TOKENIZER_DIR)
 
-bench-tokenizer: build venv
+# SwiftPM does not see files added to or removed from the main package in a benchmark package's existing build
+# (its build then fails with "cannot find X in scope"): a changed file list starts those builds afresh.
+bench-sources:
+	@mkdir -p $(CACHE) && find Sources -name '*.swift' | sort > $(CACHE)/bench-sources.new
+	@if ! cmp -s $(CACHE)/bench-sources.new $(CACHE)/bench-sources; then \
+	  rm -rf Benchmarks/tokenizer/.build Benchmarks/train/.build; fi
+	@mv $(CACHE)/bench-sources.new $(CACHE)/bench-sources
+
+bench-tokenizer: build venv bench-sources
 	$(SWIFT) build -c release --package-path Benchmarks/tokenizer
 	$(VENV_PY) scripts/bench/bench_tokenizer.py $(FILE) --prep $(PREP) --tokenizer $(TOKENIZER_DIR)
 
@@ -145,7 +153,7 @@ bench-packing: build venv
 	$(VENV_PY) scripts/bench/packing_compare.py --prep $(PREP) --corpus $(CORPUS)
 
 # The trainer's sgemm throughput against OpenBLAS's peak, measured in the same run.
-bench-train: deps
+bench-train: deps bench-sources
 	$(SWIFT) run -c release --package-path Benchmarks/train train-bench
 
 train-demo: build
