@@ -15,6 +15,7 @@ struct Tokenize: ParsableCommand {
     discussion: """
       prep tokenize "你好, world"                   ids and pieces
       prep tokenize --jsonl FILE [--field text]     one JSON array of ids per input line, in input order
+      cat a.jsonl b.jsonl | prep tokenize --jsonl -  the same from standard input
       prep tokenize --jsonl FILE --count            totals only: documents, bytes, tokens, seconds (JSON)
       prep tokenize --decode "108386 11 1879"       ids (spaces, commas or a JSON array) back to text
       """)
@@ -22,7 +23,9 @@ struct Tokenize: ParsableCommand {
   @Argument(help: "Text to tokenize (or ids to decode with --decode). Reads standard input when omitted.")
   var text: String?
 
-  @Option(name: .long, help: "A JSONL file (or .jsonl.zst, or a JSON array file) to tokenize record by record.")
+  @Option(
+    name: .long,
+    help: "A JSONL file (or .jsonl.zst, or a JSON array file) to tokenize record by record; - reads standard input.")
   var jsonl: String?
 
   @Option(name: .long, help: "The field holding the text in each record (a dotted path for nested fields).")
@@ -46,8 +49,10 @@ struct Tokenize: ParsableCommand {
   func run() throws {
     let tokenizer = try tokenizerOptions.load()
     if let jsonl {
+      // `-` is standard input (a pipe works: the input is read front to back once).
       try TokenizeJSONL(
-        path: jsonl, field: field, countOnly: count, workers: workerOptions.count, tokenizer: tokenizer
+        path: jsonl == "-" ? "/dev/stdin" : jsonl, field: field, countOnly: count, workers: workerOptions.count,
+        tokenizer: tokenizer
       ).run()
       return
     }

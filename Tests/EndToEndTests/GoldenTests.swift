@@ -68,6 +68,19 @@ func exportEqualsTheOracle(_ c: GoldenCase) throws {
   }
 }
 
+/// `--jsonl -` reads standard input (a pipe here), in the same order and with the same ids as the file.
+@Test func tokenizeJSONLReadsStandardInput() throws {
+  let fromFile = try prep(["tokenize", "--jsonl", "fixtures/monkey/train.jsonl", "--workers", "2"])
+  let fromStdin = try prep(
+    ["tokenize", "--jsonl", "-", "--workers", "2"], input: TestPaths.fixture("monkey/train.jsonl"))
+  #expect(fromStdin.status == 0, "\(fromStdin.stderr)")
+  #expect(fromFile.status == 0)
+  #expect(!fromStdin.stdout.isEmpty)
+  #expect(fromStdin.stdout == fromFile.stdout)
+  let counted = try prep(["tokenize", "--jsonl", "-", "--count"], input: TestPaths.fixture("monkey/train.jsonl"))
+  #expect(counted.text.contains("\"documents\":200"))
+}
+
 @Test func tokenizeJSONLEqualsHFIdsLineByLine() throws {
   let run = try prep(["tokenize", "--jsonl", "fixtures/monkey/train.jsonl", "--workers", "2"])
   #expect(run.status == 0)
