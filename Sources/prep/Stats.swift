@@ -69,8 +69,12 @@ struct Stats: ParsableCommand {
     lines.append(
       "tokens    \(group(stats.tokens)), \(group(stats.trainedTokens)) trained (\(percent(stats.trainedShare)))")
     if packing != "none" || stats.padTokens > 0 {
+      // Pretraining blocks without recorded boundaries count one segment per block: no document count to give.
+      let documents =
+        packing == "blocks" && stats.documents == stats.samples
+        ? "documents run across blocks (not delimited)" : "\(group(stats.documents)) documents"
       lines.append(
-        "packing   \(packing): \(group(stats.documents)) documents, \(group(stats.padTokens)) pad tokens, "
+        "packing   \(packing): \(documents), \(group(stats.padTokens)) pad tokens, "
           + "efficiency \(percent(stats.packingEfficiency))")
     }
     if rejected.count > 0 {

@@ -164,6 +164,24 @@ func outputIsIdenticalForAnyWorkerCountAndOnRerun(_ pipeline: String) throws {
   #expect(inspect.text.contains("<|endoftext|>⟧"))
 }
 
+/// Pretraining blocks: `prep stats` counts documents only when their boundaries are recorded (reset_positions).
+@Test func statsCountsDocumentsInBlocksOnlyWhenTheyAreDelimited() throws {
+  let plain = TestPaths.temporaryDirectory("stats-blocks")
+  #expect(try prep(["run", "monkey", "--set", "output=\(plain)", "--quiet"]).status == 0)
+  let text = try prep(["stats", plain]).text
+  #expect(text.contains("packing   blocks: documents run across blocks (not delimited)"), "\(text)")
+  let delimited = TestPaths.temporaryDirectory("stats-blocks-reset")
+  #expect(
+    try prep([
+      "run", "monkey", "--set", "output=\(delimited)", "--set", "packing.reset_positions=true", "--quiet",
+    ]).status == 0)
+  let json = try JSONSerialization.jsonObject(with: try prep(["stats", delimited, "--json"]).stdout) as? [String: Any]
+  let documents = try #require(json?["documents"] as? Int)
+  let samples = try #require(json?["samples"] as? Int)
+  #expect(documents > samples)
+  #expect(try prep(["stats", delimited]).text.contains("packing   blocks: \(documents) documents"))
+}
+
 @Test func verifySourceCatchesAnInputThatChangedSinceTheRun() throws {
   let dir = TestPaths.temporaryDirectory("source")
   let input = dir + "/train.jsonl"
