@@ -180,7 +180,7 @@ public final class PipelineRunner {
       validationRecords = chooseValidation(total: total, split: split)
     }
 
-    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    do throws(ShardError) { try makeDirectories(dir) } catch { throw RunError.output(error) }
     let gate = DispatchSemaphore(value: options.workers)
     let padID = context.tokens.endOfText
     let train: DatasetSink

@@ -6,6 +6,10 @@
   import Darwin
 #endif
 
+/// Creates the directory `path` and its missing parents (`mkdir -p`); the error names the directory that could
+/// not be made and why.
+public func makeDirectories(_ path: String) throws(ShardError) { try Platform.makeDirectories(path) }
+
 /// The few POSIX file calls the shard module needs, each wrapped once with errors that name the path.
 enum Platform {
   static func errorMessage() -> String { String(cString: strerror(errno)) }

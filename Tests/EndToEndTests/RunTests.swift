@@ -164,6 +164,16 @@ func outputIsIdenticalForAnyWorkerCountAndOnRerun(_ pipeline: String) throws {
   #expect(inspect.text.contains("<|endoftext|>⟧"))
 }
 
+/// An output directory that cannot be made is an error naming it and the system's reason, not a Foundation dump.
+@Test func anOutputDirectoryThatCannotBeMadeIsNamed() throws {
+  let dir = TestPaths.temporaryDirectory("output-under-file")
+  let file = dir + "/a-file"
+  #expect(FileManager.default.createFile(atPath: file, contents: Data("x".utf8)))
+  let run = try prep(["run", "fudan", "--set", "output=\(file)/out", "--quiet"])
+  #expect(run.status == 1)
+  #expect(run.stderr == "error: \(file)/out: mkdir failed: Not a directory\n", "\(run.stderr)")
+}
+
 /// Pretraining blocks: `prep stats` counts documents only when their boundaries are recorded (reset_positions).
 @Test func statsCountsDocumentsInBlocksOnlyWhenTheyAreDelimited() throws {
   let plain = TestPaths.temporaryDirectory("stats-blocks")
