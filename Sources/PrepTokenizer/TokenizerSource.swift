@@ -25,10 +25,16 @@ public enum TokenizerSource {
   /// (so `prep run` can tell whether a dataset is up to date, and `prep verify` whether it was made with
   /// this tokenizer), and the compiled-tokenizer cache is keyed by it.
   public static func fingerprint(directory: String) throws(TokenizerError) -> String {
+    let manager = FileManager.default
+    guard
+      manager.fileExists(atPath: directory + "/tokenizer.json")
+        || (manager.fileExists(atPath: directory + "/vocab.json")
+          && manager.fileExists(atPath: directory + "/merges.txt"))
+    else { throw .missingFiles(directory: directory) }
     var sha = SHA256()
     for name in files(in: directory) {
       let path = directory + "/" + name
-      if name == "tokenizer_config.json" && !FileManager.default.fileExists(atPath: path) { continue }
+      if name == "tokenizer_config.json" && !manager.fileExists(atPath: path) { continue }
       let bytes = try readBytes(path)
       sha.update(Array(name.utf8) + [0])
       sha.update(Array(String(bytes.count).utf8) + [0])

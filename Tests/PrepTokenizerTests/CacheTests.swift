@@ -168,7 +168,7 @@ struct SourceFingerprintTests {
   }
 
   /// vocab.json + merges.txt directories hash those two; a missing tokenizer_config.json is skipped; a
-  /// directory without tokenizer files is an error naming the file.
+  /// directory without tokenizer files (or a path that is no directory) is the loader's error for it.
   @Test func theFingerprintOfOtherLayouts() throws {
     let dir = TestPaths.temporaryDirectory("fingerprint-vocab-merges")
     for name in ["vocab.json", "merges.txt"] {
@@ -182,12 +182,13 @@ struct SourceFingerprintTests {
     }
     #expect(try TokenizerSource.fingerprint(directory: dir) == "sha256:" + expected.finalize().description)
     let empty = TestPaths.temporaryDirectory("fingerprint-empty")
-    #expect(throws: TokenizerError.self) { try TokenizerSource.fingerprint(directory: empty) }
-    do {
-      _ = try TokenizerSource.fingerprint(directory: empty)
-    } catch {
-      #expect(error.description.contains(empty + "/vocab.json"))
-    }
+    #expect(throws: TokenizerError.missingFiles(directory: empty)) { try TokenizerSource.fingerprint(directory: empty) }
+    let file = empty + "/not-a-directory"
+    #expect(FileManager.default.createFile(atPath: file, contents: Data("x".utf8)))
+    #expect(throws: TokenizerError.missingFiles(directory: file)) { try TokenizerSource.fingerprint(directory: file) }
+    // Only the optional config missing: fine. Only merges.txt missing: the loader's error too.
+    try FileManager.default.removeItem(atPath: dir + "/merges.txt")
+    #expect(throws: TokenizerError.missingFiles(directory: dir)) { try TokenizerSource.fingerprint(directory: dir) }
   }
 
   /// Changing any one byte of a compiled body, to any other value, changes its checksum.
