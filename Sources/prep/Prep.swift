@@ -19,6 +19,26 @@ struct Prep: ParsableCommand {
     version: prepVersion,
     subcommands: [Run.self, Tokenize.self, Export.self, Stats.self, Verify.self, Inspect.self, Train.self]
   )
+
+  /// Parses and runs like ArgumentParser's own `main`, except that an error of prep's (a tokenizer, input,
+  /// shard or pipeline error) is printed as `error: <what and where>` like every other failure, exit code 1.
+  /// Usage errors, help requests and explicit exit codes keep ArgumentParser's handling.
+  static func main() {
+    var command: ParsableCommand
+    do {
+      command = try parseAsRoot()
+    } catch {
+      exit(withError: error)
+    }
+    do {
+      try command.run()
+    } catch {
+      // Errors of prep's own modules (PrepTokenizer.TokenizerError, PrepShard.ShardError, ...) describe
+      // themselves; anything else (a usage error, a help request, an exit code) is ArgumentParser's to show.
+      if String(reflecting: type(of: error)).hasPrefix("Prep") { fail("\(error)", code: 1) }
+      exit(withError: error)
+    }
+  }
 }
 
 /// prep's version, recorded in every index.json.

@@ -174,6 +174,20 @@ func outputIsIdenticalForAnyWorkerCountAndOnRerun(_ pipeline: String) throws {
   #expect(run.stderr == "error: \(file)/out: mkdir failed: Not a directory\n", "\(run.stderr)")
 }
 
+/// prep's own errors read `error: <what and where>` (exit 1); usage errors and help keep ArgumentParser's output.
+@Test func errorsAndHelpAreShownTheirWay() throws {
+  let missing = TestPaths.temporaryDirectory("no-tokenizer-here")
+  let load = try prep(["tokenize", "--tokenizer", missing, "hello"])
+  #expect(load.status == 1)
+  #expect(load.stderr == "error: \(missing): no tokenizer.json, and no vocab.json + merges.txt pair\n")
+  let help = try prep(["tokenize", "--help"])
+  #expect(help.status == 0)
+  #expect(help.text.hasPrefix("OVERVIEW: Tokenize text"))
+  let usage = try prep(["run", "fudan", "--workers", "0"])
+  #expect(usage.status == 64)
+  #expect(usage.stderr.hasPrefix("Error: --workers must be at least 1"))
+}
+
 /// Pretraining blocks: `prep stats` counts documents only when their boundaries are recorded (reset_positions).
 @Test func statsCountsDocumentsInBlocksOnlyWhenTheyAreDelimited() throws {
   let plain = TestPaths.temporaryDirectory("stats-blocks")
