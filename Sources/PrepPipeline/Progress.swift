@@ -35,16 +35,8 @@ public final class ProgressReporter {
     let now = DispatchTime.now().uptimeNanoseconds
     guard Double(now - lastPrint) / 1e9 >= interval else { return }
     lastPrint = now
-    let t = max(elapsed, 1e-9)
-    var line = "\(records) records, \(format(Double(bytes) / 1e6)) MB, \(tokens) tokens"
-    line += " | \(format(Double(records) / t)) rec/s, \(format(Double(bytes) / 1e6 / t)) MB/s, "
-    line += "\(format(Double(tokens) / t)) tok/s"
-    if rejects > 0 { line += " | \(rejects) rejected" }
-    if let total = totalBytes, total > 0, bytes > 0 {
-      let share = min(1, Double(bytes) / Double(total))
-      let eta = t / share - t
-      line += " | \(Int(share * 100))%, ETA \(duration(eta))"
-    }
+    let line = ProgressReporter.line(
+      records: records, bytes: bytes, tokens: tokens, rejects: rejects, seconds: elapsed, totalBytes: totalBytes)
     if isTerminal {
       writeStderr("\r\u{1B}[K" + line)
       printedInPlace = true
@@ -53,19 +45,34 @@ public final class ProgressReporter {
     }
   }
 
+  /// The progress line for these running totals after `seconds`: counts, rates, rejects, share done and ETA.
+  static func line(records: Int, bytes: Int, tokens: Int, rejects: Int, seconds: Double, totalBytes: Int?) -> String {
+    let t = max(seconds, 1e-9)
+    var line = "\(group(records)) records, \(format(Double(bytes) / 1e6)) MB, \(group(tokens)) tokens"
+    line += " | \(group(Int((Double(records) / t).rounded()))) rec/s, \(format(Double(bytes) / 1e6 / t)) MB/s, "
+    line += "\(group(Int((Double(tokens) / t).rounded()))) tok/s"
+    if rejects > 0 { line += " | \(group(rejects)) rejected" }
+    if let total = totalBytes, total > 0, bytes > 0 {
+      let share = min(1, Double(bytes) / Double(total))
+      let eta = t / share - t
+      line += " | \(Int(share * 100))%, ETA \(duration(eta))"
+    }
+    return line
+  }
+
   /// Ends an in-place line so that what follows starts on a fresh line.
   public func finish() {
     if printedInPlace { writeStderr("\r\u{1B}[K") }
     printedInPlace = false
   }
 
-  private func format(_ x: Double) -> String {
+  private static func format(_ x: Double) -> String {
     if x >= 100 { return String(Int(x.rounded())) }
     let tenths = (x * 10).rounded() / 10
     return String(tenths)
   }
 
-  private func duration(_ s: Double) -> String {
+  private static func duration(_ s: Double) -> String {
     let total = Int(s.rounded())
     if total >= 3600 { return "\(total / 3600)h\(total % 3600 / 60)m" }
     if total >= 60 { return "\(total / 60)m\(total % 60)s" }
