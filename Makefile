@@ -16,7 +16,8 @@ PREP = $(BIN_DIR)/prep
 export PREP_TOKENIZER ?= $(abspath $(TOKENIZER_DIR))
 
 .PHONY: all build run test deps tokenizer venv lint format golden conformance clean help corpus \
-        bench-tokenizer bench-fudan bench-monkey train-demo test-python bench-train bench-packing conformance-stress
+        bench-tokenizer bench-fudan bench-monkey train-demo test-python bench-train bench-packing conformance-stress \
+        conformance-recipes
 
 help:
 	@echo "make run          build prep and run pipelines/fudan.pipeline on the shipped fixture"
@@ -25,6 +26,7 @@ help:
 	@echo "make golden       regenerate the committed golden files (needs the Python venv)"
 	@echo "make conformance FILE=x.jsonl   compare prep with HF tokenizers on any JSONL"
 	@echo "make conformance-stress    the same on seeded adversarial multilingual text (SEED=, DOCS=)"
+	@echo "make conformance-recipes   every shipped pipeline vs the oracle recipes on seeded random records (SEED=, RECORDS=)"
 	@echo "make bench-tokenizer FILE=x.jsonl  prep vs peers, same run"
 
 all: build
@@ -122,6 +124,14 @@ conformance: build venv
 conformance-stress: build venv
 	$(VENV_PY) scripts/conformance/make_stress.py $(CACHE)/stress.jsonl --docs $(or $(DOCS),5000) --seed $(or $(SEED),1)
 	$(VENV_PY) scripts/conformance/conformance.py $(CACHE)/stress.jsonl --prep $(PREP) --tokenizer $(TOKENIZER_DIR)
+
+# The shipped pipelines against the oracle recipes (fudan, belle, monkey, alpaca, identity) on seeded random records
+# in many scripts, with edge-case whitespace, special-token text and lengths past each limit: samples compared,
+# rejects included, the first mismatch in detail (must be 0). ORACLE=path/seed_recipes.py if it is not in ../shared.
+conformance-recipes: build venv
+	$(VENV_PY) scripts/conformance/make_records.py $(CACHE)/records --records $(or $(RECORDS),300) --seed $(or $(SEED),1)
+	$(VENV_PY) scripts/conformance/recipe_conformance.py $(CACHE)/records --prep $(PREP) --tokenizer $(TOKENIZER_DIR) \
+	  $(if $(ORACLE),--oracle $(ORACLE))
 
 bench-tokenizer: build venv
 	$(SWIFT) build -c release --package-path Benchmarks/tokenizer
