@@ -17,7 +17,7 @@ export PREP_TOKENIZER ?= $(abspath $(TOKENIZER_DIR))
 
 .PHONY: all build run test deps tokenizer venv lint format golden conformance clean help corpus \
         bench-tokenizer bench-fudan bench-monkey train-demo test-python bench-train bench-packing conformance-stress \
-        conformance-locales bench-sources
+        conformance-locales bench-sources conformance-recipes
 
 help:
 	@echo "make run          build prep and run pipelines/fudan.pipeline on the shipped fixture"
@@ -27,6 +27,7 @@ help:
 	@echo "make conformance FILE=x.jsonl [FIELD=text]  compare prep with HF tokenizers on any JSONL"
 	@echo "make conformance-stress    the same on seeded adversarial multilingual text (SEED=, DOCS=)"
 	@echo "make conformance-locales   the same on this machine's translated message catalogs (~200 languages)"
+	@echo "make conformance-recipes   every shipped pipeline vs the oracle recipes on seeded random records (SEED=, RECORDS=)"
 	@echo "make bench-tokenizer FILE=x.jsonl  prep vs peers, same run"
 
 all: build
@@ -137,6 +138,14 @@ bench-sources:
 	@if ! cmp -s $(CACHE)/bench-sources.new $(CACHE)/bench-sources; then \
 	  rm -rf Benchmarks/tokenizer/.build Benchmarks/train/.build; fi
 	@mv $(CACHE)/bench-sources.new $(CACHE)/bench-sources
+
+# The shipped pipelines against the oracle recipes (fudan, belle, monkey, alpaca, identity) on seeded random records
+# in many scripts, with edge-case whitespace, special-token text and lengths past each limit: samples compared,
+# rejects included, the first mismatch in detail (must be 0). ORACLE=path/seed_recipes.py if it is not in ../shared.
+conformance-recipes: build venv
+	$(VENV_PY) scripts/conformance/make_records.py $(CACHE)/records --records $(or $(RECORDS),300) --seed $(or $(SEED),1)
+	$(VENV_PY) scripts/conformance/recipe_conformance.py $(CACHE)/records --prep $(PREP) --tokenizer $(TOKENIZER_DIR) \
+	  $(if $(ORACLE),--oracle $(ORACLE))
 
 bench-tokenizer: build venv bench-sources
 	$(SWIFT) build -c release --package-path Benchmarks/tokenizer

@@ -11,8 +11,9 @@ surprising way, JSON written with every kind of escape and number literal, very 
 recipe's length limit, and very short or empty ones. Nothing here is tuned to prep's implementation.
 
 Record shapes the oracle itself cannot take (it raises) are left out: a non-string text/instruction/output/turn
-value, a turn role other than human/assistant/gpt (or a system turn after the first), a missing key the oracle
-indexes, a UTF-8 BOM (Python's json.loads refuses it), lone surrogates (HF tokenizers refuses them).
+value (fudan's text and output excepted: its f-string takes any value), an alpaca input that Python calls true
+but is not a string, a turn role other than human/assistant/gpt (or a system turn after the first), a missing key
+the oracle indexes, a UTF-8 BOM (Python's json.loads refuses it), lone surrogates (HF tokenizers refuses them).
 
 Files written to OUT_DIR (all deterministic for a given --seed and --records):
   fudan.jsonl       {"text", "category", "output"}: category a string, a list (repr-hostile strings, numbers,
@@ -20,6 +21,7 @@ Files written to OUT_DIR (all deterministic for a given --seed and --records):
   belle.jsonl       {"id", "conversations": [{"from", "value"}]}: leading non-human turns, several turns, empty
                     values, conversations long enough to be cut at 2048
   monkey.jsonl      {"text"}: empty texts included
+  monkey_batch.jsonl  40,001 to 43,000 tiny {"text"} records (seed_compat's 40,000-document batches)
   alpaca.jsonl      {"instruction", "input", "output"}: input empty, absent or whitespace; cut by cutoff_len 1024
   alpaca.json       the same kind of records as one JSON array (pretty-printed or compact)
   identity.json     LLaMA-Factory identity records: {{name}} / {{author}} placeholders and brace look-alikes
@@ -85,6 +87,29 @@ REPR_HOSTILE = ["Children's Books", "Art", 'Rock \'n\' "Roll"', "C:\\Users", "Ec
 NUMBER_LITERALS = ["0", "-0", "1", "-7", "42", "12345678901234567890", "-9223372036854775809", "1.0", "-0.0",
                    "0.1", "1.5", "1e5", "1E400", "-1e400", "2.5e-7", "1.7976931348623157e308", "5e-324", "1e16",
                    "123456789012345678.5", "0.30000000000000004", "1e-5", "100.0", "3.0e2", "1E+2"]
+
+
+def float_literal(rng):
+    """A random JSON number: Python prints it as repr(float) or repr(int) would."""
+    sign = rng.choice(["", "", "-"])
+    digits = str(rng.randint(0, 10 ** rng.randint(0, 20)))
+    if rng.random() < 0.3 and len(digits) > 1:
+        digits = digits.lstrip("0") or "0"
+    frac = "." + str(rng.randint(0, 10 ** rng.randint(0, 18))).zfill(rng.randint(1, 18)) if rng.random() < 0.7 else ""
+    exp = rng.choice(["e", "E"]) + rng.choice(["", "+", "-"]) + str(rng.randint(0, 330)) \
+        if rng.random() < 0.5 else ""
+    return sign + digits + frac + exp
+
+
+def random_code_points(rng, n):
+    """Code points from anywhere (no surrogates): Python's repr escapes the ones it does not call printable."""
+    out = []
+    while len(out) < n:
+        c = rng.choice([rng.randint(0, 0x7F), rng.randint(0x80, 0x2FFF), rng.randint(0x3000, 0xFFFF),
+                        rng.randint(0x10000, 0x3FFFF), rng.randint(0xE0000, 0x10FFFF)])
+        if not 0xD800 <= c <= 0xDFFF:
+            out.append(chr(c))
+    return "".join(out)
 
 
 class Raw:
@@ -187,12 +212,22 @@ class Writer:
     def __init__(self, rng):
         self.rng = rng
         self.escape_share = 0.0
+        self.ascii_share = 0.0
         self.slash = False
+        self.gaps = ["", " "]
 
-    def start_record(self):
+    def start_record(self, newlines=False):
         r = self.rng.random()
         self.escape_share = 0.0 if r < 0.7 else 1.0 if r < 0.8 else 0.15
+        # now and then even ASCII letters of keys and values as \u escapes: "t\u0065xt" is the key "text"
+        self.ascii_share = 0.0 if self.rng.random() < 0.88 else self.rng.choice([0.2, 1.0])
         self.slash = self.rng.random() < 0.1
+        # white space between JSON tokens (a JSONL record stays on one line)
+        self.gaps = ["", " "] if self.rng.random() < 0.85 else \
+            ["", " ", "\t", "  "] + (["\n", "\r\n", "\n  "] if newlines else [])
+
+    def gap(self):
+        return self.rng.choice(self.gaps)
 
     def string(self, s):
         out = ['"']
@@ -204,6 +239,8 @@ class Writer:
                 out.append(f"\\u{c:04x}" if self.rng.random() < 0.5 else f"\\u{c:04X}")
             elif ch == "/" and self.slash:
                 out.append("\\/")
+            elif c < 0x80 and self.ascii_share and self.rng.random() < self.ascii_share:
+                out.append(f"\\u{c:04x}" if self.rng.random() < 0.5 else f"\\u{c:04X}")
             elif c >= 0x80 and self.escape_share and self.rng.random() < self.escape_share:
                 if c > 0xFFFF:
                     v = c - 0x10000
@@ -225,24 +262,38 @@ class Writer:
             return json.dumps(v)
         colon, comma = (": ", ", ") if self.rng.random() < 0.7 else (":", ",")
         if isinstance(v, list):
-            body = [self.value(x, indent, level + 1) for x in v]
+            body = [self.gap() + self.value(x, indent, level + 1) + self.gap() for x in v]
             opening, closing = "[", "]"
         else:
             pairs = v.pairs if isinstance(v, Obj) else list(v.items())
-            body = [self.string(k) + colon + self.value(x, indent, level + 1) for k, x in pairs]
+            body = [self.gap() + self.string(k) + self.gap() + colon + self.gap() + self.value(x, indent, level + 1)
+                    + self.gap() for k, x in pairs]
             opening, closing = "{", "}"
         if not body:
-            return opening + closing
+            return opening + self.gap() + closing
         if indent is None:
             return opening + comma.join(body) + closing
         inner, outer = "\n" + " " * (indent * (level + 1)), "\n" + " " * (indent * level)
         return opening + ",".join(inner + b for b in body) + outer + closing
 
 
-def shuffled_pairs(rng, record, extras=()):
-    """The record's keys in random order, now and then an unused key, rarely a duplicate key (last one wins)."""
+DECOY_VALUES = [None, True, 0, Raw("1E400"), Raw("-0.0"), [], ["text", "x"], "", "decoy <|im_end|>",
+                Obj([]), Obj([("text", "nested decoy"), ("output", ["x"]), ("conversations", [])])]
+
+
+def shuffled_pairs(rng, record, extras=(), duplicates=True):
+    """The record's keys in random order, now and then an unused key or an object holding the same keys, and
+    rarely a key written twice with a decoy value first (json.loads keeps the last value, at the first key's
+    position)."""
     pairs = list(record.items()) + list(extras)
+    if rng.random() < 0.05:
+        pairs.append((rng.choice(["meta", "extra", "data", "x"]),
+                      Obj([(k, rng.choice(DECOY_VALUES)) for k in record] + [("nested", Obj([("text", "d")]))])))
     rng.shuffle(pairs)
+    if duplicates and rng.random() < 0.05:
+        key = rng.choice(list(record))
+        at = next(i for i, (k, _) in enumerate(pairs) if k == key)
+        pairs.insert(rng.randint(0, at), (key, rng.choice(DECOY_VALUES)))
     return Obj(pairs)
 
 
@@ -261,28 +312,41 @@ def category_value(rng):
                 items.append(rng.choice(REPR_HOSTILE))
             elif q < 0.7:
                 items.append(text(rng, rng.randint(0, 20)))
-            elif q < 0.82:
+            elif q < 0.76:
                 items.append(Raw(rng.choice(NUMBER_LITERALS)))
+            elif q < 0.8:
+                items.append(Raw(float_literal(rng)))
+            elif q < 0.82:
+                items.append(random_code_points(rng, rng.randint(1, 6)))
             elif q < 0.9:
                 items.append(rng.choice([True, False, None]))
             elif q < 0.95:
                 items.append([rng.choice(REPR_HOSTILE), Raw(rng.choice(NUMBER_LITERALS))])
             else:
-                items.append(Obj([(rng.choice(REPR_HOSTILE), rng.choice([None, True, Raw("1.5"), "x"]))]))
+                keys = [rng.choice(REPR_HOSTILE) for _ in range(rng.randint(1, 3))]
+                keys += [rng.choice(keys)] if rng.random() < 0.5 else []  # a repeated key: first place, last value
+                items.append(Obj([(k, rng.choice([None, True, Raw("1.5"), "x", Raw(float_literal(rng))]))
+                                  for k in keys]))
         return items
-    return rng.choice([Raw(rng.choice(NUMBER_LITERALS)), True, False, None,
+    return rng.choice([Raw(rng.choice(NUMBER_LITERALS)), Raw(float_literal(rng)), True, False, None,
                        Obj([("k", rng.choice(REPR_HOSTILE)), ("n", Raw("2.50"))])])
+
+
+NON_STRINGS = [None, True, False, Raw("0"), Raw("-0.0"), Raw("42"), Raw("1e400"), Raw("2.50"), [], ["a", 'b"c'],
+               Obj([]), Obj([("k", "v"), ("k", Raw("1"))])]
 
 
 def fudan_record(rng, i):
     t = text(rng) if rng.random() < 0.9 else text(rng, rng.randint(600, 3000))  # long: cut at 384
     out = rng.choice(["Economy", "Sports", "体育", "Energy"]) if rng.random() < 0.5 else text(rng)
+    # the oracle's f-string takes any value: a non-string text or output renders as Python's str()
+    if rng.random() < 0.03:
+        t = rng.choice(NON_STRINGS)
+    if rng.random() < 0.03:
+        out = rng.choice(NON_STRINGS)
     rec = {"text": t, "category": category_value(rng), "output": out}
     extras = [("id", i)] if rng.random() < 0.1 else []
-    pairs = shuffled_pairs(rng, rec, extras)
-    if rng.random() < 0.03:  # a duplicate key: json.loads keeps the last one
-        pairs.pairs.insert(0, ("text", text(rng, 10)))
-    return pairs
+    return shuffled_pairs(rng, rec, extras)
 
 
 def belle_record(rng, i):
@@ -310,6 +374,13 @@ def belle_record(rng, i):
     return shuffled_pairs(rng, rec)
 
 
+def monkey_batch_record(rng, i):
+    """Tiny documents, many of them: seed_compat drops the remainder of every 40,000-document batch."""
+    r = rng.random()
+    t = "" if r < 0.2 else text(rng, rng.randint(1, 12)) if r < 0.97 else text(rng, rng.randint(100, 1000))
+    return Obj([("text", t)])
+
+
 def monkey_record(rng, i):
     rec = {"text": text(rng)}
     extras = [("source", text(rng, 6))] if rng.random() < 0.1 else []
@@ -334,6 +405,9 @@ def alpaca_record(rng, i):
         rec["input"] = no_placeholder(rng, text(rng))
     elif r < 0.92:
         rec["input"] = rng.choice([" ", "\n", "\t", "0", " \n"])
+    elif r < 0.96:  # values Python calls false: the oracle's `if r.get("input")` leaves them out
+        rec["input"] = rng.choice([None, False, Raw("0"), Raw("-0"), Raw("0.0"), Raw("-0.0"), Raw("0e5"),
+                                   Raw("1e-400"), [], Obj([])])
     # else: no input key at all
     extras = []
     if rng.random() < 0.05:
@@ -405,7 +479,7 @@ def write_array(path, rng, writer, make, count, indent):
 
     emit("[")
     for i in range(count):
-        writer.start_record()
+        writer.start_record(newlines=True)
         if i:
             emit(",")
         emit("\n" + " " * indent if indent else rng.choice(["", " ", "\n"]))
@@ -430,17 +504,21 @@ def main():
         return random.Random(f"{args.seed}:{name}")
 
     plan = [("fudan.jsonl", fudan_record, None), ("belle.jsonl", belle_record, None),
-            ("monkey.jsonl", monkey_record, None), ("alpaca.jsonl", alpaca_record, None),
+            ("monkey.jsonl", monkey_record, None), ("monkey_batch.jsonl", monkey_batch_record, None),
+            ("alpaca.jsonl", alpaca_record, None),
             ("alpaca.json", alpaca_record, "array"), ("identity.json", identity_record, "array")]
     for name, make, kind in plan:
         rng = rng_for(name)
         writer = Writer(rng)
         path = os.path.join(args.out_dir, name)
+        count = args.records
+        if name == "monkey_batch.jsonl":  # past one batch of 40,000 whatever --records says
+            count = 40000 + rng.randint(1, 3000)
         if kind == "array":
-            offsets = write_array(path, rng, writer, make, args.records, rng.choice([0, 2, 4]))
+            offsets = write_array(path, rng, writer, make, count, rng.choice([0, 2, 4]))
         else:
-            offsets = write_jsonl(path, rng, writer, make, args.records)
-        manifest["files"][name] = {"records": args.records, "offsets": offsets}
+            offsets = write_jsonl(path, rng, writer, make, count)
+        manifest["files"][name] = {"records": count, "offsets": offsets}
     rng = rng_for("identity-variables")
     manifest["identity"] = {"name": rng.choice(IDENTITY_NAMES), "author": rng.choice(IDENTITY_AUTHORS)}
     with open(os.path.join(args.out_dir, "manifest.json"), "w", encoding="utf-8") as f:

@@ -71,7 +71,9 @@ WHITE_SPACE = set("\t\n\x0b\x0c\r \x85\xa0\u1680\u2028\u2029\u202f\u205f\u3000")
 def empty_fields(fields):
     """FudanRecipe's require_text: a field that is empty or only white space is rejected as empty_text."""
     def rule(rec):
-        for f in fields:
+        for f in fields:  # in order, as requireText checks them
+            if not isinstance(rec[f], str):
+                return "wrong_field_type"
             if all(ch in WHITE_SPACE for ch in rec[f]):
                 return "empty_text"
         return None
@@ -113,10 +115,24 @@ CASES = [
     dict(name="monkey-seed-compat-128", file="monkey.jsonl", pipeline="monkey",
          sets=["recipe.seed_compat=true", "block_size=128"], oracle=["monkey", "--seed-compat", "--block-size", "128"],
          rule=None, kind="stream"),
+    # over 40,000 tiny documents: seed_compat's batch boundary; small input chunks and two workers
+    dict(name="monkey-batch-seed-compat", file="monkey_batch.jsonl", pipeline="monkey",
+         sets=["recipe.seed_compat=true", "block_size=64", "input.chunk_bytes=4096"],
+         oracle=["monkey", "--seed-compat", "--block-size", "64"], rule=None, kind="stream", workers=2),
+    dict(name="monkey-batch-keep", file="monkey_batch.jsonl", pipeline="monkey",
+         sets=["recipe.empty_text=keep", "block_size=64"], oracle=["monkey", "--block-size", "64"], rule=None,
+         kind="stream"),
     dict(name="alpaca", file="alpaca.jsonl", pipeline="alpaca", sets=["val_size=0"],
          oracle=["alpaca", "--cutoff-len", "1024"], rule=None, kind="records"),
     dict(name="alpaca-array", file="alpaca.json", pipeline="alpaca", sets=["val_size=0"],
          oracle=["alpaca", "--cutoff-len", "1024"], rule=None, kind="records"),
+    # the same outputs whatever the input chunking and the number of workers
+    dict(name="alpaca-array-chunks", file="alpaca.json", pipeline="alpaca",
+         sets=["val_size=0", "input.chunk_bytes=4096"], oracle=["alpaca", "--cutoff-len", "1024"], rule=None,
+         kind="records", workers=2),
+    dict(name="fudan-all-chunks", file="fudan.jsonl", pipeline="fudan",
+         sets=["recipe.require_text=[]", "input.chunk_bytes=4096"], oracle=["fudan"], rule=None, kind="records",
+         workers=2),
     dict(name="identity", file="identity.json", pipeline="identity", sets=[], oracle=["alpaca"], rule=None,
          kind="records", identity=True),
 ]
@@ -165,6 +181,8 @@ def run_prep(args, case, input_path, out_dir, extra_sets):
            "--force", "--quiet"]
     for s in case["sets"] + extra_sets:
         cmd += ["--set", s]
+    if case.get("workers"):
+        cmd += ["--workers", str(case["workers"])]
     proc = subprocess.run(cmd, capture_output=True, env=env, cwd=ROOT)
     if proc.returncode != 0:
         raise RuntimeError(f"prep run failed ({' '.join(cmd)}):\n{proc.stderr.decode(errors='replace')[-3000:]}")
