@@ -54,7 +54,9 @@ public struct PipelineFile: Sendable {
     return file
   }
 
-  /// Applies one `key=value` override. The value is read as a YAML scalar or flow value (`[a, b]`).
+  /// Applies one `key=value` override. The value is read as a YAML scalar or flow value (`[a, b]`), except for a
+  /// variable (`name=…`, `variables.name=…`), which is always the text as given: `--set name=[AI] helper` or
+  /// `--set author={{team}}` fills `{{name}}`/`{{author}}` with exactly that.
   public mutating func apply(_ override: String) throws(ConfigError) {
     guard let eq = override.firstIndex(of: "="), eq != override.startIndex else {
       throw ConfigError(file: "--set", line: 0, key: override, message: "expected key=value")
@@ -72,7 +74,8 @@ public struct PipelineFile: Sendable {
       dotted = "variables." + key
     }
     let value: ConfigValue
-    if raw.hasPrefix("[") || raw.hasPrefix("{") {
+    let isVariable = dotted.hasPrefix("variables.")
+    if !isVariable && (raw.hasPrefix("[") || raw.hasPrefix("{")) {
       let parsed = try ConfigValue.parse(yaml: "v: " + raw, file: "--set")
       value = parsed.value(at: ["v"]) ?? .scalar(raw, quoted: true, line: 0)
     } else {

@@ -3,7 +3,8 @@ import PrepJSON
 
 /// LLaMA-Factory's alpaca format with `template: qwen` (seeds 001/004, oracle `alpaca`).
 ///
-/// user = instruction + `"\n"` + input (input left out when missing, null or empty);
+/// user = instruction + `"\n"` + input (input left out when missing, null, empty, or another value Python calls
+/// false: `false`, `0`, `[]`, `{}`, as the oracle's and LLaMA-Factory's `if example["input"]` do);
 /// source = enc(system block + `<|im_start|>user\n{user}<|im_end|>\n<|im_start|>assistant\n`) as one string,
 /// where the system block is `<|im_start|>system\n{system}<|im_end|>\n` when the system text is not empty;
 /// target = enc(`{output}<|im_end|>\n`). Source masked, target trained; both cut by `infer_seqlen`.
@@ -17,7 +18,8 @@ public struct AlpacaRecipe: Recipe, Equatable {
   public struct Config: Sendable, Equatable {
     /// Field of the instruction (default `instruction`; a string, required).
     public var instructionField: String
-    /// Field of the input (default `input`; optional: missing, null or "" means none).
+    /// Field of the input (default `input`; optional: missing, null, "" or another value Python calls false
+    /// means none; any other non-string is rejected).
     public var inputField: String
     /// Field of the output (default `output`; a string, required).
     public var outputField: String
@@ -81,6 +83,7 @@ public struct AlpacaRecipe: Recipe, Equatable {
       switch record[config.inputField] {
       case nil, .null?: break
       case .string(let input)?: if !input.isEmpty { prompt += "\n" + input }
+      case let other? where !isPythonTrue(other): break
       case let other?:
         throw RecordFailure(.wrongFieldType, "field '\(config.inputField)' is \(other.typeName), expected a string")
       }
@@ -178,6 +181,20 @@ public struct AlpacaRecipe: Recipe, Equatable {
 private func isIdentifierByte(_ b: UInt8) -> Bool {
   (b >= UInt8(ascii: "a") && b <= UInt8(ascii: "z")) || (b >= UInt8(ascii: "A") && b <= UInt8(ascii: "Z"))
     || (b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9")) || b == UInt8(ascii: "_")
+}
+
+/// Python's truth value of what `json.loads` gives for a non-string value: false for `false`, `null`, a number
+/// that parses to zero (`0`, `-0.0`, `0e5`, `1e-400`, which underflows), `[]` and `{}`.
+private func isPythonTrue(_ value: JSONValue) -> Bool {
+  switch value {
+  case .null: return false
+  case .bool(let b): return b
+  // A literal that is no valid Double cannot come from the parser; count it as true (so it is rejected).
+  case .number(let literal): return Double(literal).map { $0 != 0 } ?? true
+  case .string(let s): return !s.isEmpty
+  case .array(let items): return !items.isEmpty
+  case .object(let object): return !object.keys.isEmpty
+  }
 }
 
 /// LLaMA-Factory's `infer_seqlen`: how many source and target tokens to keep under `cutoff`.

@@ -83,6 +83,24 @@ private let sample = """
   #expect(throws: ConfigError.self) { try file.apply("novalue") }
 }
 
+/// A variable is text as given, even when it looks like a YAML list or mapping (it fills `{{name}}` in the data).
+@Test func variablesAreTakenAsWritten() throws {
+  var file = PipelineFile(path: "demo.pipeline", tree: try ConfigValue.parse(yaml: sample, file: "demo.pipeline"))
+  try file.apply("name=[AI] helper")
+  try file.apply("author={{team}}")
+  try file.apply("variables.team={x: 1}")
+  #expect(file.tree.value(at: ["variables", "name"]) == .scalar("[AI] helper", quoted: false, line: 0))
+  #expect(file.tree.value(at: ["variables", "author"]) == .scalar("{{team}}", quoted: false, line: 0))
+  #expect(file.tree.value(at: ["variables", "team"]) == .scalar("{x: 1}", quoted: false, line: 0))
+  // Section values still take flow syntax.
+  try file.apply("input.path=[a.jsonl, b.jsonl]")
+  guard case .sequence(let items, _)? = file.tree.value(at: ["input", "path"]) else {
+    Issue.record("input.path should be a list")
+    return
+  }
+  #expect(items.count == 2)
+}
+
 @Test func dryRunYAMLParsesBackToTheSameTree() throws {
   let tree = try ConfigValue.parse(yaml: sample + "\n  tags: [a, \"b: c\"]\n", file: "demo.pipeline")
   let again = try ConfigValue.parse(yaml: tree.yaml(), file: "again")

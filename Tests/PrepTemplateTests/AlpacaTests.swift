@@ -95,6 +95,29 @@ private func alpaca(_ instruction: String, _ input: JSONValue?, _ output: String
     #expect(try recipe.apply(badOutput, context: ctx).rejectReason == .wrongFieldType)
   }
 
+  /// The oracle's `if r.get("input")` (and LLaMA-Factory's alpaca converter) leaves out any input Python calls
+  /// false; a true non-string input makes both fail, and is a reject here.
+  @Test func inputsPythonCallsFalseAreLeftOut() throws {
+    let recipe = try AlpacaRecipe(.init())
+    let ctx = try context()
+    let expected = oracleAlpaca(instruction: "翻译", input: nil, output: "好的")
+    let falsy: [JSONValue] = [
+      .bool(false), .number("0"), .number("-0"), .number("-0.0"), .number("0e5"), .number("1e-400"), .array([]),
+      .object(JSONObject()),
+    ]
+    for input in falsy {
+      let sample = try #require(try recipe.apply(alpaca("翻译", input, "好的"), context: ctx).sample, "\(input)")
+      #expect(sample.ids == expected.ids, "\(input)")
+      #expect(sample.labels == expected.labels, "\(input)")
+    }
+    let truthy: [JSONValue] = [
+      .bool(true), .number("0.5"), .number("5e-324"), .array([.string("")]), .object(object([("k", .null)])),
+    ]
+    for input in truthy {
+      #expect(try recipe.apply(alpaca("翻译", input, "好的"), context: ctx).rejectReason == .wrongFieldType, "\(input)")
+    }
+  }
+
   @Test func systemFieldOverridesTheDefault() throws {
     let recipe = try AlpacaRecipe(.init(systemField: "system"))
     let record = object([("instruction", .string("i")), ("output", .string("o")), ("system", .string("Sys"))])
