@@ -25,7 +25,8 @@ Files written to OUT_DIR (all deterministic for a given --seed and --records):
   alpaca.jsonl      {"instruction", "input", "output"}: input empty, absent or whitespace; cut by cutoff_len 1024
   alpaca.json       the same kind of records as one JSON array (pretty-printed or compact)
   identity.json     LLaMA-Factory identity records: {{name}} / {{author}} placeholders and brace look-alikes
-  manifest.json     seed, record counts, each record's byte offset in its file, identity's name and author
+  manifest.json     seed, record counts, each record's byte offset in its file, three (name, author) pairs for
+                    identity
 
 Usage: make_records.py OUT_DIR [--seed 1] [--records 300]
 """
@@ -417,9 +418,13 @@ def alpaca_record(rng, i):
     return shuffled_pairs(rng, rec, extras)
 
 
+# Values given with --set name=... / author=... (and the oracle's --name/--author). Left out: a name holding
+# "{{author}}", which the oracle's second str.replace fills again and prep's single pass keeps as written.
 IDENTITY_NAMES = ["PrepBot", "小助手", "Ünïcødé Bot", "O'Brien \"AI\"", "a\\b", "  spaced  ", "ＢＯＴ", "🤖 bot",
-                  "<|im_end|>", "名字\n第二行", "e\u0301", "x"]
-IDENTITY_AUTHORS = ["the prep team", "某某公司", "Ada & Co.", "", "{name}", "l'équipe", "\t", "👩‍💻 team"]
+                  "<|im_end|>", "名字\n第二行", "e\u0301", "x", "[AI] helper", "{bot}", "{{name}}", "- item", "a: b",
+                  "null", "123", "#1", "~"]
+IDENTITY_AUTHORS = ["the prep team", "某某公司", "Ada & Co.", "", "{name}", "l'équipe", "\t", "👩‍💻 team", "{{name}}",
+                    "[x, y]", "{a: 1}", "true", "'q'", "\"dq\""]
 PLACEHOLDER_MIX = ["{{name}}", "{{author}}", "{{{name}}}", "{{name}}}", "{{{{name}}}}", "{{name}}{{author}}",
                    "{{name}}{{name}}", "{{ name }}", "{{}}", "{{na-me}}", "{name}", "{{name", "name}}", "{{author}",
                    "{{{{", "}}}}", "{{中文}}", "{{name}}的", "我是{{name}}", "by {{author}}."]
@@ -520,7 +525,8 @@ def main():
             offsets = write_jsonl(path, rng, writer, make, count)
         manifest["files"][name] = {"records": count, "offsets": offsets}
     rng = rng_for("identity-variables")
-    manifest["identity"] = {"name": rng.choice(IDENTITY_NAMES), "author": rng.choice(IDENTITY_AUTHORS)}
+    manifest["identity"] = [{"name": rng.choice(IDENTITY_NAMES), "author": rng.choice(IDENTITY_AUTHORS)}
+                            for _ in range(3)]
     with open(os.path.join(args.out_dir, "manifest.json"), "w", encoding="utf-8") as f:
         json.dump(manifest, f, ensure_ascii=False)
         f.write("\n")

@@ -18,7 +18,8 @@ out); a predicted reject that prep does not make is a mismatch too. The document
   monkey    the shipped pipeline rejects an empty text (empty_text); its oracle run reads the input without those
             records. `monkey-keep` (`recipe.empty_text=keep`) and `monkey-seed-compat` read everything.
   alpaca    `val_size=0` (the validation split is prep's addition; Tests/EndToEndTests/GoldenTests.swift does the
-            same); identity: `--set name=... --set author=...` and the oracle's `--name/--author` (manifest.json).
+            same); identity: `--set name=... --set author=...` and the oracle's `--name/--author`, once for each
+            of the manifest's three pairs.
 
 Prints per case: records, documented rejects, samples compared, mismatches, and the first mismatch in detail
 (record index and line, the first differing position, decoded context of both sides, the record itself).
@@ -388,7 +389,7 @@ def run_case(args, dec, case, data_dir, manifest, tmp):
     report = {"case": case["name"]}
     extra_oracle, extra_sets = [], []
     if case.get("identity"):
-        ident = manifest["identity"]
+        ident = case["identity"]
         extra_oracle = ["--name", ident["name"], "--author", ident["author"]]
         extra_sets = [f"name={ident['name']}", f"author={ident['author']}"]
     oracle_input = path
@@ -442,6 +443,14 @@ def main():
             print(f"unknown case(s) {unknown}; cases: {[c['name'] for c in CASES]}", file=sys.stderr)
             return 2
         cases = [c for c in CASES if c["name"] in names]
+    expanded = []
+    for case in cases:
+        if case.get("identity"):  # one run per (name, author) pair of the manifest
+            for n, pair in enumerate(manifest["identity"], start=1):
+                expanded.append(dict(case, name=f"{case['name']}-{n}", identity=pair))
+        else:
+            expanded.append(case)
+    cases = expanded
     dec = Decoder(args.tokenizer)
     tmp = args.keep or tempfile.mkdtemp(prefix="recipe-conformance-")
     os.makedirs(tmp, exist_ok=True)
@@ -461,6 +470,8 @@ def main():
             print(f"{rep['case']:<24} records {rep['records']:>5}  documented rejects {rep['documented rejects']:>4}"
                   f"  samples compared {rep['samples compared']:>5}  mismatches {rep['mismatches']:>4}  {status}"
                   f"  ({rep['seconds']} s)")
+            if case.get("identity"):
+                print(f"  (name {case['identity']['name']!r}, author {case['identity']['author']!r})")
             if args.verbose:
                 for c in rep["commands"]:
                     print(f"  $ {c}")
