@@ -12,7 +12,8 @@ import PrepJSON
 ///
 /// With `historyField` (LLaMA-Factory's `history` column: `[[instruction, response], ...]` before this one), the
 /// record is a conversation and is encoded as LLaMA-Factory does multi-turn data (`LlamaFactoryEncoding`:
-/// `cutoff_len` shared turn by turn, every response trained); with no history the result is the same as above.
+/// `cutoff_len` shared turn by turn, every response trained); with no history the result is the same as above,
+/// except that an empty instruction with an input gives the input alone, as LLaMA-Factory's converter does.
 public struct AlpacaRecipe: Recipe, Equatable {
   /// Settings. Defaults are the oracle's.
   public struct Config: Sendable, Equatable {
@@ -82,7 +83,10 @@ public struct AlpacaRecipe: Recipe, Equatable {
       prompt = try requireString(record, config.instructionField)
       switch record[config.inputField] {
       case nil, .null?: break
-      case .string(let input)?: if !input.isEmpty { prompt += "\n" + input }
+      case .string(let input)?:
+        // The oracle writes instruction + "\n" + input even when the instruction is empty; LLaMA-Factory's alpaca
+        // converter ("\n".join of the non-empty parts), which the history mode follows, leaves the "\n" out then.
+        if !input.isEmpty { prompt = prompt.isEmpty && config.historyField != nil ? input : prompt + "\n" + input }
       case let other? where !isPythonTrue(other): break
       case let other?:
         throw RecordFailure(.wrongFieldType, "field '\(config.inputField)' is \(other.typeName), expected a string")

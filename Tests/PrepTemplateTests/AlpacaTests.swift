@@ -118,6 +118,34 @@ private func alpaca(_ instruction: String, _ input: JSONValue?, _ output: String
     }
   }
 
+  /// An empty instruction: the oracle's alpaca writes "\n" + input; the history mode follows LLaMA-Factory's
+  /// converter (scripts/golden/llamafactory_multiturn.py lf_alpaca), "\n".join of the non-empty parts = the input.
+  @Test func anEmptyInstructionFollowsTheOracleOrLlamaFactory() throws {
+    let ctx = try context()
+    let plain = try #require(try AlpacaRecipe(.init()).apply(alpaca("", .string("上下文"), "好的"), context: ctx).sample)
+    let oracle = oracleAlpaca(instruction: "", input: "上下文", output: "好的")
+    #expect(plain.ids == oracle.ids)
+    #expect(plain.labels == oracle.labels)
+
+    let lf = try AlpacaRecipe(.init(historyField: "history"))
+    let inputOnly = try #require(try lf.apply(alpaca("", .string("上下文"), "好的"), context: ctx).sample)
+    let joined = oracleAlpaca(instruction: "上下文", input: nil, output: "好的")
+    #expect(inputOnly.ids == joined.ids)
+    #expect(inputOnly.labels == joined.labels)
+    let history: JSONValue = .array([.array([.string("a"), .string("b")])])
+    var emptyInstruction = alpaca("", .string("上下文"), "好的")
+    emptyInstruction.keys.append("history")
+    emptyInstruction.values.append(history)
+    var instructionOnly = alpaca("上下文", nil, "好的")
+    instructionOnly.keys.append("history")
+    instructionOnly.values.append(history)
+    let a = try #require(try lf.apply(emptyInstruction, context: ctx).sample)
+    let b = try #require(try lf.apply(instructionOnly, context: ctx).sample)
+    #expect(a.ids == b.ids)
+    #expect(a.labels == b.labels)
+    #expect(a.ids.count > joined.ids.count)  // the history pair is there
+  }
+
   @Test func systemFieldOverridesTheDefault() throws {
     let recipe = try AlpacaRecipe(.init(systemField: "system"))
     let record = object([("instruction", .string("i")), ("output", .string("o")), ("system", .string("Sys"))])

@@ -24,6 +24,7 @@ Files written to OUT_DIR (all deterministic for a given --seed and --records):
   monkey_batch.jsonl  40,001 to 43,000 tiny {"text"} records (seed_compat's 40,000-document batches)
   alpaca.jsonl      {"instruction", "input", "output"}: input empty, absent or whitespace; cut by cutoff_len 1024
   alpaca.json       the same kind of records as one JSON array (pretty-printed or compact)
+  alpaca_history.jsonl  alpaca records with LLaMA-Factory's `history` column ([[instruction, response], ...])
   identity.json     LLaMA-Factory identity records: {{name}} / {{author}} placeholders and brace look-alikes
   manifest.json     seed, record counts, each record's byte offset in its file, three (name, author) pairs for
                     identity
@@ -352,18 +353,28 @@ def fudan_record(rng, i):
 
 def belle_record(rng, i):
     turns = []
-    if rng.random() < 0.3:  # a leading non-human turn, which the oracle drops
-        turns.append({"from": rng.choice(["gpt", "assistant", "system"]), "value": text(rng)})
+    lead = rng.random()
+    if lead < 0.15:  # a leading system turn: the oracle drops it, LLaMA-Factory takes it as the system text
+        turns.append({"from": "system", "value": text(rng) if rng.random() < 0.9 else ""})
+    elif lead < 0.3:  # leading non-human turns: the oracle drops the first one only
+        turns.append({"from": rng.choice(["gpt", "assistant"]), "value": text(rng)})
         if rng.random() < 0.3:
             turns.append({"from": rng.choice(["gpt", "assistant"]), "value": text(rng)})
     long_conversation = rng.random() < 0.12
-    for k in range(rng.choice([0, 1, 1, 2, 2, 3, 4, 6, 8]) if rng.random() < 0.97 else 0):
-        value = "" if rng.random() < 0.06 else text(rng, rng.randint(800, 2500)) if long_conversation else text(rng)
-        if rng.random() < 0.85:
-            tag = "human" if k % 2 == 0 else rng.choice(["gpt", "assistant"])
-        else:
-            tag = rng.choice(["human", "gpt", "assistant"])
-        turns.append({"from": tag, "value": value})
+
+    def value():
+        return "" if rng.random() < 0.06 else text(rng, rng.randint(800, 2500)) if long_conversation else text(rng)
+
+    shape = rng.random()
+    if shape < 0.7:  # user/assistant pairs, what LLaMA-Factory accepts; sometimes none at all
+        for _ in range(rng.choice([0, 1, 1, 1, 2, 2, 3, 4, 6]) if rng.random() < 0.97 else 0):
+            turns.append({"from": "human", "value": value()})
+            turns.append({"from": rng.choice(["gpt", "assistant"]), "value": value()})
+        if rng.random() < 0.1:  # ends with a user turn
+            turns.append({"from": "human", "value": value()})
+    else:  # any order
+        for _ in range(rng.randint(1, 6)):
+            turns.append({"from": rng.choice(["human", "gpt", "assistant"]), "value": value()})
     turn_pairs = []
     for t in turns:
         p = list(t.items())
@@ -416,6 +427,19 @@ def alpaca_record(rng, i):
     if rng.random() < 0.05:
         extras.append(("system", text(rng, 10)))
     return shuffled_pairs(rng, rec, extras)
+
+
+def alpaca_history_record(rng, i):
+    """An alpaca record with LLaMA-Factory's `history` column: earlier [instruction, response] pairs."""
+    rec = alpaca_record(rng, i)
+    r = rng.random()
+    if r < 0.1:
+        return rec
+    history = None if r < 0.15 else [[no_placeholder(rng, text(rng)), no_placeholder(rng, text(rng))]
+                                     for _ in range(rng.choice([0, 1, 1, 2, 3, 5]))]
+    rec.pairs = [p for p in rec.pairs if p[0] != "history"]
+    rec.pairs.insert(rng.randint(0, len(rec.pairs)), ("history", history))
+    return rec
 
 
 # Values given with --set name=... / author=... (and the oracle's --name/--author). Left out: a name holding
@@ -511,7 +535,7 @@ def main():
     plan = [("fudan.jsonl", fudan_record, None), ("belle.jsonl", belle_record, None),
             ("monkey.jsonl", monkey_record, None), ("monkey_batch.jsonl", monkey_batch_record, None),
             ("alpaca.jsonl", alpaca_record, None),
-            ("alpaca.json", alpaca_record, "array"), ("identity.json", identity_record, "array")]
+            ("alpaca.json", alpaca_record, "array"), ("alpaca_history.jsonl", alpaca_history_record, None), ("identity.json", identity_record, "array")]
     for name, make, kind in plan:
         rng = rng_for(name)
         writer = Writer(rng)

@@ -17,6 +17,10 @@ out); a predicted reject that prep does not make is a mismatch too. The document
             the oracle drops it (documented).
   monkey    the shipped pipeline rejects an empty text (empty_text); its oracle run reads the input without those
             records. `monkey-keep` (`recipe.empty_text=keep`) and `monkey-seed-compat` read everything.
+  belle-lf  belle-assistant (unpacked) against scripts/golden/llamafactory_multiturn.py, which drops what
+            LLaMA-Factory drops (not strictly user/assistant pairs after an optional system turn): prep rejects
+            those (invalid_conversation).
+  alpaca-history  `recipe.history_field=history` against the same script's lf_alpaca.
   alpaca    `val_size=0` (the validation split is prep's addition; Tests/EndToEndTests/GoldenTests.swift does the
             same); identity: `--set name=... --set author=...` and the oracle's `--name/--author`, once for each
             of the manifest's three pairs.
@@ -88,9 +92,26 @@ def belle_no_turns(rec):
     return None if source else "invalid_conversation"
 
 
+def lf_invalid(rec):
+    """LLaMA-Factory's sharegpt converter (scripts/golden/llamafactory_multiturn.py `conversation`): after an
+    optional leading system turn, user/assistant pairs strictly alternating; anything else is dropped there and
+    rejected by prep's assistant_only policy."""
+    turns = rec["conversations"]
+    if turns and turns[0]["from"] == "system":
+        turns = turns[1:]
+    if not turns or len(turns) % 2:
+        return "invalid_conversation"
+    for i, turn in enumerate(turns):
+        if turn["from"] not in (("human", "user") if i % 2 == 0 else ("assistant", "gpt")):
+            return "invalid_conversation"
+    return None
+
+
 def monkey_empty(rec):
     return "empty_text" if rec["text"] == "" else None
 
+
+LF_SCRIPT = os.path.join(ROOT, "scripts", "golden", "llamafactory_multiturn.py")
 
 # name, input file, pipeline, prep --set overrides, oracle recipe + arguments, documented-reject rule,
 # kind: "records" (one sample per record, in order) or "stream" (blocks cut from one token stream).
@@ -104,6 +125,19 @@ CASES = [
     dict(name="belle-user", file="belle.jsonl", pipeline="belle",
          sets=["recipe.system_from_data=false", "recipe.user_role=user"], oracle=["belle", "--user-role", "user"],
          rule=belle_no_turns, kind="records"),
+    # belle-assistant (LLaMA-Factory, template qwen) against scripts/golden/llamafactory_multiturn.py, unpacked;
+    # the script writes no sample for a conversation it drops
+    dict(name="belle-lf", file="belle.jsonl", pipeline="belle-assistant", sets=["packing.mode=none"],
+         oracle=["lf_multiturn", "--cutoff-len", "2048"], runner=LF_SCRIPT, rule=lf_invalid, oracle_skips=True,
+         kind="records"),
+    dict(name="belle-lf-256-mask-history", file="belle.jsonl", pipeline="belle-assistant",
+         sets=["packing.mode=none", "max_length=256", "recipe.last_turn_only=true"],
+         oracle=["lf_multiturn", "--cutoff-len", "256", "--mask-history"], runner=LF_SCRIPT, rule=lf_invalid,
+         oracle_skips=True, kind="records"),
+    dict(name="belle-lf-256-train-on-prompt", file="belle.jsonl", pipeline="belle-assistant",
+         sets=["packing.mode=none", "max_length=256", "recipe.train_on_prompt=true"],
+         oracle=["lf_multiturn", "--cutoff-len", "256", "--train-on-prompt"], runner=LF_SCRIPT, rule=lf_invalid,
+         oracle_skips=True, kind="records"),
     dict(name="monkey", file="monkey.jsonl", pipeline="monkey", sets=[], oracle=["monkey"], rule=monkey_empty,
          kind="stream"),
     dict(name="monkey-keep", file="monkey.jsonl", pipeline="monkey", sets=["recipe.empty_text=keep"],
@@ -127,6 +161,9 @@ CASES = [
          oracle=["alpaca", "--cutoff-len", "1024"], rule=None, kind="records"),
     dict(name="alpaca-array", file="alpaca.json", pipeline="alpaca", sets=["val_size=0"],
          oracle=["alpaca", "--cutoff-len", "1024"], rule=None, kind="records"),
+    dict(name="alpaca-history", file="alpaca_history.jsonl", pipeline="alpaca",
+         sets=["val_size=0", "recipe.history_field=history"], oracle=["lf_alpaca", "--cutoff-len", "1024"],
+         runner=LF_SCRIPT, rule=None, kind="records"),
     # the same outputs whatever the input chunking and the number of workers
     dict(name="alpaca-array-chunks", file="alpaca.json", pipeline="alpaca",
          sets=["val_size=0", "input.chunk_bytes=4096"], oracle=["alpaca", "--cutoff-len", "1024"], rule=None,
@@ -168,7 +205,8 @@ def load_records(path, offsets):
 # ---- running both sides -------------------------------------------------------------------------------------
 
 def run_oracle(args, case, input_path, extra):
-    cmd = [args.python, args.oracle] + case["oracle"][:1] + ["--tokenizer", args.tokenizer, "--input", input_path] \
+    runner = [case["runner"]] if case.get("runner") else []
+    cmd = [args.python] + runner + [args.oracle] + case["oracle"][:1] + ["--tokenizer", args.tokenizer, "--input", input_path] \
         + case["oracle"][1:] + extra
     proc = subprocess.run(cmd, capture_output=True)
     if proc.returncode != 0:
@@ -283,7 +321,16 @@ def compare_records(args, dec, case, records, lines, offsets, oracle, samples, r
             continue
         rejected[i] = r
     documented = 0
-    if len(oracle) != len(records):
+    if case.get("oracle_skips"):
+        # the reference writes nothing for the records the rule drops: spread its samples over the others
+        spread, it = [], iter(oracle)
+        for rec in records:
+            spread.append(None if rule(rec) else next(it, None))
+        if len(oracle) != sum(1 for rec in records if not rule(rec)):
+            mismatches.append(("oracle count", None, f"the reference wrote {len(oracle)} samples, the rule keeps "
+                               f"{len(records) - sum(1 for rec in records if rule(rec))} records"))
+        oracle = spread
+    elif len(oracle) != len(records):
         mismatches.append(("oracle count", None, f"the oracle wrote {len(oracle)} samples for {len(records)} records"))
     expected = []
     for i, rec in enumerate(records):
@@ -467,7 +514,7 @@ def main():
                 continue
             total += rep["mismatches"]
             status = "ok" if rep["mismatches"] == 0 else "MISMATCH"
-            print(f"{rep['case']:<24} records {rep['records']:>5}  documented rejects {rep['documented rejects']:>4}"
+            print(f"{rep['case']:<28} records {rep['records']:>5}  documented rejects {rep['documented rejects']:>4}"
                   f"  samples compared {rep['samples compared']:>5}  mismatches {rep['mismatches']:>4}  {status}"
                   f"  ({rep['seconds']} s)")
             if case.get("identity"):
