@@ -123,7 +123,13 @@ public struct ChatRecipe: Recipe, Equatable {
     var lastQuery = messages.count - 1
     for index in stride(from: messages.count - 1, through: 0, by: -1) {
       let m = messages[index]
-      if m.role == "user" && !(m.content.hasPrefix("<tool_response>") && m.content.hasSuffix("</tool_response>")) {
+      // Python's startswith/endswith compare code points; String.hasPrefix compares characters, and
+      // "<tool_response>" followed by a combining mark does not start with the character ">".
+      let content = m.content.utf8
+      if m.role == "user"
+        && !(content.starts(with: "<tool_response>".utf8)
+          && content.reversed().starts(with: "</tool_response>".utf8.reversed()))
+      {
         lastQuery = index
         break
       }

@@ -45,6 +45,18 @@ private func messages(_ pairs: [(String, String)]) -> JSONObject {
     #expect(fake.decode(trained) == "A1<|im_end|>\n<think>\nr\n</think>\n\nA2<|im_end|>\n")
   }
 
+  /// The template's `content.startswith('<tool_response>')` compares code points: a combining mark after the `>`
+  /// keeps the message a tool response, not the last user query, so the final answer gets no think block
+  /// (expected string from HF apply_chat_template).
+  @Test func aToolResponseIsFoundByCodePointsNotCharacters() throws {
+    let recipe = try ChatRecipe()
+    let pairs = [("user", "<tool_response>\u{301}</tool_response>"), ("assistant", "")]
+    let sample = try #require(try recipe.apply(messages(pairs), context: context()).sample)
+    let expected =
+      "<|im_start|>user\n<tool_response>\u{301}</tool_response><|im_end|>\n" + "<|im_start|>assistant\n<|im_end|>\n"
+    #expect(sample.ids == enc(expected))
+  }
+
   @Test func unsupportedRolesAndEmptyListsAreRejected() throws {
     let recipe = try ChatRecipe()
     #expect(try recipe.apply(messages([("robot", "x")]), context: context()).rejectReason == .invalidConversation)

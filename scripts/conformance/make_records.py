@@ -25,6 +25,8 @@ Files written to OUT_DIR (all deterministic for a given --seed and --records):
   alpaca.jsonl      {"instruction", "input", "output"}: input empty, absent or whitespace; cut by cutoff_len 1024
   alpaca.json       the same kind of records as one JSON array (pretty-printed or compact)
   alpaca_history.jsonl  alpaca records with LLaMA-Factory's `history` column ([[instruction, response], ...])
+  chat.jsonl        {"messages": [{"role", "content"}]}: system, user, assistant (inline <think> reasoning in many
+                    forms) and tool messages, for the Qwen3 chat template
   identity.json     LLaMA-Factory identity records: {{name}} / {{author}} placeholders and brace look-alikes
   manifest.json     seed, record counts, each record's byte offset in its file, three (name, author) pairs for
                     identity
@@ -442,6 +444,38 @@ def alpaca_history_record(rng, i):
     return rec
 
 
+THINK_FORMS = ["<think>\n{r}\n</think>\n\n{a}", "<think>{r}</think>{a}", "{r}</think>{a}", "<think>\n\n</think>\n\n{a}",
+               "</think>{a}", "{a}</think>", "<think>{r}</think>", "{r}</think>\n\n\n{a}\n", "<think>{r}", "{a}<think>",
+               "\n\n<think>\n{r}\n\n</think>{a}", "{r}</think>{a}</think>{a}", "<think>{r}<think>{r}</think>{a}",
+               "{a}", "{a}", "{a}", "\n{a}\n", "\n\n{a}"]
+
+
+def chat_record(rng, i):
+    """OpenAI messages for the Qwen3 chat template: an optional system message, user and assistant turns,
+    assistant contents with inline <think> reasoning in every form the template splits, runs of tool messages,
+    user messages wrapped as tool responses (not a query for the template), later system messages."""
+    messages = []
+    if rng.random() < 0.4:
+        messages.append({"role": "system", "content": text(rng) if rng.random() < 0.9 else ""})
+    for _ in range(rng.choice([1, 1, 1, 2, 2, 3, 4])):
+        user = text(rng)
+        if rng.random() < 0.08:
+            user = "<tool_response>" + text(rng, 20) + "</tool_response>"
+        messages.append({"role": "user", "content": user})
+        for _ in range(1 if rng.random() < 0.8 else rng.randint(2, 3)):
+            form = rng.choice(THINK_FORMS)
+            content = form.replace("{r}", text(rng, rng.randint(0, 80))).replace("{a}", text(rng))
+            messages.append({"role": "assistant", "content": content})
+            if rng.random() < 0.12:
+                for _ in range(rng.randint(1, 3)):
+                    messages.append({"role": "tool", "content": text(rng, rng.randint(0, 40))})
+        if rng.random() < 0.05:
+            messages.append({"role": "system", "content": text(rng, 20)})
+    if rng.random() < 0.1:  # ends with a user message
+        messages.append({"role": "user", "content": text(rng)})
+    return shuffled_pairs(rng, {"messages": [Obj(list(m.items())) for m in messages]})
+
+
 # Values given with --set name=... / author=... (and the oracle's --name/--author). Left out: a name holding
 # "{{author}}", which the oracle's second str.replace fills again and prep's single pass keeps as written.
 IDENTITY_NAMES = ["PrepBot", "小助手", "Ünïcødé Bot", "O'Brien \"AI\"", "a\\b", "  spaced  ", "ＢＯＴ", "🤖 bot",
@@ -535,7 +569,7 @@ def main():
     plan = [("fudan.jsonl", fudan_record, None), ("belle.jsonl", belle_record, None),
             ("monkey.jsonl", monkey_record, None), ("monkey_batch.jsonl", monkey_batch_record, None),
             ("alpaca.jsonl", alpaca_record, None),
-            ("alpaca.json", alpaca_record, "array"), ("alpaca_history.jsonl", alpaca_history_record, None), ("identity.json", identity_record, "array")]
+            ("alpaca.json", alpaca_record, "array"), ("chat.jsonl", chat_record, None), ("alpaca_history.jsonl", alpaca_history_record, None), ("identity.json", identity_record, "array")]
     for name, make, kind in plan:
         rng = rng_for(name)
         writer = Writer(rng)

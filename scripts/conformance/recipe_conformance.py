@@ -20,6 +20,8 @@ out); a predicted reject that prep does not make is a mismatch too. The document
   belle-lf  belle-assistant (unpacked) against scripts/golden/llamafactory_multiturn.py, which drops what
             LLaMA-Factory drops (not strictly user/assistant pairs after an optional system turn): prep rejects
             those (invalid_conversation).
+  chat      `recipe.labels=all` against the oracle's chat (HF apply_chat_template, Qwen3's template) through
+            scripts/golden/oracle_chat.py; input_ids only, as the oracle writes no labels.
   alpaca-history  `recipe.history_field=history` against the same script's lf_alpaca.
   alpaca    `val_size=0` (the validation split is prep's addition; Tests/EndToEndTests/GoldenTests.swift does the
             same); identity: `--set name=... --set author=...` and the oracle's `--name/--author`, once for each
@@ -164,6 +166,11 @@ CASES = [
     dict(name="alpaca-history", file="alpaca_history.jsonl", pipeline="alpaca",
          sets=["val_size=0", "recipe.history_field=history"], oracle=["lf_alpaca", "--cutoff-len", "1024"],
          runner=LF_SCRIPT, rule=None, kind="records"),
+    # chat: HF apply_chat_template with Qwen3's template through scripts/golden/oracle_chat.py (input_ids only;
+    # labels=all so that no record is rejected for a token spanning a turn boundary)
+    dict(name="chat", file="chat.jsonl", pipeline="chat", sets=["recipe.labels=all"], oracle=["chat"],
+         runner=os.path.join(ROOT, "scripts", "golden", "oracle_chat.py"), rule=None, kind="records",
+         ids_only=True),
     # the same outputs whatever the input chunking and the number of workers
     dict(name="alpaca-array-chunks", file="alpaca.json", pipeline="alpaca",
          sets=["val_size=0", "input.chunk_bytes=4096"], oracle=["alpaca", "--cutoff-len", "1024"], rule=None,
@@ -354,6 +361,8 @@ def compare_records(args, dec, case, records, lines, offsets, oracle, samples, r
         if i >= len(oracle):
             break
         compared += 1
+        if case.get("ids_only"):
+            samples[n] = {"input_ids": samples[n]["input_ids"]}
         if samples[n] != oracle[i]:
             mismatches.append(("sample", i, (oracle[i], samples[n])))
     if len(samples) > len(expected):
