@@ -144,6 +144,8 @@ CASES = [
          kind="stream"),
     dict(name="monkey-keep", file="monkey.jsonl", pipeline="monkey", sets=["recipe.empty_text=keep"],
          oracle=["monkey"], rule=None, kind="stream"),
+    dict(name="monkey-keep-zst", file="monkey.jsonl", pipeline="monkey", sets=["recipe.empty_text=keep"],
+         oracle=["monkey"], rule=None, kind="stream", zst=True),
     dict(name="monkey-keep-128", file="monkey.jsonl", pipeline="monkey",
          sets=["recipe.empty_text=keep", "block_size=128"], oracle=["monkey", "--block-size", "128"], rule=None,
          kind="stream"),
@@ -461,8 +463,16 @@ def run_case(args, dec, case, data_dir, manifest, tmp):
     oracle, oracle_cmd = run_oracle(args, case, oracle_input, extra_oracle)
     t_oracle = time.time() - started
     started = time.time()
-    samples, rejects, prep_cmd = run_prep(args, case, os.path.abspath(path), os.path.join(tmp, case["name"]),
-                                          extra_sets)
+    prep_input = os.path.abspath(path)
+    if case.get("zst"):  # prep reads the same file zstd-compressed (a few frames), the oracle the plain one
+        import zstandard
+        prep_input = os.path.join(tmp, case["file"] + ".zst")
+        data = open(path, "rb").read()
+        third = len(data) // 3
+        with open(prep_input, "wb") as f:
+            for part in (data[:third], data[third:2 * third], data[2 * third:]):
+                f.write(zstandard.ZstdCompressor(level=3).compress(part))
+    samples, rejects, prep_cmd = run_prep(args, case, prep_input, os.path.join(tmp, case["name"]), extra_sets)
     t_prep = time.time() - started
     if case["kind"] == "records":
         compare_records(args, dec, case, records, lines, offsets, oracle, samples, rejects, report)
