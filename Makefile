@@ -142,10 +142,11 @@ bench-sources:
 # The shipped pipelines against the oracle recipes (fudan, belle, monkey, alpaca, identity) on seeded random records
 # in many scripts, with edge-case whitespace, special-token text and lengths past each limit: samples compared,
 # rejects included, the first mismatch in detail (must be 0). ORACLE=path/seed_recipes.py if it is not in ../shared.
+# The records go to out/ (per checkout: a worktree's .cache may be shared with others running the same target).
 conformance-recipes: build venv
-	$(VENV_PY) scripts/conformance/make_records.py $(CACHE)/records --records $(or $(RECORDS),300) --seed $(or $(SEED),1)
-	$(VENV_PY) scripts/conformance/recipe_conformance.py $(CACHE)/records --prep $(PREP) --tokenizer $(TOKENIZER_DIR) \
-	  $(if $(ORACLE),--oracle $(ORACLE))
+	$(VENV_PY) scripts/conformance/make_records.py out/conformance-records --records $(or $(RECORDS),300) --seed $(or $(SEED),1)
+	$(VENV_PY) scripts/conformance/recipe_conformance.py out/conformance-records --prep $(PREP) \
+	  --tokenizer $(TOKENIZER_DIR) $(if $(ORACLE),--oracle $(ORACLE))
 
 bench-tokenizer: build venv bench-sources
 	$(SWIFT) build -c release --package-path Benchmarks/tokenizer
