@@ -17,7 +17,7 @@ export PREP_TOKENIZER ?= $(abspath $(TOKENIZER_DIR))
 
 .PHONY: all build run test deps tokenizer venv lint format golden conformance clean help corpus \
         bench-tokenizer bench-fudan bench-monkey train-demo test-python bench-train bench-packing conformance-stress \
-        conformance-locales conformance-recipes bench-sources
+        conformance-locales bench-sources conformance-recipes
 
 help:
 	@echo "make run          build prep and run pipelines/fudan.pipeline on the shipped fixture"
@@ -131,14 +131,6 @@ conformance-locales: build venv
 	$(VENV_PY) scripts/conformance/make_locale_corpus.py $(CACHE)/locales.jsonl
 	$(VENV_PY) scripts/conformance/conformance.py $(CACHE)/locales.jsonl --prep $(PREP) --tokenizer $(TOKENIZER_DIR)
 
-# The shipped pipelines against the oracle recipes (fudan, belle, monkey, alpaca, identity) on seeded random records
-# in many scripts, with edge-case whitespace, special-token text and lengths past each limit: samples compared,
-# rejects included, the first mismatch in detail (must be 0). ORACLE=path/seed_recipes.py if it is not in ../shared.
-conformance-recipes: build venv
-	$(VENV_PY) scripts/conformance/make_records.py $(CACHE)/records --records $(or $(RECORDS),300) --seed $(or $(SEED),1)
-	$(VENV_PY) scripts/conformance/recipe_conformance.py $(CACHE)/records --prep $(PREP) --tokenizer $(TOKENIZER_DIR) \
-	  $(if $(ORACLE),--oracle $(ORACLE))
-
 # SwiftPM does not see files added to or removed from the main package in a benchmark package's existing build
 # (its build then fails with "cannot find X in scope"): a changed file list starts those builds afresh.
 bench-sources:
@@ -146,6 +138,15 @@ bench-sources:
 	@if ! cmp -s $(CACHE)/bench-sources.new $(CACHE)/bench-sources; then \
 	  rm -rf Benchmarks/tokenizer/.build Benchmarks/train/.build; fi
 	@mv $(CACHE)/bench-sources.new $(CACHE)/bench-sources
+
+# The shipped pipelines against the oracle recipes (fudan, belle, monkey, alpaca, identity) on seeded random records
+# in many scripts, with edge-case whitespace, special-token text and lengths past each limit: samples compared,
+# rejects included, the first mismatch in detail (must be 0). ORACLE=path/seed_recipes.py if it is not in ../shared.
+# The records go to out/ (per checkout: a worktree's .cache may be shared with others running the same target).
+conformance-recipes: build venv
+	$(VENV_PY) scripts/conformance/make_records.py out/conformance-records --records $(or $(RECORDS),300) --seed $(or $(SEED),1)
+	$(VENV_PY) scripts/conformance/recipe_conformance.py out/conformance-records --prep $(PREP) \
+	  --tokenizer $(TOKENIZER_DIR) $(if $(ORACLE),--oracle $(ORACLE))
 
 bench-tokenizer: build venv bench-sources
 	$(SWIFT) build -c release --package-path Benchmarks/tokenizer
