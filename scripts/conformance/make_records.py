@@ -200,9 +200,20 @@ def text(rng, budget=None):
 PLACEHOLDER = re.compile(r"\{\{[A-Za-z0-9_]+\}\}")
 
 
+def without_placeholders(s, keep=()):
+    """`s` with a brace taken off every {{identifier}} not in `keep`, until none is left: taking one off can make
+    another (`{{{{x}}` -> `{{{x}}` still holds `{{x}}`), so it repeats."""
+    while True:
+        stray = [m for m in PLACEHOLDER.finditer(s) if m.group(0) not in keep]
+        if not stray:
+            return s
+        m = stray[0]
+        s = s[:m.start()] + s[m.start() + 1:]
+
+
 def no_placeholder(rng, s):
     """Alpaca data without --set variables: a {{identifier}} would stop the run (recipe.placeholders: require)."""
-    return PLACEHOLDER.sub(lambda m: m.group(0)[1:], s)
+    return without_placeholders(s)
 
 
 # ---- JSON writing with every escape and number form ---------------------------------------------------------
@@ -497,7 +508,7 @@ def identity_text(rng):
 
 def no_stray_placeholder(s):
     """identity runs with only name and author set: any other {{identifier}} would stop the run."""
-    return PLACEHOLDER.sub(lambda m: m.group(0) if m.group(0) in ("{{name}}", "{{author}}") else m.group(0)[1:], s)
+    return without_placeholders(s, keep=("{{name}}", "{{author}}"))
 
 
 def identity_record(rng, i):
