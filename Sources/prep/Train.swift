@@ -37,6 +37,10 @@ struct Train: ParsableCommand {
 
   func run() throws {
     let dataset = try openDataset(directory)
+    // Make the save directory first: a path that cannot take it fails now, not after the training.
+    if let save {
+      do throws(ShardError) { try makeDirectories(save) } catch { fail(error.description, code: 1) }
+    }
     var samples: [Sample] = []
     var iterator = dataset.makeSampleIterator()
     while let s = try iterator.next() { samples.append(s) }

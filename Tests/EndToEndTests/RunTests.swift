@@ -188,6 +188,18 @@ func outputIsIdenticalForAnyWorkerCountAndOnRerun(_ pipeline: String) throws {
   #expect(usage.stderr.hasPrefix("Error: --workers must be at least 1"))
 }
 
+/// `prep train --save DIR` makes DIR before training, so a path that cannot take it fails at once, named.
+@Test func trainRefusesAnUnusableSaveDirectoryBeforeTraining() throws {
+  let dir = TestPaths.temporaryDirectory("train-save-under-file")
+  #expect(try prep(["run", "fudan", "--set", "output=\(dir)/data", "--quiet"]).status == 0)
+  let file = dir + "/a-file"
+  #expect(FileManager.default.createFile(atPath: file, contents: Data("x".utf8)))
+  let run = try prep(["train", "\(dir)/data", "--steps", "1", "--save", "\(file)/model"])
+  #expect(run.status == 1)
+  #expect(run.stderr == "error: \(file)/model: mkdir failed: Not a directory\n", "\(run.stderr)")
+  #expect(!run.text.contains("loss"), "nothing should have been trained")
+}
+
 /// Pretraining blocks: `prep stats` counts documents only when their boundaries are recorded (reset_positions).
 @Test func statsCountsDocumentsInBlocksOnlyWhenTheyAreDelimited() throws {
   let plain = TestPaths.temporaryDirectory("stats-blocks")
