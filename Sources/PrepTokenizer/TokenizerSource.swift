@@ -55,8 +55,9 @@ public enum TokenizerSource {
       let size = Int(info.st_size)
       var failure: Int32 = 0
       let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
+        guard let base = buffer.baseAddress else { return }
         while initialized < size {
-          let got = read(fd, buffer.baseAddress! + initialized, size - initialized)
+          let got = read(fd, base + initialized, size - initialized)
           if got < 0 && errno == EINTR { continue }
           if got <= 0 {
             failure = got < 0 ? errno : -1
