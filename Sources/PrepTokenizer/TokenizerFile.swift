@@ -37,15 +37,14 @@ let qwenPattern =
 
 enum TokenizerFileReader {
   static func load(directory: String) throws(TokenizerError) -> TokenizerSpec {
-    let manager = FileManager.default
-    let json = directory + "/tokenizer.json"
-    if manager.fileExists(atPath: json) { return try loadTokenizerJSON(json) }
-    let vocab = directory + "/vocab.json"
-    let merges = directory + "/merges.txt"
-    guard manager.fileExists(atPath: vocab), manager.fileExists(atPath: merges) else {
-      throw .missingFiles(directory: directory)
+    switch try TokenizerLayout(directory: directory) {
+    case .tokenizerJSON:
+      return try loadTokenizerJSON(directory + "/tokenizer.json")
+    case .vocabMerges:
+      return try loadVocabMerges(
+        vocab: directory + "/vocab.json", merges: directory + "/merges.txt",
+        config: directory + "/tokenizer_config.json")
     }
-    return try loadVocabMerges(vocab: vocab, merges: merges, config: directory + "/tokenizer_config.json")
   }
 
   // MARK: tokenizer.json

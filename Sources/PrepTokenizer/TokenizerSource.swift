@@ -9,32 +9,47 @@ import PrepCore
   import Foundation
 #endif
 
-/// The files of a tokenizer directory that decide token ids, and their fingerprint.
-public enum TokenizerSource {
-  /// The files that decide the ids, in the order the fingerprint hashes them: `tokenizer.json` (else
-  /// `vocab.json` and `merges.txt`), then `tokenizer_config.json`, which may be missing.
-  static func files(in directory: String) -> [String] {
-    let main =
-      FileManager.default.fileExists(atPath: directory + "/tokenizer.json")
-      ? ["tokenizer.json"] : ["vocab.json", "merges.txt"]
-    return main + ["tokenizer_config.json"]
+/// How a tokenizer directory is laid out: `tokenizer.json`, else `vocab.json` + `merges.txt` (with
+/// `tokenizer_config.json`). The loader and the fingerprint both go by it.
+enum TokenizerLayout: Equatable {
+  case tokenizerJSON
+  case vocabMerges
+
+  /// The layout of `directory`; `missingFiles` when it has neither (or is no directory).
+  init(directory: String) throws(TokenizerError) {
+    let manager = FileManager.default
+    if manager.fileExists(atPath: directory + "/tokenizer.json") {
+      self = .tokenizerJSON
+    } else if manager.fileExists(atPath: directory + "/vocab.json")
+      && manager.fileExists(atPath: directory + "/merges.txt")
+    {
+      self = .vocabMerges
+    } else {
+      throw .missingFiles(directory: directory)
+    }
   }
 
-  /// SHA-256 over the name, size and bytes of each of those files, written `sha256:<hex>`: two directories
-  /// with the same files have the same fingerprint wherever they are. Datasets record it in `index.json`
-  /// (so `prep run` can tell whether a dataset is up to date, and `prep verify` whether it was made with
-  /// this tokenizer), and the compiled-tokenizer cache is keyed by it.
+  /// The files that decide the ids, in the order the fingerprint hashes them; `tokenizer_config.json`, last,
+  /// may be missing.
+  var files: [String] {
+    switch self {
+    case .tokenizerJSON: return ["tokenizer.json", "tokenizer_config.json"]
+    case .vocabMerges: return ["vocab.json", "merges.txt", "tokenizer_config.json"]
+    }
+  }
+}
+
+/// The files of a tokenizer directory that decide token ids, and their fingerprint.
+public enum TokenizerSource {
+  /// SHA-256 over the name, size and bytes of each file of the directory's `TokenizerLayout`, written
+  /// `sha256:<hex>`: two directories with the same files have the same fingerprint wherever they are. Datasets
+  /// record it in `index.json` (so `prep run` can tell whether a dataset is up to date, and `prep verify`
+  /// whether it was made with this tokenizer), and the compiled-tokenizer cache is keyed by it.
   public static func fingerprint(directory: String) throws(TokenizerError) -> String {
-    let manager = FileManager.default
-    guard
-      manager.fileExists(atPath: directory + "/tokenizer.json")
-        || (manager.fileExists(atPath: directory + "/vocab.json")
-          && manager.fileExists(atPath: directory + "/merges.txt"))
-    else { throw .missingFiles(directory: directory) }
     var sha = SHA256()
-    for name in files(in: directory) {
+    for name in try TokenizerLayout(directory: directory).files {
       let path = directory + "/" + name
-      if name == "tokenizer_config.json" && !manager.fileExists(atPath: path) { continue }
+      if name == "tokenizer_config.json" && !FileManager.default.fileExists(atPath: path) { continue }
       let bytes = try readBytes(path)
       sha.update(Array(name.utf8) + [0])
       sha.update(Array(String(bytes.count).utf8) + [0])
