@@ -37,6 +37,8 @@ final class EncodeScratch: @unchecked Sendable {
   /// The two levels of the pre-token cache, four words per entry (see `CacheKey`).
   let cache: UnsafeMutablePointer<UInt64>
   let cache1: UnsafeMutablePointer<UInt64>
+  /// Pre-tokens longer than `maxCachedLength` (see `LongPieceCache`).
+  var longPieces: LongPieceCache
 
   /// Output ids of the current call, and the BPE symbol and pair buffers; `capacity` entries each.
   var output: UnsafeMutablePointer<UInt32>
@@ -65,6 +67,7 @@ final class EncodeScratch: @unchecked Sendable {
     cache1 = short1 + (2 << EncodeScratch.short1Bits)
     short2 = cache1 + (4 << EncodeScratch.cache1Bits)
     cache = short2 + 8 * EncodeScratch.shortSets
+    longPieces = LongPieceCache(memory: cache + 8 * EncodeScratch.cacheSets)
     output = .allocate(capacity: outputCapacity)
     symbolBuffer = .allocate(capacity: bufferCapacity)
     valueBuffer = .allocate(capacity: bufferCapacity)
@@ -80,11 +83,12 @@ final class EncodeScratch: @unchecked Sendable {
     valueBuffer.deallocate()
   }
 
-  /// The block that holds `short1`, `cache1`, `short2` and `cache`, and its size in words.
+  /// The block that holds `short1`, `cache1`, `short2`, `cache` and `longPieces`, and its size in words.
   let tables: UnsafeMutablePointer<UInt64>
   /// Whether `tables` is a mapping of its own (else an ordinary allocation).
   let tablesMapped: Bool
-  static let tableWords = (2 << short1Bits) + (4 << cache1Bits) + 8 * shortSets + 8 * cacheSets
+  static let tableWords =
+    (2 << short1Bits) + (4 << cache1Bits) + 8 * shortSets + 8 * cacheSets + LongPieceCache.words
   static let hugePage = 1 << 21
 
   /// `words` zeroed words aligned to a huge page and advised to use huge pages (Linux; released by
@@ -682,12 +686,22 @@ struct EncoderCore {
     ids.count &+= total
   }
 
-  /// A pre-token longer than the cache keys.
+  /// A pre-token longer than the cache keys: through the long-piece cache up to its length limit.
   @inline(never)
   func longPiece(
     _ p: UnsafePointer<UInt8>, _ n: Int, readable: Int, scratch: EncodeScratch, into ids: inout IDWriter
   ) {
-    bytePairEncode(p, n, readable: readable, cached: false, scratch: scratch, into: &ids)
+    guard n <= LongPieceCache.maxLength else {
+      bytePairEncode(p, n, readable: readable, cached: false, scratch: scratch, into: &ids)
+      return
+    }
+    let hash = hashBytes(p, n)
+    if scratch.longPieces.lookup(p, n, hash: hash, into: &ids) { return }
+    let before = ids.count
+    let whole = bytePairEncode(p, n, readable: readable, cached: false, scratch: scratch, into: &ids)
+    // A pre-token cut into parts (a run of CJK characters) has its parts cached already, and seldom
+    // comes back whole.
+    if whole { scratch.longPieces.insert(p, n, hash: hash, ids.base + before, ids.count &- before) }
   }
 
   /// BPE over the bytes of one pre-token: lowest rank first, leftmost on ties (HF's `word.rs`).
@@ -698,11 +712,13 @@ struct EncoderCore {
   /// two characters (see `CharacterPairs`), no merge ever crosses it: the pre-token is cut there and each
   /// part merges on its own (a CJK run becomes parts of one to a few characters).
   ///
-  /// `cached` says the caller already looked the whole pre-token up in the cache.
+  /// `cached` says the caller already looked the whole pre-token up in the cache. Returns whether the
+  /// pre-token merged as one part (it was not cut).
+  @discardableResult
   func bytePairEncode(
     _ p: UnsafePointer<UInt8>, _ n: Int, readable: Int, cached: Bool, scratch: EncodeScratch,
     into ids: inout IDWriter
-  ) {
+  ) -> Bool {
     let symbols = scratch.symbolBuffer
     // The byte where the current part starts.
     var partStart = 0
@@ -795,6 +811,7 @@ struct EncoderCore {
         symbols, count, p + partStart, n &- partStart, readable: readable &- partStart, scratch: scratch,
         into: &ids)
     }
+    return partStart == 0
   }
 
   /// BPE of a part of a pre-token (`count` starting symbols, `n` bytes at `p`) that merges with nothing
