@@ -4,7 +4,7 @@
 /// come back (indentation, identifiers) come back often.
 ///
 /// Direct-mapped slots of two words (the key's 64-bit hash; `offset << 32 | length << 16 | count`) over
-/// an arena that holds each entry's ids and then its bytes. A lookup compares the bytes themselves, so a
+/// an arena of bytes that holds each entry's ids (4 bytes each, copied as bytes) and then its bytes. A lookup compares the bytes themselves, so a
 /// hash collision never returns another piece's ids. When the arena is full, every slot is emptied and
 /// the arena starts again from its beginning: memory stays bounded whatever the text.
 struct LongPieceCache {
@@ -41,8 +41,8 @@ struct LongPieceCache {
     let offset = Int(truncatingIfNeeded: info >> 32)
     let count = Int(truncatingIfNeeded: info & 0xFFFF)
     guard bytesEqual(p, arena + (offset &+ 4 &* count), n) else { return false }
-    let cached = UnsafeRawPointer(arena + offset).assumingMemoryBound(to: UInt32.self)
-    (ids.base + ids.count).update(from: cached, count: count)
+    // The ids are copied as bytes: the arena is bound to bytes only.
+    UnsafeMutableRawPointer(ids.base + ids.count).copyMemory(from: arena + offset, byteCount: 4 &* count)
     ids.count &+= count
     return true
   }
@@ -58,8 +58,7 @@ struct LongPieceCache {
       slots.update(repeating: 0, count: 2 << LongPieceCache.slotBits)
       offset = 0
     }
-    UnsafeMutableRawPointer(arena + offset).bindMemory(to: UInt32.self, capacity: count).update(
-      from: out, count: count)
+    UnsafeMutableRawPointer(arena + offset).copyMemory(from: out, byteCount: 4 &* count)
     (arena + (offset &+ 4 &* count)).update(from: p, count: n)
     used = offset &+ size
     let entry = slot(hash)
