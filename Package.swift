@@ -25,10 +25,12 @@ let package = Package(
 
     // SHA-256 blocks on the CPU's SHA instructions (x86 SHA-NI), written for prep; PrepCore falls back to Swift.
     .target(name: "CSHA256"),
+    // Acquire and release operations on plain 64-bit words (the tokenizer's shared pre-token cache).
+    .target(name: "CAtomicWords"),
     // Pure core: samples, source locations, checksums. No I/O.
     .target(name: "PrepCore", dependencies: ["CSHA256"]),
     // Byte-level BPE exactly as HF tokenizers runs Qwen's tokenizer.json.
-    .target(name: "PrepTokenizer", dependencies: ["PrepCore"]),
+    .target(name: "PrepTokenizer", dependencies: ["PrepCore", "CAtomicWords"]),
     // A fast JSON reader over UTF-8 bytes (records, tokenizer files) and Python-style rendering.
     .target(name: "PrepJSON", dependencies: ["PrepCore"]),
     // The one wrapper around libzstd.

@@ -14,10 +14,8 @@ struct AddedEntry {
 final class EncodeScratch: @unchecked Sendable {
   /// The pre-token cache (see `CacheKey`): byte strings up to 15 bytes whose BPE gives at most 6 ids.
   static let maxCachedLength = 15
-  /// Long entries: sets of the second level (two entries each, 8 MiB); entries of the first level. The
-  /// second levels (12 MiB in all) hold most distinct pre-tokens of a 100 MB corpus (about 340k); their
-  /// latency overlaps thanks to the deferred lookups (see `EncoderCore.piece`).
-  static let cacheSets = 1 << 17
+  /// Entries of the first level for long entries. The second levels are the tokenizer's
+  /// (`SharedPieceCache`); their latency overlaps thanks to the deferred lookups (see `EncoderCore.piece`).
   static let cache1Bits = 13
 
   var normalized: [UInt8] = []
@@ -27,16 +25,17 @@ final class EncodeScratch: @unchecked Sendable {
   var heap: [UInt64] = []
 
   /// The two levels of the cache for keys of up to 8 bytes, two words per entry (see `CacheKey`):
-  /// direct-mapped, then four-way sets of one cache line.
+  /// direct-mapped and private, then four-way sets of one cache line, shared.
   let short1: UnsafeMutablePointer<UInt64>
   let short2: UnsafeMutablePointer<UInt64>
   static let short1Bits = 14
-  /// Sets of four short entries (4 MiB).
-  static let shortSets = 1 << 16
 
-  /// The two levels of the pre-token cache, four words per entry (see `CacheKey`).
+  /// The two levels of the pre-token cache, four words per entry (see `CacheKey`): direct-mapped and
+  /// private, then two-way sets, shared.
   let cache: UnsafeMutablePointer<UInt64>
   let cache1: UnsafeMutablePointer<UInt64>
+  /// The second levels, shared with every scratch of the same tokenizer.
+  let shared: SharedPieceCache
   /// Pre-tokens longer than `maxCachedLength` (see `LongPieceCache`).
   var longPieces: LongPieceCache
 
@@ -56,18 +55,21 @@ final class EncodeScratch: @unchecked Sendable {
   let deferredEnds: UnsafeMutablePointer<Int>
   static let deferredIDCapacity = deferredCapacity * maxCachedLength + 8
 
-  init() {
+  /// `shared`: the tokenizer's second levels (a cache of its own by default).
+  init(shared: SharedPieceCache = SharedPieceCache()) {
+    self.shared = shared
     deferred = .allocate(capacity: EncodeScratch.deferredCapacity)
     deferredIDs = .allocate(capacity: EncodeScratch.deferredIDCapacity)
     deferredEnds = .allocate(capacity: EncodeScratch.deferredCapacity)
-    // The four cache tables in one block of huge pages where the system has them: 12.5 MiB of random
-    // accesses would need more 4 KiB translations than the core's TLB holds.
+    // The private cache tables in one block of huge pages where the system has them (the shared ones are
+    // in another): megabytes of random accesses would need more 4 KiB translations than the core's TLB
+    // holds.
     (tables, tablesMapped) = EncodeScratch.allocateTables(EncodeScratch.tableWords)
     short1 = tables
     cache1 = short1 + (2 << EncodeScratch.short1Bits)
-    short2 = cache1 + (4 << EncodeScratch.cache1Bits)
-    cache = short2 + 8 * EncodeScratch.shortSets
-    longPieces = LongPieceCache(memory: cache + 8 * EncodeScratch.cacheSets)
+    longPieces = LongPieceCache(memory: cache1 + (4 << EncodeScratch.cache1Bits))
+    short2 = shared.short
+    cache = shared.long
     output = .allocate(capacity: outputCapacity)
     symbolBuffer = .allocate(capacity: bufferCapacity)
     valueBuffer = .allocate(capacity: bufferCapacity)
@@ -83,12 +85,11 @@ final class EncodeScratch: @unchecked Sendable {
     valueBuffer.deallocate()
   }
 
-  /// The block that holds `short1`, `cache1`, `short2`, `cache` and `longPieces`, and its size in words.
+  /// The block that holds `short1`, `cache1` and `longPieces`, and its size in words.
   let tables: UnsafeMutablePointer<UInt64>
   /// Whether `tables` is a mapping of its own (else an ordinary allocation).
   let tablesMapped: Bool
-  static let tableWords =
-    (2 << short1Bits) + (4 << cache1Bits) + 8 * shortSets + 8 * cacheSets + LongPieceCache.words
+  static let tableWords = (2 << short1Bits) + (4 << cache1Bits) + LongPieceCache.words
   static let hugePage = 1 << 21
 
   /// `words` zeroed words aligned to a huge page and advised to use huge pages (Linux; released by
@@ -1007,8 +1008,9 @@ struct EncoderCore {
 /// with count 3 sends the lookup on to the long levels. Other keys and results have long entries of four
 /// words (the key's 16 bytes: zero-padded bytes, the length in bits 56-59 and the id count in bits 60-62
 /// of the second word; then ids 0-2 and 3-5, 21 bits each). Each kind has two levels: a small
-/// direct-mapped one that stays in the core's L2, and behind it a larger set-associative one (sets of one
-/// cache line, way 0 the most recently used).
+/// direct-mapped one that stays in the core's L2, private to the scratch, and behind it a larger
+/// set-associative one (sets of one cache line) that every scratch of the tokenizer shares
+/// (`SharedPieceCache`).
 struct CacheKey {
   let k0: UInt64
   let k1: UInt64
@@ -1057,7 +1059,7 @@ struct CacheKey {
 
   @inline(__always)
   func shortSet(_ scratch: EncodeScratch) -> UnsafeMutablePointer<UInt64> {
-    scratch.short2 + 8 &* Int(truncatingIfNeeded: (hash >> 24) & UInt64(EncodeScratch.shortSets &- 1))
+    scratch.short2 + 8 &* Int(truncatingIfNeeded: (hash >> 24) & UInt64(SharedPieceCache.shortSets &- 1))
   }
 
   @inline(__always)
@@ -1078,19 +1080,24 @@ struct CacheKey {
     return true
   }
 
+  /// Looks the shared level up (see `SharedPieceCache`); a hit is copied to the first level.
   @inline(never)
   func lookupShortSecond(
     _ scratch: EncodeScratch, first: UnsafeMutablePointer<UInt64>, into ids: inout IDWriter
   ) -> Bool {
     let set = shortSet(scratch)
-    var way = 0
-    while way < 4 && !matchesShort(set + 2 &* way) { way &+= 1 }
-    guard way < 4 else { return false }
-    // Least recently used last: the hit moves to way 0.
-    first.update(from: set + 2 &* way, count: 2)
-    (set + 2).update(from: set, count: 2 &* way)
-    set.update(from: first, count: 2)
-    return emitShort(first, scratch, into: &ids)
+    for way in 0..<4 {
+      let entry = set + 2 &* way
+      let word = SharedPieceCache.published(entry)
+      // An empty way (0) or one being written (`claimed`) has no length of 1 to 8.
+      if word & 15 == UInt64(truncatingIfNeeded: length) && entry[0] == k0 {
+        first[0] = k0
+        first[1] = word
+        return emitShort(first, scratch, into: &ids)
+      }
+      if word == 0 { return false }
+    }
+    return false
   }
 
   @inline(__always)
@@ -1100,7 +1107,7 @@ struct CacheKey {
 
   @inline(__always)
   func secondLevel(_ scratch: EncodeScratch) -> UnsafeMutablePointer<UInt64> {
-    scratch.cache + 8 &* Int(truncatingIfNeeded: (hash >> 24) & UInt64(EncodeScratch.cacheSets &- 1))
+    scratch.cache + 8 &* Int(truncatingIfNeeded: (hash >> 24) & UInt64(SharedPieceCache.longSets &- 1))
   }
 
   @inline(__always)
@@ -1168,23 +1175,27 @@ struct CacheKey {
     return lookupSecondLevel(scratch, first: first, into: &ids)
   }
 
+  /// Looks the shared level up (see `SharedPieceCache`); a hit is copied to the first level.
   @inline(never)
   func lookupSecondLevel(
     _ scratch: EncodeScratch, first: UnsafeMutablePointer<UInt64>, into ids: inout IDWriter
   ) -> Bool {
     let set = secondLevel(scratch)
-    if !matches(set) {
-      let other = set + 4
-      guard matches(other) else { return false }
-      // Least recently used last: the hit moves to way 0.
-      first.update(from: other, count: 4)
-      other.update(from: set, count: 4)
-      set.update(from: first, count: 4)
-    } else {
-      first.update(from: set, count: 4)
+    for way in 0..<2 {
+      let entry = set + 4 &* way
+      let word = SharedPieceCache.published(entry)
+      // An empty way (0) or one being written (`claimed`, bit 63 set) never matches: `k1` has a length.
+      if word & CacheKey.keyMask == k1 && entry[0] == k0 {
+        first[0] = k0
+        first[1] = word
+        first[2] = entry[2]
+        first[3] = entry[3]
+        CacheKey.emit(first, into: &ids)
+        return true
+      }
+      if word == 0 { return false }
     }
-    CacheKey.emit(first, into: &ids)
-    return true
+    return false
   }
 
   /// Caches `count` ids (1 to 6; other counts are not cached).
@@ -1197,11 +1208,10 @@ struct CacheKey {
         word |= UInt64(out[0]) << 6
         if count == 2 { word |= UInt64(out[1]) << 27 }
       }
-      let set = shortSet(scratch)
-      (set + 2).update(from: set, count: 6)
-      set[0] = k0
-      set[1] = word
-      shortFirst(scratch).update(from: set, count: 2)
+      let first = shortFirst(scratch)
+      first[0] = k0
+      first[1] = word
+      SharedPieceCache.publish(shortSet(scratch), ways: 4, width: 2, first)
       if count <= 2 { return }
     }
     var v0: UInt64 = 0
@@ -1210,13 +1220,12 @@ struct CacheKey {
       let id = UInt64(out[k])
       if k < 3 { v0 |= id << (UInt64(k) &* CacheKey.idBits) } else { v1 |= id << (UInt64(k &- 3) &* CacheKey.idBits) }
     }
-    let set = secondLevel(scratch)
-    (set + 4).update(from: set, count: 4)
-    set[0] = k0
-    set[1] = k1 | UInt64(count) << CacheKey.countShift
-    set[2] = v0
-    set[3] = v1
-    firstLevel(scratch).update(from: set, count: 4)
+    let first = firstLevel(scratch)
+    first[0] = k0
+    first[1] = k1 | UInt64(count) << CacheKey.countShift
+    first[2] = v0
+    first[3] = v1
+    SharedPieceCache.publish(secondLevel(scratch), ways: 2, width: 4, first)
   }
 }
 

@@ -15,6 +15,8 @@ public final class Tokenizer: TokenEncoder, @unchecked Sendable {
   private let addedBytes: UnsafeMutablePointer<UInt8>
   private let addedByContent: [String: UInt32]
   private let scratchPool = Mutex<[EncodeScratch]>([])
+  /// The second levels of the pre-token cache, shared by every scratch.
+  private let sharedCache = SharedPieceCache()
 
   /// The added tokens, by id.
   public var addedTokens: [AddedToken] { parts.added }
@@ -63,7 +65,7 @@ public final class Tokenizer: TokenEncoder, @unchecked Sendable {
   // MARK: encoding
 
   private func withScratch<R>(_ body: (EncodeScratch) -> R) -> R {
-    let scratch = scratchPool.withLock { $0.popLast() } ?? EncodeScratch()
+    let scratch = scratchPool.withLock { $0.popLast() } ?? EncodeScratch(shared: sharedCache)
     defer { scratchPool.withLock { $0.append(scratch) } }
     return body(scratch)
   }

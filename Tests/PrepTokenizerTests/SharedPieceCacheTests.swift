@@ -1,0 +1,90 @@
+import Dispatch
+import PrepCore
+import PrepTestSupport
+import Testing
+
+@testable import PrepTokenizer
+
+/// The second levels of the pre-token cache are shared by every thread of a tokenizer (`SharedPieceCache`):
+/// threads that fill them at the same time must only ever read whole entries, and a full set keeps what
+/// it has.
+@Suite struct SharedPieceCacheTests {
+  /// Random words of ASCII, Cyrillic and CJK letters, 1 to 15 bytes and more, so that short and long
+  /// entries and cut pre-tokens are all cached.
+  static func randomText(_ random: inout SplitMix64) -> String {
+    let alphabets = [
+      Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"), Array("абвгдежзийклмнопрстуфхцчшщыьэюя"),
+      Array("的一是不了人我在有他这中大来上国个到说们为子和你地出道也时年"),
+    ]
+    var text = ""
+    for _ in 0..<(50 + Int(random.next() % 100)) {
+      let letters = alphabets[Int(random.next() % 3)]
+      text +=
+        " "
+        + String((0..<(1 + Int(random.next() % 9))).map { _ in letters[Int(random.next() % UInt64(letters.count))] })
+    }
+    return text
+  }
+
+  /// Four threads encode the same new texts in the same order from the first call on, so that they race to
+  /// insert the same pre-tokens into the same sets of a fresh tokenizer; every result must be the ids
+  /// another tokenizer (with a cache of its own) gives.
+  @Test func threadsFillingOneCacheAgree() throws {
+    let fresh = try Tokenizer.load(directory: TestPaths.tokenizer)
+    var random = SplitMix64(seed: 2026_11_24)
+    let texts = (0..<300).map { _ in SharedPieceCacheTests.randomText(&random) }
+    let results = ResultBox(count: 4)
+    DispatchQueue.concurrentPerform(iterations: 4) { worker in
+      var ok = true
+      for text in texts where fresh.encode(text) != qwen3.encode(text) { ok = false }
+      results.set(worker, ok)
+    }
+    #expect(results.all)
+  }
+
+  /// Five keys of one short set: the first four fill its ways and are found by another scratch; the fifth
+  /// finds no free way and stays in the private first level of the scratch that merged it.
+  @Test func aFullSetTakesNothingMore() throws {
+    let shared = SharedPieceCache()
+    let writer = EncodeScratch(shared: shared)
+    let reader = EncodeScratch(shared: shared)
+    var bySet: [Int: [[UInt8]]] = [:]
+    var keys: [[UInt8]] = []
+    for i in 0..<1_000_000 {
+      let bytes = Array("k\(i)".utf8)
+      let set = bytes.withUnsafeBufferPointer { buffer in
+        Int(truncatingIfNeeded: CacheKey(buffer.baseAddress!, buffer.count, readable: buffer.count).hash >> 24)
+          & (SharedPieceCache.shortSets - 1)
+      }
+      bySet[set, default: []].append(bytes)
+      if bySet[set]!.count == 5 {
+        keys = bySet[set]!
+        break
+      }
+    }
+    try #require(keys.count == 5)
+    let output = UnsafeMutablePointer<UInt32>.allocate(capacity: 16)
+    defer { output.deallocate() }
+    func withKey<R>(_ bytes: [UInt8], _ body: (CacheKey) -> R) -> R {
+      bytes.withUnsafeBufferPointer { buffer in
+        body(CacheKey(buffer.baseAddress!, buffer.count, readable: buffer.count))
+      }
+    }
+    func lookup(_ bytes: [UInt8], in scratch: EncodeScratch) -> [UInt32]? {
+      withKey(bytes) { key in
+        var ids = IDWriter(base: output, capacity: 16)
+        guard key.lookup(scratch, into: &ids) else { return nil }
+        return Array(UnsafeBufferPointer(start: output, count: ids.count))
+      }
+    }
+    for (index, bytes) in keys.enumerated() {
+      var value = UInt32(1000 + index)
+      withKey(bytes) { key in key.insert(writer, &value, 1) }
+    }
+    for (index, bytes) in keys.prefix(4).enumerated() {
+      #expect(lookup(bytes, in: reader) == [UInt32(1000 + index)])
+    }
+    #expect(lookup(keys[4], in: reader) == nil)
+    #expect(lookup(keys[4], in: writer) == [1004])
+  }
+}
