@@ -64,8 +64,8 @@ final class EncodeScratch: @unchecked Sendable {
     // The private cache tables in one block of huge pages where the system has them (the shared ones are
     // in another): megabytes of random accesses would need more 4 KiB translations than the core's TLB
     // holds.
-    (tables, tablesMapped) = EncodeScratch.allocateTables(EncodeScratch.tableWords)
-    short1 = tables
+    tables = TableBlock(words: EncodeScratch.tableWords)
+    short1 = tables.base
     cache1 = short1 + (2 << EncodeScratch.short1Bits)
     longPieces = LongPieceCache(memory: cache1 + (4 << EncodeScratch.cache1Bits))
     short2 = shared.short
@@ -79,57 +79,14 @@ final class EncodeScratch: @unchecked Sendable {
     deferred.deallocate()
     deferredIDs.deallocate()
     deferredEnds.deallocate()
-    EncodeScratch.freeTables(tables, words: EncodeScratch.tableWords, mapped: tablesMapped)
     output.deallocate()
     symbolBuffer.deallocate()
     valueBuffer.deallocate()
   }
 
   /// The block that holds `short1`, `cache1` and `longPieces`, and its size in words.
-  let tables: UnsafeMutablePointer<UInt64>
-  /// Whether `tables` is a mapping of its own (else an ordinary allocation).
-  let tablesMapped: Bool
+  let tables: TableBlock
   static let tableWords = (2 << short1Bits) + (4 << cache1Bits) + LongPieceCache.words
-  static let hugePage = 1 << 21
-
-  /// `words` zeroed words aligned to a huge page and advised to use huge pages (Linux; released by
-  /// `freeTables`), else a plain zeroed allocation. On Linux the pages come straight from the kernel,
-  /// which zeroes each one when it is first touched: nothing is written up front, so a scratch costs
-  /// nothing at creation (the main thread's, which only ever encodes a few words, stays almost untouched).
-  static func allocateTables(_ words: Int) -> (tables: UnsafeMutablePointer<UInt64>, mapped: Bool) {
-    #if canImport(Glibc)
-      let bytes = tableBytes(words)
-      // Map a huge page more than needed, then unmap what lies before and after the aligned block.
-      let length = bytes + hugePage
-      if let raw = mmap(nil, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), raw != MAP_FAILED {
-        let address = UInt(bitPattern: raw)
-        let aligned = (address + UInt(hugePage - 1)) & ~UInt(hugePage - 1)
-        let head = Int(aligned - address)
-        if head > 0 { munmap(raw, head) }
-        if length - head - bytes > 0 { munmap(raw + head + bytes, length - head - bytes) }
-        let block = raw + head
-        _ = madvise(block, bytes, MADV_HUGEPAGE)
-        return (block.bindMemory(to: UInt64.self, capacity: words), true)
-      }
-    #endif
-    let plain = UnsafeMutablePointer<UInt64>.allocate(capacity: words)
-    plain.initialize(repeating: 0, count: words)
-    return (plain, false)
-  }
-
-  /// Bytes `allocateTables` maps for `words` words (whole huge pages).
-  static func tableBytes(_ words: Int) -> Int { (words * 8 + hugePage - 1) / hugePage * hugePage }
-
-  /// Releases what `allocateTables(words)` returned.
-  static func freeTables(_ tables: UnsafeMutablePointer<UInt64>, words: Int, mapped: Bool) {
-    #if canImport(Glibc)
-      if mapped {
-        munmap(tables, tableBytes(words))
-        return
-      }
-    #endif
-    tables.deallocate()
-  }
 
   /// Makes the symbol and pair buffers hold at least `count` entries.
   func reserveBuffers(_ count: Int) {
@@ -140,6 +97,55 @@ final class EncodeScratch: @unchecked Sendable {
     symbolBuffer = .allocate(capacity: bufferCapacity)
     valueBuffer = .allocate(capacity: bufferCapacity)
   }
+}
+
+/// Zeroed cache tables of `words` words, freed with their owner: aligned to a huge page and advised to use
+/// huge pages (Linux), else a plain zeroed allocation. On Linux the pages come straight from the kernel,
+/// which zeroes each one when it is first touched: nothing is written up front, so a block costs nothing
+/// at creation (the main thread's scratch, which only ever encodes a few words, stays almost untouched).
+final class TableBlock: @unchecked Sendable {
+  let base: UnsafeMutablePointer<UInt64>
+  let words: Int
+  /// Whether `base` is a mapping of its own (else an ordinary allocation).
+  private let mapped: Bool
+  static let hugePage = 1 << 21
+
+  init(words: Int) {
+    self.words = words
+    #if canImport(Glibc)
+      let bytes = TableBlock.mappedBytes(words)
+      // Map a huge page more than needed, then unmap what lies before and after the aligned block.
+      let length = bytes + TableBlock.hugePage
+      if let raw = mmap(nil, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), raw != MAP_FAILED {
+        let address = UInt(bitPattern: raw)
+        let aligned = (address + UInt(TableBlock.hugePage - 1)) & ~UInt(TableBlock.hugePage - 1)
+        let head = Int(aligned - address)
+        if head > 0 { munmap(raw, head) }
+        if length - head - bytes > 0 { munmap(raw + head + bytes, length - head - bytes) }
+        let block = raw + head
+        _ = madvise(block, bytes, MADV_HUGEPAGE)
+        base = block.bindMemory(to: UInt64.self, capacity: words)
+        mapped = true
+        return
+      }
+    #endif
+    base = .allocate(capacity: words)
+    base.initialize(repeating: 0, count: words)
+    mapped = false
+  }
+
+  deinit {
+    #if canImport(Glibc)
+      if mapped {
+        munmap(base, TableBlock.mappedBytes(words))
+        return
+      }
+    #endif
+    base.deallocate()
+  }
+
+  /// Bytes mapped for `words` words (whole huge pages).
+  static func mappedBytes(_ words: Int) -> Int { (words * 8 + hugePage - 1) / hugePage * hugePage }
 }
 
 /// Where `encode` writes ids: a growable buffer owned by the scratch, copied to the caller's array once.

@@ -24,17 +24,11 @@ final class SharedPieceCache: @unchecked Sendable {
 
   let short: UnsafeMutablePointer<UInt64>
   let long: UnsafeMutablePointer<UInt64>
-  private let tables: UnsafeMutablePointer<UInt64>
-  private let mapped: Bool
+  private let tables = TableBlock(words: SharedPieceCache.words)
 
   init() {
-    (tables, mapped) = EncodeScratch.allocateTables(SharedPieceCache.words)
-    short = tables
-    long = tables + 8 * SharedPieceCache.shortSets
-  }
-
-  deinit {
-    EncodeScratch.freeTables(tables, words: SharedPieceCache.words, mapped: mapped)
+    short = tables.base
+    long = tables.base + 8 * SharedPieceCache.shortSets
   }
 
   /// The publish word of the entry at `entry` (word 1), once it is complete; 0 for an empty way.
