@@ -27,10 +27,12 @@ let package = Package(
     .target(name: "CSHA256"),
     // Acquire and release operations on plain 64-bit words (the tokenizer's shared pre-token cache).
     .target(name: "CAtomicWords"),
+    // Class bitmaps of 64 ASCII bytes at a time (SSE2 where there is), for the tokenizer's scanner.
+    .target(name: "CByteClasses"),
     // Pure core: samples, source locations, checksums. No I/O.
     .target(name: "PrepCore", dependencies: ["CSHA256"]),
     // Byte-level BPE exactly as HF tokenizers runs Qwen's tokenizer.json.
-    .target(name: "PrepTokenizer", dependencies: ["PrepCore", "CAtomicWords"]),
+    .target(name: "PrepTokenizer", dependencies: ["PrepCore", "CAtomicWords", "CByteClasses"]),
     // A fast JSON reader over UTF-8 bytes (records, tokenizer files) and Python-style rendering.
     .target(name: "PrepJSON", dependencies: ["PrepCore"]),
     // The one wrapper around libzstd.

@@ -289,6 +289,9 @@ struct EncoderCore {
   let addedSingleFirst: Int
   let normalizeNFC: Bool
   let ignoreMerges: Bool
+  /// Whether `preTokenize` cuts ASCII text in windows (see `AsciiWindow`); the scanner alone gives the
+  /// same pre-tokens.
+  var asciiWindows: Bool
 
   static let noMerge = UInt64.max
   /// Pre-tokens of up to this many symbols merge by scanning; longer ones through a heap.
@@ -472,10 +475,45 @@ struct EncoderCore {
     preTokenize(p, n, scratch: scratch, into: &ids)
   }
 
-  /// The Qwen split regex as a scanner (Oniguruma semantics: first matching alternative wins, greedy).
+  /// The Qwen split regex: windows of 64 ASCII bytes cut all at once (`AsciiWindow`) where they apply,
+  /// else one pre-token at a time (`pieceEnd`); then each pre-token's ids.
   func preTokenize(_ p: UnsafePointer<UInt8>, _ n: Int, scratch: EncodeScratch, into ids: inout IDWriter) {
-    let flags = unicode.flags
     var i = 0
+    // Windows are tried again from here.
+    var windowsFrom = asciiWindows ? 0 : n
+    while i < n {
+      if i >= windowsFrom {
+        if i &+ AsciiWindow.reach <= n {
+          let window = AsciiWindow(p + i)
+          if window.cut > 0 {
+            var rest = window.starts & ~1 | 1 << UInt64(window.cut)
+            var start = 0
+            while rest != 0 {
+              let next = rest.trailingZeroBitCount
+              rest &= rest &- 1
+              windowPiece(p + (i &+ start), next &- start, readable: n &- i &- start, scratch: scratch, into: &ids)
+              start = next
+            }
+            i &+= window.cut
+            continue
+          }
+          windowsFrom = i &+ window.retry
+        } else {
+          windowsFrom = n
+        }
+      }
+      let end = pieceEnd(p, n, at: i)
+      piece(p + i, end &- i, readable: n &- i, scratch: scratch, into: &ids)
+      i = end
+    }
+    if scratch.deferredCount > 0 { resolveDeferred(scratch: scratch, into: &ids) }
+  }
+
+  /// Where the pre-token that starts at `i` of `p[0..<n]` ends: the Qwen split regex as a scanner
+  /// (Oniguruma semantics: the first alternative that matches wins, greedy).
+  @inline(__always)
+  func pieceEnd(_ p: UnsafePointer<UInt8>, _ n: Int, at i: Int) -> Int {
+    let flags = unicode.flags
     @inline(__always) func classAt(_ at: Int) -> (UInt8, Int) {
       let b = p[at]
       if b < 0x80 { return (flags[Int(b)] & 7, 1) }
@@ -525,113 +563,61 @@ struct EncoderCore {
       while j < n && (p[j] == 0x0A || p[j] == 0x0D) { j &+= 1 }
       return j
     }
-    while i < n {
-      let b = p[i]
-      // The commonest pre-tokens first: an ASCII letter, or a space and an ASCII letter, starts
-      // `[^\r\n\p{L}\p{N}]?\p{L}+` (no earlier alternative can match there).
-      let lower = b | 0x20
-      if lower >= 0x61 && lower <= 0x7A {
-        let end = scanLetters(i &+ 1)
-        piece(p + i, end &- i, readable: n &- i, scratch: scratch, into: &ids)
-        i = end
-        continue
-      }
-      if b == 0x20 && i &+ 1 < n {
-        let next = p[i &+ 1] | 0x20
-        if next >= 0x61 && next <= 0x7A {
-          let end = scanLetters(i &+ 2)
-          piece(p + i, end &- i, readable: n &- i, scratch: scratch, into: &ids)
-          i = end
-          continue
-        }
-      }
-      // (?i:'s|'t|'re|'ve|'m|'ll|'d)
-      if b == 0x27 && i &+ 1 < n {
-        let (_, l1) = decodeScalar(p, i &+ 1)
-        let f1 = letterAt(i &+ 1)
-        if f1 == 0x73 || f1 == 0x74 || f1 == 0x6D || f1 == 0x64 {
-          piece(p + i, 1 &+ l1, readable: n &- i, scratch: scratch, into: &ids)
-          i &+= 1 &+ l1
-          continue
-        }
-        if (f1 == 0x72 || f1 == 0x76 || f1 == 0x6C) && i &+ 1 &+ l1 < n {
-          let (_, l2) = decodeScalar(p, i &+ 1 &+ l1)
-          let f2 = letterAt(i &+ 1 &+ l1)
-          if (f1 == 0x6C && f2 == 0x6C) || (f1 != 0x6C && f2 == 0x65) {
-            piece(p + i, 1 &+ l1 &+ l2, readable: n &- i, scratch: scratch, into: &ids)
-            i &+= 1 &+ l1 &+ l2
-            continue
-          }
-        }
-      }
-      let (c0, l0) = classAt(i)
-      // [^\r\n\p{L}\p{N}]?\p{L}+
-      if c0 == ScalarClass.letter {
-        let end = scanLetters(i &+ l0)
-        piece(p + i, end &- i, readable: n &- i, scratch: scratch, into: &ids)
-        i = end
-        continue
-      }
-      if (c0 == ScalarClass.other || c0 == ScalarClass.space) && i &+ l0 < n {
-        let (c1, l1) = classAt(i &+ l0)
-        if c1 == ScalarClass.letter {
-          let end = scanLetters(i &+ l0 &+ l1)
-          piece(p + i, end &- i, readable: n &- i, scratch: scratch, into: &ids)
-          i = end
-          continue
-        }
-      }
-      // \p{N}
-      if c0 == ScalarClass.number {
-        piece(p + i, l0, readable: n &- i, scratch: scratch, into: &ids)
-        i &+= l0
-        continue
-      }
-      // ` ?[^\s\p{L}\p{N}]+[\r\n]*`
-      if c0 == ScalarClass.other {
-        let end = scanOther(i &+ l0)
-        piece(p + i, end &- i, readable: n &- i, scratch: scratch, into: &ids)
-        i = end
-        continue
-      }
-      if b == 0x20 && i &+ 1 < n {
-        let (c1, _) = classAt(i &+ 1)
-        if c1 == ScalarClass.other {
-          let end = scanOther(i &+ 1)
-          piece(p + i, end &- i, readable: n &- i, scratch: scratch, into: &ids)
-          i = end
-          continue
-        }
-      }
-      // Whitespace: `\s*[\r\n]+`, then `\s+(?!\S)`, then `\s+`.
-      var j = i
-      var lastStart = i
-      var newlineEnd = -1
-      while j < n {
-        let cb = p[j]
-        if cb == 0x0A || cb == 0x0D {
-          lastStart = j
-          j &+= 1
-          newlineEnd = j
-          continue
-        }
-        let (c, length) = classAt(j)
-        if c != ScalarClass.space { break }
-        lastStart = j
-        j &+= length
-      }
-      let end: Int
-      if newlineEnd > 0 {
-        end = newlineEnd
-      } else if j == n || lastStart == i {
-        end = j
-      } else {
-        end = lastStart
-      }
-      piece(p + i, end &- i, readable: n &- i, scratch: scratch, into: &ids)
-      i = end
+    let b = p[i]
+    // The commonest pre-tokens first: an ASCII letter, or a space and an ASCII letter, starts
+    // `[^\r\n\p{L}\p{N}]?\p{L}+` (no earlier alternative can match there).
+    let lower = b | 0x20
+    if lower >= 0x61 && lower <= 0x7A { return scanLetters(i &+ 1) }
+    if b == 0x20 && i &+ 1 < n {
+      let next = p[i &+ 1] | 0x20
+      if next >= 0x61 && next <= 0x7A { return scanLetters(i &+ 2) }
     }
-    if scratch.deferredCount > 0 { resolveDeferred(scratch: scratch, into: &ids) }
+    // (?i:'s|'t|'re|'ve|'m|'ll|'d)
+    if b == 0x27 && i &+ 1 < n {
+      let (_, l1) = decodeScalar(p, i &+ 1)
+      let f1 = letterAt(i &+ 1)
+      if f1 == 0x73 || f1 == 0x74 || f1 == 0x6D || f1 == 0x64 { return i &+ 1 &+ l1 }
+      if (f1 == 0x72 || f1 == 0x76 || f1 == 0x6C) && i &+ 1 &+ l1 < n {
+        let (_, l2) = decodeScalar(p, i &+ 1 &+ l1)
+        let f2 = letterAt(i &+ 1 &+ l1)
+        if (f1 == 0x6C && f2 == 0x6C) || (f1 != 0x6C && f2 == 0x65) { return i &+ 1 &+ l1 &+ l2 }
+      }
+    }
+    let (c0, l0) = classAt(i)
+    // [^\r\n\p{L}\p{N}]?\p{L}+
+    if c0 == ScalarClass.letter { return scanLetters(i &+ l0) }
+    if (c0 == ScalarClass.other || c0 == ScalarClass.space) && i &+ l0 < n {
+      let (c1, l1) = classAt(i &+ l0)
+      if c1 == ScalarClass.letter { return scanLetters(i &+ l0 &+ l1) }
+    }
+    // \p{N}
+    if c0 == ScalarClass.number { return i &+ l0 }
+    // ` ?[^\s\p{L}\p{N}]+[\r\n]*`
+    if c0 == ScalarClass.other { return scanOther(i &+ l0) }
+    if b == 0x20 && i &+ 1 < n {
+      let (c1, _) = classAt(i &+ 1)
+      if c1 == ScalarClass.other { return scanOther(i &+ 1) }
+    }
+    // Whitespace: `\s*[\r\n]+`, then `\s+(?!\S)`, then `\s+`.
+    var j = i
+    var lastStart = i
+    var newlineEnd = -1
+    while j < n {
+      let cb = p[j]
+      if cb == 0x0A || cb == 0x0D {
+        lastStart = j
+        j &+= 1
+        newlineEnd = j
+        continue
+      }
+      let (c, length) = classAt(j)
+      if c != ScalarClass.space { break }
+      lastStart = j
+      j &+= length
+    }
+    if newlineEnd > 0 { return newlineEnd }
+    if j == n || lastStart == i { return j }
+    return lastStart
   }
 
   /// Appends the ids of one pre-token (its bytes are byte-level symbols). `readable` is how many bytes
@@ -654,8 +640,42 @@ struct EncoderCore {
     }
     let key = CacheKey(p, n, readable: readable)
     if key.lookupFirst(scratch, into: &ids) { return }
-    // The first level lacks it: prefetch the second level and resolve it later, with others (their
-    // loads overlap), at its place in the ids.
+    deferLookup(key, p, readable: readable, scratch: scratch, into: &ids)
+  }
+
+  /// `piece` for a pre-token of an ASCII window, whose 16 bytes from `p` may be read: a cache key without
+  /// a check on what is readable, and the first-level lookup inline. Long pre-tokens take `piece`.
+  @inline(__always)
+  func windowPiece(
+    _ p: UnsafePointer<UInt8>, _ n: Int, readable: Int, scratch: EncodeScratch, into ids: inout IDWriter
+  ) {
+    if n == 1 {
+      ids.append(byteTokens[Int(p[0])])
+      return
+    }
+    guard n <= EncodeScratch.maxCachedLength && !ignoreMerges else {
+      pieceOutOfLine(p, n, readable: readable, scratch: scratch, into: &ids)
+      return
+    }
+    let key = CacheKey(wide: p, n)
+    if key.lookupFirst(scratch, into: &ids) { return }
+    deferLookup(key, p, readable: readable, scratch: scratch, into: &ids)
+  }
+
+  /// `piece`, called (not inlined) from the window loop for the rare long pre-tokens.
+  @inline(never)
+  func pieceOutOfLine(
+    _ p: UnsafePointer<UInt8>, _ n: Int, readable: Int, scratch: EncodeScratch, into ids: inout IDWriter
+  ) {
+    piece(p, n, readable: readable, scratch: scratch, into: &ids)
+  }
+
+  /// A key the first level lacks: prefetches the second level and resolves the key later, with others
+  /// (their loads overlap), at its place in the ids.
+  @inline(__always)
+  func deferLookup(
+    _ key: CacheKey, _ p: UnsafePointer<UInt8>, readable: Int, scratch: EncodeScratch, into ids: inout IDWriter
+  ) {
     key.prefetchSecond(scratch)
     let count = scratch.deferredCount
     scratch.deferred[count] = DeferredPiece(p: p, readable: readable, key: key, position: ids.count)
@@ -1028,6 +1048,19 @@ struct CacheKey {
   static let idBits: UInt64 = 21
   static let idMask: UInt64 = (1 << 21) - 1
 
+  /// The key of the `n` bytes at `p` (2 to 15) when the 16 bytes from `p` may all be read: the same key
+  /// as `init(_:_:readable:)` gives.
+  @inline(__always)
+  init(wide p: UnsafePointer<UInt8>, _ n: Int) {
+    let raw = UnsafeRawPointer(p)
+    let mask0 = UInt64.max &>> UInt64((8 &- min(n, 8)) &* 8)
+    let mask1 = n > 8 ? UInt64.max &>> UInt64((16 &- n) &* 8) : 0
+    k0 = raw.loadUnaligned(as: UInt64.self) & mask0
+    k1 = UInt64(n) << 56 | raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self) & mask1
+    hash = CacheKey.hash(k0, k1)
+    length = n
+  }
+
   /// `readable` is how many bytes may be read from `p` (at least `n`, and `n` at most 15).
   @inline(__always)
   init(_ p: UnsafePointer<UInt8>, _ n: Int, readable: Int) {
@@ -1047,12 +1080,16 @@ struct CacheKey {
         j &+= 1
       }
     }
-    var h = (k0 ^ (k1 &* 0x9E37_79B9_7F4A_7C15)) &* 0xFF51_AFD7_ED55_8CCD
-    h ^= h >> 29
     self.k0 = k0
     self.k1 = k1
-    hash = h
+    hash = CacheKey.hash(k0, k1)
     length = n
+  }
+
+  @inline(__always)
+  static func hash(_ k0: UInt64, _ k1: UInt64) -> UInt64 {
+    let h = (k0 ^ (k1 &* 0x9E37_79B9_7F4A_7C15)) &* 0xFF51_AFD7_ED55_8CCD
+    return h ^ (h >> 29)
   }
 
   // MARK: short keys (up to 8 bytes): two words per entry, the key's word, then

@@ -104,7 +104,8 @@ struct TokenizerParts {
       vocabMask: vocabCapacity - 1, byteTokens: byteTokens, charStart: charStart, rightLeads: rightLeads,
       pairFilter: pairFilter, pieceBytes: pieceBytes, pieceOffsets: pieceOffsets, addedBytes: matching.bytes,
       addedEntries: matching.entries, addedFirst: matching.first, addedSingleFirst: matching.singleFirst,
-      normalizeNFC: normalizeNFC, ignoreMerges: ignoreMerges)
+      normalizeNFC: normalizeNFC, ignoreMerges: ignoreMerges,
+      asciiWindows: AsciiWindow.matches(UnicodeData.shared))
   }
 }
 
