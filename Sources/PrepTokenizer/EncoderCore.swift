@@ -391,8 +391,11 @@ struct EncoderCore {
   private func probe(_ left: UInt32, _ right: UInt32) -> UInt64 {
     let key = UInt64(left) << 21 | UInt64(right)
     let (word, bits) = EncoderCore.filterProbe(key)
-    if mergeFilter[word] & bits != bits { return EncoderCore.noMerge }
     var slot = mergeSlot(key)
+    // Start loading the slot with the filter word: waiting for the filter first would make two round trips
+    // to memory of every pair that has a merge.
+    prefetchLine(mergeSlots + slot)
+    if mergeFilter[word] & bits != bits { return EncoderCore.noMerge }
     while true {
       let stored = mergeSlots[slot]
       if stored >> 21 == key {
