@@ -18,6 +18,9 @@ final class EncodeScratch: @unchecked Sendable {
   /// (`SharedPieceCache`); their latency overlaps thanks to the deferred lookups (see `EncoderCore.piece`).
   static let cache1Bits = 13
 
+  /// The thread that borrowed this scratch last (see `Tokenizer.withScratch`).
+  var lastThread: pthread_t? = nil
+
   var normalized: [UInt8] = []
   var scalars: [UInt32] = []
   var values: [UInt64] = []

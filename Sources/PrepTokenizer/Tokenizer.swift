@@ -1,6 +1,12 @@
 import PrepCore
 import Synchronization
 
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
 /// Byte-level BPE exactly as HF `tokenizers` runs a Qwen2/2.5/3 `tokenizer.json`: added tokens matched in
 /// the raw text (leftmost-longest), NFC with HF's tables, the Qwen split regex, GPT-2 byte-level, merges
 /// by rank.
@@ -64,8 +70,17 @@ public final class Tokenizer: TokenEncoder, @unchecked Sendable {
 
   // MARK: encoding
 
-  private func withScratch<R>(_ body: (EncodeScratch) -> R) -> R {
-    let scratch = scratchPool.withLock { $0.popLast() } ?? EncodeScratch(shared: sharedCache)
+  /// Lends a scratch, the one this thread used last if it is free: a scratch's first cache levels are
+  /// sized to stay in one core's L2, so one that moves between threads (a pool taken last in, first out
+  /// hands them out alternately) keeps missing there.
+  func withScratch<R>(_ body: (EncodeScratch) -> R) -> R {
+    let thread = pthread_self()
+    let scratch =
+      scratchPool.withLock { pool in
+        if let mine = pool.lastIndex(where: { $0.lastThread == thread }) { return pool.remove(at: mine) }
+        return pool.popLast()
+      } ?? EncodeScratch(shared: sharedCache)
+    scratch.lastThread = thread
     defer { scratchPool.withLock { $0.append(scratch) } }
     return body(scratch)
   }
