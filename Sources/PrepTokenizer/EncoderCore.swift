@@ -497,7 +497,9 @@ struct EncoderCore {
             while rest != 0 {
               let next = rest.trailingZeroBitCount
               rest &= rest &- 1
-              windowPiece(p + (i &+ start), next &- start, readable: n &- i &- start, scratch: scratch, into: &ids)
+              piece(
+                p + (i &+ start), next &- start, readable: n &- i &- start, wide: true, scratch: scratch,
+                into: &ids)
               start = next
             }
             i &+= window.cut
@@ -509,7 +511,7 @@ struct EncoderCore {
         }
       }
       let end = pieceEnd(p, n, at: i)
-      piece(p + i, end &- i, readable: n &- i, scratch: scratch, into: &ids)
+      piece(p + i, end &- i, readable: n &- i, wide: false, scratch: scratch, into: &ids)
       i = end
     }
     if scratch.deferredCount > 0 { resolveDeferred(scratch: scratch, into: &ids) }
@@ -627,15 +629,32 @@ struct EncoderCore {
   }
 
   /// Appends the ids of one pre-token (its bytes are byte-level symbols). `readable` is how many bytes
-  /// may be read from `p` (at least `n`).
+  /// may be read from `p` (at least `n`); `wide` says that 16 may (a pre-token of an ASCII window), so that
+  /// its cache key is loaded whole, without a check on `readable`.
   @inline(__always)
   func piece(
-    _ p: UnsafePointer<UInt8>, _ n: Int, readable: Int, scratch: EncodeScratch, into ids: inout IDWriter
+    _ p: UnsafePointer<UInt8>, _ n: Int, readable: Int, wide: Bool, scratch: EncodeScratch,
+    into ids: inout IDWriter
   ) {
     if n == 1 {
       ids.append(byteTokens[Int(p[0])])
       return
     }
+    guard n <= EncodeScratch.maxCachedLength && !ignoreMerges else {
+      uncommonPiece(p, n, readable: readable, scratch: scratch, into: &ids)
+      return
+    }
+    let key = wide ? CacheKey(wide: p, n) : CacheKey(p, n, readable: readable)
+    if key.lookupFirst(scratch, into: &ids) { return }
+    deferLookup(key, p, readable: readable, scratch: scratch, into: &ids)
+  }
+
+  /// `piece` for a pre-token longer than the cache keys, or for any when the tokenizer ignores merges (a
+  /// vocabulary word is then its one id).
+  @inline(never)
+  func uncommonPiece(
+    _ p: UnsafePointer<UInt8>, _ n: Int, readable: Int, scratch: EncodeScratch, into ids: inout IDWriter
+  ) {
     if ignoreMerges, let id = vocabID(p, n) {
       ids.append(id)
       return
@@ -647,33 +666,6 @@ struct EncoderCore {
     let key = CacheKey(p, n, readable: readable)
     if key.lookupFirst(scratch, into: &ids) { return }
     deferLookup(key, p, readable: readable, scratch: scratch, into: &ids)
-  }
-
-  /// `piece` for a pre-token of an ASCII window, whose 16 bytes from `p` may be read: a cache key without
-  /// a check on what is readable, and the first-level lookup inline. Long pre-tokens take `piece`.
-  @inline(__always)
-  func windowPiece(
-    _ p: UnsafePointer<UInt8>, _ n: Int, readable: Int, scratch: EncodeScratch, into ids: inout IDWriter
-  ) {
-    if n == 1 {
-      ids.append(byteTokens[Int(p[0])])
-      return
-    }
-    guard n <= EncodeScratch.maxCachedLength && !ignoreMerges else {
-      pieceOutOfLine(p, n, readable: readable, scratch: scratch, into: &ids)
-      return
-    }
-    let key = CacheKey(wide: p, n)
-    if key.lookupFirst(scratch, into: &ids) { return }
-    deferLookup(key, p, readable: readable, scratch: scratch, into: &ids)
-  }
-
-  /// `piece`, called (not inlined) from the window loop for the rare long pre-tokens.
-  @inline(never)
-  func pieceOutOfLine(
-    _ p: UnsafePointer<UInt8>, _ n: Int, readable: Int, scratch: EncodeScratch, into ids: inout IDWriter
-  ) {
-    piece(p, n, readable: readable, scratch: scratch, into: &ids)
   }
 
   /// A key the first level lacks: prefetches the second level and resolves the key later, with others
