@@ -78,14 +78,7 @@ struct AsciiWindow {
     while contractions != 0 {
       let c = contractions.trailingZeroBitCount
       contractions &= contractions &- 1
-      let f1 = p[c &+ 1] | 0x20
-      var length = 0
-      if f1 == 0x73 || f1 == 0x74 || f1 == 0x6D || f1 == 0x64 {
-        length = 1
-      } else if f1 == 0x72 || f1 == 0x76 || f1 == 0x6C {
-        let f2 = p[c &+ 2] | 0x20
-        if (f1 == 0x6C && f2 == 0x6C) || (f1 != 0x6C && f2 == 0x65) { length = 2 }
-      }
+      let length = EncoderCore.contractionLength(p[c &+ 1] | 0x20, p[c &+ 2] | 0x20)
       // A shift of 64 or more gives 0: a letter past the window does not matter.
       if length > 0 { starts |= letters & (1 << UInt64(c &+ 1 &+ length)) }
     }

@@ -591,12 +591,11 @@ struct EncoderCore {
     // (?i:'s|'t|'re|'ve|'m|'ll|'d)
     if b == 0x27 && i &+ 1 < n {
       let (_, l1) = decodeScalar(p, i &+ 1)
-      let f1 = letterAt(i &+ 1)
-      if f1 == 0x73 || f1 == 0x74 || f1 == 0x6D || f1 == 0x64 { return i &+ 1 &+ l1 }
-      if (f1 == 0x72 || f1 == 0x76 || f1 == 0x6C) && i &+ 1 &+ l1 < n {
-        let (_, l2) = decodeScalar(p, i &+ 1 &+ l1)
-        let f2 = letterAt(i &+ 1 &+ l1)
-        if (f1 == 0x6C && f2 == 0x6C) || (f1 != 0x6C && f2 == 0x65) { return i &+ 1 &+ l1 &+ l2 }
+      let second = i &+ 1 &+ l1
+      switch EncoderCore.contractionLength(letterAt(i &+ 1), second < n ? letterAt(second) : 0) {
+      case 1: return second
+      case 2: return second &+ decodeScalar(p, second).1
+      default: break
       }
     }
     let (c0, l0) = classAt(i)
@@ -634,6 +633,15 @@ struct EncoderCore {
     if newlineEnd > 0 { return newlineEnd }
     if j == n || lastStart == i { return j }
     return lastStart
+  }
+
+  /// How many letters after an apostrophe `(?i:'s|'t|'re|'ve|'m|'ll|'d)` takes, given the first two of them
+  /// folded to lowercase (`UnicodeData.contractionLetter`); 0 when it takes none.
+  @inline(__always)
+  static func contractionLength(_ first: UInt8, _ second: UInt8) -> Int {
+    if first == 0x73 || first == 0x74 || first == 0x6D || first == 0x64 { return 1 }
+    if (first == 0x6C && second == 0x6C) || ((first == 0x72 || first == 0x76) && second == 0x65) { return 2 }
+    return 0
   }
 
   /// Appends the ids of one pre-token (its bytes are byte-level symbols). `readable` is how many bytes
@@ -756,10 +764,21 @@ struct EncoderCore {
       bytePairEncode(p, n, readable: readable, whole: .longPieceCache, scratch: scratch, into: &ids)
       return
     }
+    throughLongPieces(p, n, scratch: scratch, into: &ids) {
+      bytePairEncode(p, n, readable: readable, whole: .merge, scratch: scratch, into: &$0)
+    }
+  }
+
+  /// The cached ids of a long pre-token (`LongPieceCache`), else those `merge` appends, which are cached.
+  @inline(__always)
+  func throughLongPieces(
+    _ p: UnsafePointer<UInt8>, _ n: Int, scratch: EncodeScratch, into ids: inout IDWriter,
+    merge: (inout IDWriter) -> Void
+  ) {
     let hash = hashBytes(p, n)
     if scratch.longPieces.lookup(p, n, hash: hash, into: &ids) { return }
     let before = ids.count
-    bytePairEncode(p, n, readable: readable, whole: .merge, scratch: scratch, into: &ids)
+    merge(&ids)
     scratch.longPieces.insert(p, n, hash: hash, ids.base + before, ids.count &- before)
   }
 
@@ -876,11 +895,9 @@ struct EncoderCore {
         mergeSymbols(symbols, count, scratch: scratch, into: &ids)
         return
       }
-      let hash = hashBytes(p, n)
-      if scratch.longPieces.lookup(p, n, hash: hash, into: &ids) { return }
-      let before = ids.count
-      mergeSymbols(symbols, count, scratch: scratch, into: &ids)
-      scratch.longPieces.insert(p, n, hash: hash, ids.base + before, ids.count &- before)
+      throughLongPieces(p, n, scratch: scratch, into: &ids) {
+        mergeSymbols(symbols, count, scratch: scratch, into: &$0)
+      }
       return
     }
     mergePart(
@@ -1061,38 +1078,47 @@ struct CacheKey {
   /// as `init(_:_:readable:)` gives.
   @inline(__always)
   init(wide p: UnsafePointer<UInt8>, _ n: Int) {
-    let raw = UnsafeRawPointer(p)
-    let mask0 = UInt64.max &>> UInt64((8 &- min(n, 8)) &* 8)
-    let mask1 = n > 8 ? UInt64.max &>> UInt64((16 &- n) &* 8) : 0
-    k0 = raw.loadUnaligned(as: UInt64.self) & mask0
-    k1 = UInt64(n) << 56 | raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self) & mask1
-    hash = CacheKey.hash(k0, k1)
-    length = n
+    let (k0, k1) = CacheKey.wideWords(p, n)
+    self.init(k0: k0, k1: k1, length: n)
   }
 
   /// `readable` is how many bytes may be read from `p` (at least `n`, and `n` at most 15).
   @inline(__always)
   init(_ p: UnsafePointer<UInt8>, _ n: Int, readable: Int) {
-    var k0: UInt64 = 0
-    var k1: UInt64 = UInt64(n) << 56
-    if readable >= 16 {
-      // Whole-word loads (the text continues past the key), masked to its length without a branch on it.
-      let raw = UnsafeRawPointer(p)
-      let mask0 = UInt64.max &>> UInt64((8 &- min(n, 8)) &* 8)
-      let mask1 = n > 8 ? UInt64.max &>> UInt64((16 &- n) &* 8) : 0
-      k0 = raw.loadUnaligned(as: UInt64.self) & mask0
-      k1 |= raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self) & mask1
-    } else {
-      var j = 0
-      while j < n {
-        if j < 8 { k0 |= UInt64(p[j]) << UInt64(j &* 8) } else { k1 |= UInt64(p[j]) << UInt64((j &- 8) &* 8) }
-        j &+= 1
-      }
-    }
+    let (k0, k1) = readable >= 16 ? CacheKey.wideWords(p, n) : CacheKey.byteWords(p, n)
+    self.init(k0: k0, k1: k1, length: n)
+  }
+
+  @inline(__always)
+  private init(k0: UInt64, k1: UInt64, length: Int) {
     self.k0 = k0
     self.k1 = k1
     hash = CacheKey.hash(k0, k1)
-    length = n
+    self.length = length
+  }
+
+  /// The key's words from whole-word loads (the text continues past the key), masked to its length without
+  /// a branch on it.
+  @inline(__always)
+  static func wideWords(_ p: UnsafePointer<UInt8>, _ n: Int) -> (UInt64, UInt64) {
+    let raw = UnsafeRawPointer(p)
+    let mask0 = UInt64.max &>> UInt64((8 &- min(n, 8)) &* 8)
+    let mask1 = n > 8 ? UInt64.max &>> UInt64((16 &- n) &* 8) : 0
+    let k0 = raw.loadUnaligned(as: UInt64.self) & mask0
+    return (k0, UInt64(n) << 56 | raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self) & mask1)
+  }
+
+  /// The key's words byte by byte (fewer than 16 bytes may be read).
+  @inline(__always)
+  static func byteWords(_ p: UnsafePointer<UInt8>, _ n: Int) -> (UInt64, UInt64) {
+    var k0: UInt64 = 0
+    var k1: UInt64 = UInt64(n) << 56
+    var j = 0
+    while j < n {
+      if j < 8 { k0 |= UInt64(p[j]) << UInt64(j &* 8) } else { k1 |= UInt64(p[j]) << UInt64((j &- 8) &* 8) }
+      j &+= 1
+    }
+    return (k0, k1)
   }
 
   @inline(__always)
