@@ -108,6 +108,34 @@ struct AsciiWindowTests {
     }
   }
 
+  /// `(?i:'s|'t|'re|'ve|'m|'ll|'d)` takes its letters even when more letters follow, in either case, in the
+  /// scanner (the text alone) and in a window (the same text inside a long ASCII one). The pre-tokens are
+  /// what HF `tokenizers` gives (`pre_tokenizer.pre_tokenize_str` of Qwen3's tokenizer.json).
+  @Test func contractionsTakeTheirLettersAsHFDoes() throws {
+    let cases: [(String, [String])] = [
+      ("x'llama", ["x", "'ll", "ama"]), ("x'Sand", ["x", "'S", "and"]), ("x'REason", ["x", "'RE", "ason"]),
+      ("x'dx", ["x", "'d", "x"]), ("x've1", ["x", "'ve", "1"]), ("x'LLx", ["x", "'LL", "x"]),
+      ("x'tis", ["x", "'t", "is"]), ("x'mom", ["x", "'m", "om"]), ("x'vex", ["x", "'ve", "x"]),
+      ("x'rex", ["x", "'re", "x"]), ("x'lx", ["x", "'lx"]),
+    ]
+    let core = qwen3.core
+    // A newline before and a space and letters after keep the case's pre-tokens apart from the rest.
+    let before = Array("the windows start here and then comes\n".utf8)
+    let after = Array(" and enough words after it for a whole window of sixty four bytes".utf8)
+    for (text, pieces) in cases {
+      var expected = [0]
+      for piece in pieces { expected.append(expected.last! + piece.utf8.count) }
+      let bytes = Array(text.utf8)
+      let scanned = bytes.withUnsafeBufferPointer { scannerStarts(core, $0.baseAddress!, $0.count) }
+      #expect(scanned == expected, "\(text)")
+      let long = before + bytes + after
+      let window = long.withUnsafeBufferPointer { AsciiWindow($0.baseAddress!) }
+      try #require(window.cut > before.count + bytes.count)
+      let found = (0...bytes.count).filter { window.starts & (1 << UInt64(before.count + $0)) != 0 }
+      #expect(found == expected, "\(text) in a window")
+    }
+  }
+
   func encode(_ core: EncoderCore, _ text: [UInt8], scratch: EncodeScratch) -> [UInt32] {
     text.withUnsafeBufferPointer { buffer -> [UInt32] in
       guard let base = buffer.baseAddress, buffer.count > 0 else { return [] }
