@@ -1164,7 +1164,7 @@ struct CacheKey {
     _ scratch: EncodeScratch, first: UnsafeMutablePointer<UInt64>, into ids: inout IDWriter
   ) -> Bool {
     let set = shortSet(scratch)
-    for way in 0..<4 {
+    for way in 0..<(4 &* SharedPieceCache.probeSets) {
       let entry = set + 2 &* way
       let word = SharedPieceCache.published(entry)
       // An empty way (0) or one being written (`claimed`) has no length of 1 to 8.
@@ -1259,7 +1259,7 @@ struct CacheKey {
     _ scratch: EncodeScratch, first: UnsafeMutablePointer<UInt64>, into ids: inout IDWriter
   ) -> Bool {
     let set = secondLevel(scratch)
-    for way in 0..<2 {
+    for way in 0..<(2 &* SharedPieceCache.probeSets) {
       let entry = set + 4 &* way
       let word = SharedPieceCache.published(entry)
       // An empty way (0) or one being written (`claimed`, bit 63 set) never matches: `k1` has a length.

@@ -9,16 +9,22 @@ import CAtomicWords
 /// of the cache, so a reader never sees one half-written. An inserting thread claims an empty way by
 /// swapping its publish word from 0 to `claimed` (a value no entry has), writes the other words, and then
 /// publishes the entry with a release store of that word; a reader loads the publish word with acquire
-/// ordering and reads the other words only when it matches. Ways fill in order, so the first empty way
-/// ends a lookup; a set whose ways are all taken takes nothing more (the first, private levels still
-/// cache what it cannot). The publish word is the one that holds the key's length, never 0 for a real
-/// entry: word 1 of both kinds.
+/// ordering and reads the other words only when it matches. A key's entry goes in the first empty way of
+/// its set or, when that set is full, of the sets after it (up to `probeSets` in all, one cache line
+/// each): ways fill in order, so the first empty way ends a lookup. A key turned away is merged again
+/// each time the private first level misses it: with one set per key, every pass over the dev corpus
+/// merged 112k such pre-tokens again (30% of a first pass's merges), with four 35k. Once all its sets
+/// are full, a key is cached in the first levels only. The publish word is the one that holds the key's
+/// length, never 0 for a real entry: word 1 of both kinds.
 final class SharedPieceCache: @unchecked Sendable {
   /// Sets of four short entries (4 MiB) and of two long entries (8 MiB): together they hold most distinct
   /// pre-tokens of a 100 MB corpus (about 340k).
   static let shortSets = 1 << 16
   static let longSets = 1 << 17
-  static let words = 8 * shortSets + 8 * longSets
+  /// How many sets, from its own, a key may take a way in. The last sets of each table have
+  /// `probeSets - 1` more after them, so that a probe never wraps around.
+  static let probeSets = 4
+  static let words = 8 * (shortSets + probeSets - 1) + 8 * (longSets + probeSets - 1)
   /// The publish word of a way being written.
   static let claimed = UInt64.max
 
@@ -28,7 +34,7 @@ final class SharedPieceCache: @unchecked Sendable {
 
   init() {
     short = tables.base
-    long = tables.base + 8 * SharedPieceCache.shortSets
+    long = tables.base + 8 * (SharedPieceCache.shortSets + SharedPieceCache.probeSets - 1)
   }
 
   /// The publish word of the entry at `entry` (word 1), once it is complete; 0 for an empty way.
@@ -38,14 +44,16 @@ final class SharedPieceCache: @unchecked Sendable {
   }
 
   /// Writes an entry of `width` words (`words`, whose word 1 is the publish word) into the first empty way
-  /// of the set at `set` (`ways` ways), unless every way is taken.
+  /// of the sets from `set` (`ways` ways each), unless every way of `probeSets` sets is taken. A taken way
+  /// is passed over on a plain load, without the write a failed claim would make to a line other threads
+  /// read.
   @inline(__always)
   static func publish(
     _ set: UnsafeMutablePointer<UInt64>, ways: Int, width: Int, _ words: UnsafeMutablePointer<UInt64>
   ) {
-    for way in 0..<ways {
+    for way in 0..<(ways &* probeSets) {
       let entry = set + width &* way
-      guard prep_atomic_claim(entry + 1, 0, claimed) else { continue }
+      guard published(entry) == 0 && prep_atomic_claim(entry + 1, 0, claimed) else { continue }
       entry[0] = words[0]
       if width > 2 { (entry + 2).update(from: words + 2, count: width &- 2) }
       prep_atomic_store_release(entry + 1, words[1])

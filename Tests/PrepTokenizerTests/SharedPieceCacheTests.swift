@@ -6,8 +6,8 @@ import Testing
 @testable import PrepTokenizer
 
 /// The second levels of the pre-token cache are shared by every thread of a tokenizer (`SharedPieceCache`):
-/// threads that fill them at the same time must only ever read whole entries, and a full set keeps what
-/// it has.
+/// threads that fill them at the same time must only ever read whole entries, and a full set sends new
+/// keys on to the sets after it.
 @Suite struct SharedPieceCacheTests {
   /// Random words of ASCII, Cyrillic and CJK letters, 1 to 15 bytes and more, so that short and long
   /// entries and cut pre-tokens are all cached.
@@ -42,27 +42,33 @@ import Testing
     #expect(results.all)
   }
 
-  /// Five keys of one short set: the first four fill its ways and are found by another scratch; the fifth
-  /// finds no free way and stays in the private first level of the scratch that merged it.
-  @Test func aFullSetTakesNothingMore() throws {
+  /// Keys that all belong to one set, short ones (up to 8 bytes, four ways a set) or long ones (two ways):
+  /// as many as the ways of `probeSets` sets are found by another scratch (those past the first set's ways
+  /// in the sets after it); one more finds no free way and stays in the private first level of the scratch
+  /// that merged it.
+  @Test(arguments: [(prefix: "k", ways: 4), (prefix: "long key ", ways: 2)])
+  func aFullSetSpillsIntoTheNextSets(prefix: String, ways: Int) throws {
     let shared = SharedPieceCache()
     let writer = EncodeScratch(shared: shared)
     let reader = EncodeScratch(shared: shared)
+    let sets = ways == 4 ? SharedPieceCache.shortSets : SharedPieceCache.longSets
+    let wanted = ways * SharedPieceCache.probeSets + 1
     var bySet: [Int: [[UInt8]]] = [:]
     var keys: [[UInt8]] = []
-    for i in 0..<1_000_000 {
-      let bytes = Array("k\(i)".utf8)
+    for i in 0..<4_000_000 {
+      let bytes = Array("\(prefix)\(i)".utf8)
       let set = bytes.withUnsafeBufferPointer { buffer in
         Int(truncatingIfNeeded: CacheKey(buffer.baseAddress!, buffer.count, readable: buffer.count).hash >> 24)
-          & (SharedPieceCache.shortSets - 1)
+          & (sets - 1)
       }
       bySet[set, default: []].append(bytes)
-      if bySet[set]!.count == 5 {
+      if bySet[set]!.count == wanted {
         keys = bySet[set]!
         break
       }
     }
-    try #require(keys.count == 5)
+    try #require(keys.count == wanted)
+    #expect(keys.allSatisfy { ($0.count <= 8) == (ways == 4) && $0.count <= EncodeScratch.maxCachedLength })
     let output = UnsafeMutablePointer<UInt32>.allocate(capacity: 16)
     defer { output.deallocate() }
     func withKey<R>(_ bytes: [UInt8], _ body: (CacheKey) -> R) -> R {
@@ -81,10 +87,10 @@ import Testing
       var value = UInt32(1000 + index)
       withKey(bytes) { key in key.insert(writer, &value, 1) }
     }
-    for (index, bytes) in keys.prefix(4).enumerated() {
-      #expect(lookup(bytes, in: reader) == [UInt32(1000 + index)])
+    for (index, bytes) in keys.dropLast().enumerated() {
+      #expect(lookup(bytes, in: reader) == [UInt32(1000 + index)], "key \(index)")
     }
-    #expect(lookup(keys[4], in: reader) == nil)
-    #expect(lookup(keys[4], in: writer) == [1004])
+    #expect(lookup(keys[wanted - 1], in: reader) == nil)
+    #expect(lookup(keys[wanted - 1], in: writer) == [UInt32(1000 + wanted - 1)])
   }
 }
