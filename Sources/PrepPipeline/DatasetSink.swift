@@ -31,7 +31,7 @@ final class DatasetSink {
   /// A sink for a new dataset in `directory`, or, with `resume`, the sink of an interrupted run put back at the
   /// state its checkpoint recorded (see `checkpoint(into:)`).
   init(
-    directory: String, config: PipelineConfig, padID: UInt32, force: Bool, gate: DispatchSemaphore, workers: Int,
+    directory: String, config: PipelineConfig, padID: UInt32, force: Bool, gate: WorkGate, workers: Int,
     resume: StateReader? = nil
   ) throws(ShardError) {
     self.padID = padID
@@ -39,7 +39,9 @@ final class DatasetSink {
       level: Int32(config.compressionLevel), minMatch: Int32(config.compressionMinMatch))
     if config.samplesPerShard > 0 { shard.shardSamples = config.samplesPerShard }
     batcher = FrameBatcher(configuration: shard)
-    frames = OrderedPool(gate: gate, window: 2 * workers)
+    // Frames go first on the shared workers: the writer waits for them in order, and each one holds a frame's
+    // samples until it is written.
+    frames = OrderedPool(gate: gate, priority: .first, window: 2 * workers)
     do {
       packer = try config.packing.makePacker(padID: padID)
     } catch {

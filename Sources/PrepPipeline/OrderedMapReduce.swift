@@ -10,7 +10,7 @@ import Dispatch
 /// - Parameters:
 ///   - workers: how many map calls may run at once.
 ///   - window: how many items may be in flight (read, not yet reduced); at least `workers`.
-///   - gate: a semaphore shared with other pools to cap the running items of all of them (default: its own).
+///   - gate: workers shared with other pools, which caps the running items of all of them (default: its own).
 ///   - next: produces the next item, or nil at the end.
 ///   - map: pure per-item work, run concurrently.
 ///   - reduce: consumes results in input order.
@@ -18,7 +18,7 @@ import Dispatch
 public func orderedMapReduce<Item: Sendable, Result: Sendable>(
   workers: Int,
   window: Int,
-  gate: DispatchSemaphore? = nil,
+  gate: WorkGate? = nil,
   next: () throws -> Item?,
   map: @escaping @Sendable (Item) -> Result,
   reduce: (Result) throws -> Void,

@@ -181,7 +181,7 @@ public final class PipelineRunner {
     }
 
     do throws(ShardError) { try makeDirectories(dir) } catch { throw RunError.output(error) }
-    let gate = DispatchSemaphore(value: options.workers)
+    let gate = WorkGate(workers: options.workers)
     let padID = context.tokens.endOfText
     let train: DatasetSink
     var validation: DatasetSink? = nil
