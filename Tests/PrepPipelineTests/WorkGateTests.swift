@@ -113,4 +113,45 @@ final class Latch: Sendable {
     #expect(peak.load(ordering: .relaxed) <= 2)
     #expect(peak.load(ordering: .relaxed) >= 1)
   }
+
+  /// An item's input (what its closure holds: a chunk, a frame's samples) is released once it has run, not when
+  /// the gate next compacts its queue: memory stays bounded by the pools' windows.
+  @Test func itemsAreReleasedOnceRun() async {
+    final class WeakBox: @unchecked Sendable {
+      weak var value: Payload?
+      init(_ value: Payload) { self.value = value }
+    }
+    let boxes = Mutex<[WeakBox]>([])
+    let ran = Latch()
+    // Kept alive until the end: a gate that is freed frees its queue, whatever the queue still held.
+    let gate = WorkGate(workers: 1)
+    await onOwnThread {
+      let started = Latch()
+      let release = Latch()
+      gate.run(.normal) {
+        started.open()
+        _ = release.wait()
+      }
+      guard started.wait() else { return }
+      for n in 0..<100 {
+        let payload = Payload(n)
+        boxes.withLock { $0.append(WeakBox(payload)) }
+        gate.run(.normal) {
+          _ = payload.n
+          if n == 99 { ran.open() }
+        }
+      }
+      release.open()
+    }
+    #expect(ran.wait())
+    // The worker lets go of the last item just after running it.
+    let deadline = DispatchTime.now().uptimeNanoseconds + 10_000_000_000
+    var alive = 0
+    repeat {
+      alive = boxes.withLock { $0.filter { $0.value != nil }.count }
+      if alive > 0 { usleep(1000) }
+    } while alive > 0 && DispatchTime.now().uptimeNanoseconds < deadline
+    #expect(alive == 0)
+    withExtendedLifetime(gate) {}
+  }
 }
