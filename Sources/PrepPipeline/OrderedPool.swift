@@ -21,8 +21,7 @@ public final class OrderedPool<Result: Sendable>: @unchecked Sendable {
 
   private let gate: WorkGate
   private let priority: WorkGate.Priority
-  private var pending: [Ticket] = []
-  private var head = 0
+  private var pending = FIFO<Ticket>()
   /// At most this many items are submitted but not yet collected.
   public let window: Int
 
@@ -42,7 +41,7 @@ public final class OrderedPool<Result: Sendable>: @unchecked Sendable {
   }
 
   /// Items submitted and not yet collected.
-  public var inFlight: Int { pending.count - head }
+  public var inFlight: Int { pending.count }
 
   /// Submits work; it starts when a worker of the gate is free (see `WorkGate`).
   public func submit(_ work: @escaping @Sendable () -> Result) {
@@ -57,20 +56,13 @@ public final class OrderedPool<Result: Sendable>: @unchecked Sendable {
 
   /// Whether the oldest item has finished (so `next()` would not block).
   public var oldestIsReady: Bool {
-    guard head < pending.count else { return false }
-    return pending[head].ready.load(ordering: .acquiring)
+    pending.first?.ready.load(ordering: .acquiring) ?? false
   }
 
   /// The oldest item's result, waiting for it if needed; nil when nothing is in flight. The pool keeps no
   /// reference to a result it has handed out, so memory is bounded by the window alone.
   public func next() -> Result? {
-    guard head < pending.count else { return nil }
-    let ticket = pending[head]
-    head += 1
-    if head >= 64 {
-      pending.removeFirst(head)
-      head = 0
-    }
+    guard let ticket = pending.removeFirst() else { return nil }
     if !ticket.ready.load(ordering: .acquiring) { ticket.done.wait() }
     let value = ticket.value
     ticket.value = nil

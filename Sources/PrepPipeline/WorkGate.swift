@@ -24,22 +24,13 @@ public final class WorkGate: Sendable {
 
   private struct State {
     var running = 0
-    /// Items waiting, one queue per priority; each queue's items before its head have been taken, and their
-    /// slots emptied at once: an item holds its input (a chunk, a frame's samples) until it is released.
-    var waiting: [[Work?]] = [[], []]
-    var heads = [0, 0]
+    /// Items waiting, one queue per priority.
+    var waiting = [FIFO<Work>(), FIFO<Work>()]
 
     /// The most urgent waiting item, or nil (and one worker fewer is running).
     mutating func take() -> Work? {
-      for p in 0..<waiting.count where heads[p] < waiting[p].count {
-        let work = waiting[p][heads[p]]
-        waiting[p][heads[p]] = nil
-        heads[p] += 1
-        if heads[p] >= 64 {
-          waiting[p].removeFirst(heads[p])
-          heads[p] = 0
-        }
-        return work
+      for p in waiting.indices {
+        if let work = waiting[p].removeFirst() { return work }
       }
       running -= 1
       return nil

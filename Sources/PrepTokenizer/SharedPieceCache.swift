@@ -24,7 +24,9 @@ final class SharedPieceCache: @unchecked Sendable {
   /// How many sets, from its own, a key may take a way in. The last sets of each table have
   /// `probeSets - 1` more after them, so that a probe never wraps around.
   static let probeSets = 4
-  static let words = 8 * (shortSets + probeSets - 1) + 8 * (longSets + probeSets - 1)
+  /// Words of the short table (the long one follows it) and of both.
+  static let shortWords = 8 * (shortSets + probeSets - 1)
+  static let words = shortWords + 8 * (longSets + probeSets - 1)
   /// The publish word of a way being written.
   static let claimed = UInt64.max
 
@@ -34,7 +36,7 @@ final class SharedPieceCache: @unchecked Sendable {
 
   init() {
     short = tables.base
-    long = tables.base + 8 * (SharedPieceCache.shortSets + SharedPieceCache.probeSets - 1)
+    long = tables.base + SharedPieceCache.shortWords
   }
 
   /// The publish word of the entry at `entry` (word 1), once it is complete; 0 for an empty way.
