@@ -27,9 +27,23 @@ public struct Sample: Sendable, Equatable {
 
   /// The number of trained positions.
   public var trainedCount: Int {
-    var n = 0
-    for flag in trained where flag != 0 { n &+= 1 }
-    return n
+    trained.withUnsafeBufferPointer { flags in
+      guard let base = flags.baseAddress else { return 0 }
+      var n = 0
+      var i = 0
+      // Eight flags at a time: each nonzero byte adds one (any value counts, as elsewhere).
+      while i &+ 8 <= flags.count {
+        let w = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
+        let nonzero = ((w & 0x7F7F_7F7F_7F7F_7F7F) &+ 0x7F7F_7F7F_7F7F_7F7F | w) & 0x8080_8080_8080_8080
+        n &+= nonzero.nonzeroBitCount
+        i &+= 8
+      }
+      while i < flags.count {
+        if base[i] != 0 { n &+= 1 }
+        i &+= 1
+      }
+      return n
+    }
   }
 
   /// HF-style labels: the id where trained, -100 elsewhere.

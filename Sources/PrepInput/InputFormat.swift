@@ -95,7 +95,7 @@ public struct InputOptions: Sendable, Equatable {
   /// A record (line or array element) longer than this becomes a `line_too_long` reject; its bytes are
   /// dropped as they arrive, so at most this plus one read block is buffered (default 64 MiB).
   public var maxRecordBytes: Int
-  /// Bytes read from the file per `read` call (default 1 MiB).
+  /// Bytes read from the file per `read` call (default 256 KiB).
   public var readBlockSize: Int
   /// Forces the format of every file (nil: from each path, see `InputKind.detect`).
   public var format: InputFormat?
@@ -107,7 +107,7 @@ public struct InputOptions: Sendable, Equatable {
   /// Creates options.
   public init(
     chunkSize: Int = 4 << 20, maxRecordsPerChunk: Int = 1 << 17, maxRecordBytes: Int = 64 << 20,
-    readBlockSize: Int = 1 << 20, format: InputFormat? = nil, compression: InputCompression? = nil,
+    readBlockSize: Int = 256 << 10, format: InputFormat? = nil, compression: InputCompression? = nil,
     xml: XMLRecordSpec = .wikipedia
   ) {
     self.chunkSize = max(1, chunkSize)

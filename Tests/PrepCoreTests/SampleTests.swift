@@ -14,3 +14,23 @@ import Testing
   #expect(s.positionIDs == [0, 1, 0, 1, 2])
   #expect(s.isPacked)
 }
+
+@Test func trainedCountCountsEveryNonzeroFlagAtAnyLengthAndAlignment() {
+  // Flags other than 0 and 1 (a hand-made sample) count as trained, as `labels` treats them.
+  var generator = SplitMix64(seed: 7)
+  for length in 0..<40 {
+    for _ in 0..<8 {
+      let flags = (0..<length).map { _ -> UInt8 in
+        switch generator.next() % 5 {
+        case 0, 1: return 0
+        case 2: return 1
+        case 3: return 0x80
+        default: return UInt8(truncatingIfNeeded: generator.next())
+        }
+      }
+      let sample = Sample(ids: [UInt32](repeating: 9, count: length), trained: flags)
+      #expect(sample.trainedCount == flags.filter { $0 != 0 }.count, "\(flags)")
+      #expect(sample.trainedCount == sample.labels.filter { $0 != -100 }.count)
+    }
+  }
+}
