@@ -46,6 +46,8 @@ public struct TokenizerCache: Sendable, Equatable {
 
   /// How many compiled files the directory keeps.
   static let keep = 8
+  /// How many remembered fingerprints (`fingerprint(directory:)`) it keeps.
+  static let keepFingerprints = 64
   static let magic: [UInt8] = Array("PREPTOKC".utf8)
   static let formatVersion: UInt64 = 2
   /// Bytes of the checksum at the end of a file (see `checksum`).
@@ -54,8 +56,58 @@ public struct TokenizerCache: Sendable, Equatable {
   /// The compiled file for the tokenizer files of `directory` as `load(directory:)` would read them, or nil
   /// when they cannot be read (the normal load then reports why).
   func path(forTokenizerDirectory tokenizer: String) -> String? {
-    guard let fingerprint = try? TokenizerSource.fingerprint(directory: tokenizer) else { return nil }
+    guard let fingerprint = try? fingerprint(directory: tokenizer) else { return nil }
     return path(forFingerprint: fingerprint)
+  }
+
+  /// `TokenizerSource.fingerprint(directory:)`, remembered in this directory by the identity of the files
+  /// (device, inode, size, modification and change times, as `git` trusts its index): hashing the 11 MB of
+  /// Qwen's files took about 12 ms of every command's start. A file written in any way gets a new change
+  /// time, so a remembered fingerprint is never used for other bytes. Only files whose times are at least
+  /// `settle` seconds old are remembered: a file rewritten within the clock's resolution of the first
+  /// hash could otherwise keep its times.
+  public func fingerprint(directory tokenizer: String, settle: Double = 1) throws(TokenizerError) -> String {
+    guard let layout = try? TokenizerLayout(directory: tokenizer) else {
+      return try TokenizerSource.fingerprint(directory: tokenizer)
+    }
+    var key = SHA256()
+    key.update(Array("prep tokenizer fingerprint 1\n".utf8))
+    var newest = 0.0
+    for name in layout.files {
+      var info = stat()
+      guard stat(tokenizer + "/" + name, &info) == 0 else {
+        if name == "tokenizer_config.json" && errno == ENOENT { continue }
+        return try TokenizerSource.fingerprint(directory: tokenizer)
+      }
+      let fields = [
+        UInt64(info.st_dev), UInt64(info.st_ino), UInt64(info.st_size), UInt64(info.st_mtim.tv_sec),
+        UInt64(info.st_mtim.tv_nsec), UInt64(info.st_ctim.tv_sec), UInt64(info.st_ctim.tv_nsec),
+      ]
+      key.update(Array("\(name) \(fields.map(String.init).joined(separator: " "))\n".utf8))
+      let modified = Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9
+      let changed = Double(info.st_ctim.tv_sec) + Double(info.st_ctim.tv_nsec) / 1e9
+      newest = max(newest, modified, changed)
+    }
+    let memo = directory + "/fp-" + key.finalize().hexString + ".txt"
+    if let bytes = try? TokenizerSource.readBytes(memo), let text = String(validating: bytes, as: UTF8.self),
+      TokenizerCache.isFingerprint(text)
+    {
+      return text
+    }
+    let fingerprint = try TokenizerSource.fingerprint(directory: tokenizer)
+    var now = timespec()
+    clock_gettime(CLOCK_REALTIME, &now)
+    if Double(now.tv_sec) + Double(now.tv_nsec) / 1e9 - newest >= settle {
+      writeAtomically(Array(fingerprint.utf8), to: memo)
+    }
+    return fingerprint
+  }
+
+  /// Whether `text` is a fingerprint as `TokenizerSource.fingerprint` writes it.
+  static func isFingerprint(_ text: String) -> Bool {
+    let hex = text.utf8.dropFirst(7)
+    return text.hasPrefix("sha256:") && hex.count == 64
+      && hex.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }
   }
 
   /// The compiled file for tokenizer files of this fingerprint (`TokenizerSource.fingerprint`).
@@ -68,17 +120,18 @@ public struct TokenizerCache: Sendable, Equatable {
   }
 
   /// The tokenizer compiled in `path`, or nil when the file is missing, of another format or damaged.
+  /// The file is mapped, and the tokenizer's tables are used where they lie in it (see `MappedFile`).
   func read(_ path: String) -> Tokenizer? {
-    guard let bytes = try? TokenizerSource.readBytes(path),
-      bytes.count > TokenizerCache.checksumBytes + TokenizerCache.magic.count
+    guard let file = MappedFile(path: path),
+      file.bytes.count > TokenizerCache.checksumBytes + TokenizerCache.magic.count
     else { return nil }
-    let body = bytes.count - TokenizerCache.checksumBytes
-    let checks = bytes.withUnsafeBytes { raw in
+    let raw = file.bytes
+    let body = raw.count - TokenizerCache.checksumBytes
+    guard
       TokenizerCache.checksum(UnsafeRawBufferPointer(rebasing: raw[..<body]))
         == raw.loadUnaligned(fromByteOffset: body, as: UInt64.self).littleEndian
-    }
-    guard checks else { return nil }
-    var reader = ImageReader(bytes: bytes, end: body)
+    else { return nil }
+    var reader = ImageReader(file: file, end: body)
     guard let parts = reader.parts() else { return nil }
     return Tokenizer(parts: parts)
   }
@@ -120,6 +173,12 @@ public struct TokenizerCache: Sendable, Equatable {
     var bytes = tokenizer.compiledImage()
     let sum = bytes.withUnsafeBytes { TokenizerCache.checksum($0) }
     withUnsafeBytes(of: sum.littleEndian) { bytes.append(contentsOf: $0) }
+    writeAtomically(bytes, to: path)
+  }
+
+  /// Writes a file of the directory under a temporary name, renames it to `path` (best effort), then trims
+  /// the directory.
+  private func writeAtomically(_ bytes: [UInt8], to path: String) {
     let manager = FileManager.default
     try? manager.createDirectory(atPath: directory, withIntermediateDirectories: true)
     let temporary = path + ".tmp-\(getpid())"
@@ -131,25 +190,30 @@ public struct TokenizerCache: Sendable, Equatable {
     trim()
   }
 
-  /// Removes all but the `keep` newest compiled files, and temporary files a killed process left
-  /// (older than ten minutes).
+  /// Removes all but the `keep` newest compiled files and the `keepFingerprints` newest remembered
+  /// fingerprints, and temporary files a killed process left (older than ten minutes).
   private func trim() {
     let manager = FileManager.default
     guard let names = try? manager.contentsOfDirectory(atPath: directory) else { return }
-    var files: [(path: String, modified: Date)] = []
+    var compiled: [(path: String, modified: Date)] = []
+    var fingerprints: [(path: String, modified: Date)] = []
     let stale = Date(timeIntervalSinceNow: -600)
-    for name in names where name.hasSuffix(".bin") || name.contains(".bin.tmp-") {
+    for name in names where name.hasSuffix(".bin") || name.hasSuffix(".txt") || name.contains(".tmp-") {
       let path = directory + "/" + name
       let modified = (try? manager.attributesOfItem(atPath: path))?[.modificationDate] as? Date ?? .distantPast
-      if name.hasSuffix(".bin") {
-        files.append((path, modified))
-      } else if modified < stale {
-        try? manager.removeItem(atPath: path)
+      if name.contains(".tmp-") {
+        if modified < stale { try? manager.removeItem(atPath: path) }
+      } else if name.hasSuffix(".bin") {
+        compiled.append((path, modified))
+      } else if name.hasPrefix("fp-") {
+        fingerprints.append((path, modified))
       }
     }
-    guard files.count > TokenizerCache.keep else { return }
-    files.sort { $0.modified != $1.modified ? $0.modified > $1.modified : $0.path < $1.path }
-    for file in files[TokenizerCache.keep...] { try? manager.removeItem(atPath: file.path) }
+    for (var files, keep) in [(compiled, TokenizerCache.keep), (fingerprints, TokenizerCache.keepFingerprints)]
+    where files.count > keep {
+      files.sort { $0.modified != $1.modified ? $0.modified > $1.modified : $0.path < $1.path }
+      for file in files[keep...] { try? manager.removeItem(atPath: file.path) }
+    }
   }
 }
 
@@ -162,7 +226,7 @@ extension Tokenizer {
   public static func load(
     directory: String, cache: TokenizerCache?, fingerprint: String? = nil
   ) throws(TokenizerError) -> Tokenizer {
-    guard let cache, let key = try? fingerprint ?? TokenizerSource.fingerprint(directory: directory) else {
+    guard let cache, let key = try? fingerprint ?? cache.fingerprint(directory: directory) else {
       return try load(directory: directory)
     }
     let path = cache.path(forFingerprint: key)
@@ -221,38 +285,40 @@ struct ImageWriter {
 /// Reads what `Tokenizer.compiledImage()` wrote: the magic and version, nine sizes and flags (merge table
 /// capacity, merge count, vocabulary table capacity, regular token count, vocabulary size, merged-is-offset,
 /// merged offset, NFC, ignore-merges), the fingerprint, the piece bytes, offsets and flags, the added tokens
-/// (id and special flag, then content) and the nine raw tables of `TokenizerParts.tables`. Every size is
-/// checked against what the others imply; anything off gives nil.
+/// (id and special flag, then content) and the nine raw tables of `TokenizerParts.tables`, which stay in
+/// the mapped file (each starts at a multiple of 8 from the page-aligned start). Every size is checked
+/// against what the others imply; anything off gives nil.
 struct ImageReader {
-  let bytes: [UInt8]
+  let file: MappedFile
+  let bytes: UnsafeRawBufferPointer
   let end: Int
   var position = 0
 
-  init(bytes: [UInt8], end: Int) {
-    self.bytes = bytes
+  init(file: MappedFile, end: Int) {
+    self.file = file
+    bytes = file.bytes
     self.end = end
   }
 
   mutating func u64() -> UInt64? {
     guard position + 8 <= end else { return nil }
-    var v: UInt64 = 0
-    for k in 0..<8 { v |= UInt64(bytes[position + k]) << (8 * UInt64(k)) }
+    let v = bytes.loadUnaligned(fromByteOffset: position, as: UInt64.self).littleEndian
     position += 8
     return v
   }
 
   /// The next array, if it holds exactly `expected` bytes (any count when nil).
-  mutating func array(expected: Int? = nil) -> ArraySlice<UInt8>? {
+  mutating func array(expected: Int? = nil) -> UnsafeRawBufferPointer? {
     guard let count = u64().map(Int.init), count >= 0, count <= end - position else { return nil }
     if let expected, expected != count { return nil }
-    let slice = bytes[position..<(position + count)]
+    let slice = UnsafeRawBufferPointer(rebasing: bytes[position..<(position + count)])
     position += (count + 7) & ~7
     guard position <= end else { return nil }
     return slice
   }
 
   mutating func parts() -> TokenizerParts? {
-    guard bytes.count >= 8, Array(bytes[0..<8]) == TokenizerCache.magic else { return nil }
+    guard end >= 8, Array(bytes[0..<8]) == TokenizerCache.magic else { return nil }
     position = 8
     guard u64() == TokenizerCache.formatVersion, let mergeCapacity = u64().map(Int.init),
       let mergeCount = u64().map(Int.init), let vocabCapacity = u64().map(Int.init),
@@ -266,7 +332,7 @@ struct ImageReader {
       let addedCount = u64().map(Int.init), addedCount <= vocabularySize
     else { return nil }
     var offsets = [UInt32](repeating: 0, count: vocabularySize + 1)
-    offsets.withUnsafeMutableBytes { $0.copyBytes(from: offsetBytes) }
+    offsets.withUnsafeMutableBytes { $0.copyMemory(from: offsetBytes) }
     guard offsets.last.map(Int.init) == pieceBytes.count, zip(offsets, offsets.dropFirst()).allSatisfy({ $0 <= $1 })
     else { return nil }
     var added: [AddedToken] = []
@@ -276,31 +342,24 @@ struct ImageReader {
       guard Int(id) < vocabularySize, let text = String(validating: content, as: UTF8.self) else { return nil }
       added.append(AddedToken(content: text, id: id, special: word >> 32 & 1 == 1))
     }
+    guard let text = String(validating: fingerprint, as: UTF8.self) else { return nil }
+    var tables: [UnsafeRawPointer] = []
+    let sizes = TokenizerParts.tableBytes(
+      mergeCapacity: mergeCapacity, mergeCount: mergeCount, vocabCapacity: vocabCapacity)
+    for size in sizes {
+      guard let data = array(expected: size), let base = data.baseAddress else { return nil }
+      tables.append(base)
+    }
+    guard position == end else { return nil }
     var parts = TokenizerParts(
       mergeCapacity: mergeCapacity, mergeCount: mergeCount, vocabCapacity: vocabCapacity,
       pieceBytes: Array(pieceBytes), pieceOffsets: offsets, pieceIsByteLevel: byteLevel.map { $0 != 0 },
       pieceExists: exists.map { $0 != 0 }, added: added, regularTokenCount: regularTokenCount,
-      vocabularySize: vocabularySize, normalizeNFC: nfc != 0, ignoreMerges: ignoreMerges != 0)
+      vocabularySize: vocabularySize, normalizeNFC: nfc != 0, ignoreMerges: ignoreMerges != 0,
+      mapped: (file, tables))
     parts.mergedIsOffset = mergedIsOffset != 0
     parts.mergedOffset = UInt32(truncatingIfNeeded: mergedOffset)
-    guard let text = String(validating: fingerprint, as: UTF8.self) else {
-      parts.deallocate()
-      return nil
-    }
     parts.fingerprint = text
-    for table in parts.tables {
-      guard let data = array(expected: table.bytes) else {
-        parts.deallocate()
-        return nil
-      }
-      data.withUnsafeBytes { raw in
-        if let base = raw.baseAddress { table.pointer.copyMemory(from: base, byteCount: table.bytes) }
-      }
-    }
-    guard position == end else {
-      parts.deallocate()
-      return nil
-    }
     return parts
   }
 }

@@ -34,21 +34,29 @@ struct TokenizerParts {
   static let scalarTableCount = 0x10000
   static let pairFilterCount = 1 << CharacterPairs.filterBits
 
-  /// Every table allocated (uninitialized) for the given sizes; the caller fills them.
+  /// Every table allocated (uninitialized) for the given sizes, for the caller to fill; or, with
+  /// `mapped`, the tables already filled in that file at `tables` (in the order of `tables`, sizes as
+  /// `tableBytes` says), kept and never written.
   init(
     mergeCapacity: Int, mergeCount: Int, vocabCapacity: Int, pieceBytes: [UInt8], pieceOffsets: [UInt32],
     pieceIsByteLevel: [Bool], pieceExists: [Bool], added: [AddedToken], regularTokenCount: Int,
-    vocabularySize: Int, normalizeNFC: Bool, ignoreMerges: Bool
+    vocabularySize: Int, normalizeNFC: Bool, ignoreMerges: Bool,
+    mapped: (file: MappedFile, tables: [UnsafeRawPointer])? = nil
   ) {
-    mergeSlots = .allocate(capacity: mergeCapacity)
-    mergedByRank = .allocate(capacity: max(1, mergeCount))
-    mergeFilter = .allocate(capacity: TokenizerParts.mergeFilterCount)
-    densePairs = .allocate(capacity: TokenizerParts.densePairCount)
-    vocabSlots = .allocate(capacity: vocabCapacity)
-    byteTokens = .allocate(capacity: 256)
-    charStart = .allocate(capacity: TokenizerParts.scalarTableCount)
-    rightLeads = .allocate(capacity: TokenizerParts.scalarTableCount)
-    pairFilter = .allocate(capacity: TokenizerParts.pairFilterCount)
+    func table<T>(_ index: Int, _ count: Int, _: T.Type) -> UnsafeMutablePointer<T> {
+      guard let mapped else { return .allocate(capacity: count) }
+      return UnsafeMutableRawPointer(mutating: mapped.tables[index]).assumingMemoryBound(to: T.self)
+    }
+    mergeSlots = table(0, mergeCapacity, UInt64.self)
+    mergedByRank = table(1, max(1, mergeCount), UInt32.self)
+    mergeFilter = table(2, TokenizerParts.mergeFilterCount, UInt64.self)
+    densePairs = table(3, TokenizerParts.densePairCount, UInt64.self)
+    vocabSlots = table(4, vocabCapacity, UInt32.self)
+    byteTokens = table(5, 256, UInt32.self)
+    charStart = table(6, TokenizerParts.scalarTableCount, UInt32.self)
+    rightLeads = table(7, TokenizerParts.scalarTableCount, UInt32.self)
+    pairFilter = table(8, TokenizerParts.pairFilterCount, UInt64.self)
+    mappedFile = mapped?.file
     self.pieceBytes = pieceBytes
     self.pieceOffsets = pieceOffsets
     self.pieceIsByteLevel = pieceIsByteLevel
@@ -66,8 +74,13 @@ struct TokenizerParts {
     self.ignoreMerges = ignoreMerges
   }
 
-  /// Frees every table (for a build or a read that fails before a `Tokenizer` owns them).
+  /// The compiled file the tables are in, when they are not allocated (released with these parts).
+  let mappedFile: MappedFile?
+
+  /// Frees every table (for a build or a read that fails before a `Tokenizer` owns them); tables in a
+  /// mapped file go with it.
   func deallocate() {
+    guard mappedFile == nil else { return }
     mergeSlots.deallocate()
     mergedByRank.deallocate()
     mergeFilter.deallocate()
@@ -81,16 +94,21 @@ struct TokenizerParts {
 
   /// The raw tables, in a fixed order, with their sizes in bytes (what the compiled cache stores).
   var tables: [(pointer: UnsafeMutableRawPointer, bytes: Int)] {
+    let pointers = [
+      UnsafeMutableRawPointer(mergeSlots), UnsafeMutableRawPointer(mergedByRank), UnsafeMutableRawPointer(mergeFilter),
+      UnsafeMutableRawPointer(densePairs), UnsafeMutableRawPointer(vocabSlots), UnsafeMutableRawPointer(byteTokens),
+      UnsafeMutableRawPointer(charStart), UnsafeMutableRawPointer(rightLeads), UnsafeMutableRawPointer(pairFilter),
+    ]
+    let sizes = TokenizerParts.tableBytes(
+      mergeCapacity: mergeCapacity, mergeCount: mergeCount, vocabCapacity: vocabCapacity)
+    return Array(zip(pointers, sizes)).map { (pointer: $0.0, bytes: $0.1) }
+  }
+
+  /// The size in bytes of each table, in the order of `tables`, for these table sizes.
+  static func tableBytes(mergeCapacity: Int, mergeCount: Int, vocabCapacity: Int) -> [Int] {
     [
-      (UnsafeMutableRawPointer(mergeSlots), 8 * mergeCapacity),
-      (UnsafeMutableRawPointer(mergedByRank), 4 * max(1, mergeCount)),
-      (UnsafeMutableRawPointer(mergeFilter), 8 * TokenizerParts.mergeFilterCount),
-      (UnsafeMutableRawPointer(densePairs), 8 * TokenizerParts.densePairCount),
-      (UnsafeMutableRawPointer(vocabSlots), 4 * vocabCapacity),
-      (UnsafeMutableRawPointer(byteTokens), 4 * 256),
-      (UnsafeMutableRawPointer(charStart), 4 * TokenizerParts.scalarTableCount),
-      (UnsafeMutableRawPointer(rightLeads), 4 * TokenizerParts.scalarTableCount),
-      (UnsafeMutableRawPointer(pairFilter), 8 * TokenizerParts.pairFilterCount),
+      8 * mergeCapacity, 4 * max(1, mergeCount), 8 * mergeFilterCount, 8 * densePairCount, 4 * vocabCapacity,
+      4 * 256, 4 * scalarTableCount, 4 * scalarTableCount, 8 * pairFilterCount,
     ]
   }
 

@@ -50,10 +50,15 @@ public enum TokenizerSource {
     for name in try TokenizerLayout(directory: directory).files {
       let path = directory + "/" + name
       if name == "tokenizer_config.json" && !FileManager.default.fileExists(atPath: path) { continue }
-      let bytes = try readBytes(path)
       sha.update(Array(name.utf8) + [0])
-      sha.update(Array(String(bytes.count).utf8) + [0])
-      sha.update(bytes)
+      if let mapped = MappedFile(path: path) {
+        sha.update(Array(String(mapped.bytes.count).utf8) + [0])
+        sha.update(mapped.bytes)
+      } else {
+        let bytes = try readBytes(path)
+        sha.update(Array(String(bytes.count).utf8) + [0])
+        sha.update(bytes)
+      }
     }
     return "sha256:" + sha.finalize().description
   }

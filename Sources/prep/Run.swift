@@ -77,7 +77,9 @@ struct Run: ParsableCommand {
       return
     }
     let dir = try TokenizerLocation.resolve(config.tokenizer)
-    let tokFingerprint = try TokenizerSource.fingerprint(directory: dir)
+    let tokenizerCache = TokenizerCache.fromEnvironment()
+    let tokFingerprint =
+      try tokenizerCache?.fingerprint(directory: dir) ?? TokenizerSource.fingerprint(directory: dir)
     let fingerprint = try RunFingerprint(config: config, tokenizer: tokFingerprint, prepVersion: prepVersion)
     var replace = force
     if !force, let existing = try? DatasetIndex.read(directory: config.outputDirectory) {
@@ -105,7 +107,7 @@ struct Run: ParsableCommand {
     } else if resume && interrupted {
       writeStderr("resuming the interrupted run in \(config.outputDirectory)\n")
     }
-    let tok = try Tokenizer.load(directory: dir, cache: TokenizerCache.fromEnvironment(), fingerprint: tokFingerprint)
+    let tok = try Tokenizer.load(directory: dir, cache: tokenizerCache, fingerprint: tokFingerprint)
     var options = RunOptions(
       workers: workerOptions.count, force: replace, quiet: quiet, maxRejects: maxRejects.flatMap(RejectLimit.parse))
     options.fingerprint = fingerprint

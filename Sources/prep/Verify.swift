@@ -42,7 +42,8 @@ struct Verify: ParsableCommand {
     var fingerprint: String? = nil
     if !noTokenizer || source {
       let dir = try TokenizerLocation.resolve(tokenizerOptions.tokenizer)
-      let sourceFingerprint = try TokenizerSource.fingerprint(directory: dir)
+      let sourceFingerprint =
+        try TokenizerCache.fromEnvironment()?.fingerprint(directory: dir) ?? TokenizerSource.fingerprint(directory: dir)
       tokenizer = try tokenizerOptions.load(fingerprint: sourceFingerprint)
       fingerprint = sourceFingerprint
     }

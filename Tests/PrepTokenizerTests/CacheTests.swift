@@ -4,6 +4,9 @@ import Testing
 
 @testable import PrepTokenizer
 
+#if canImport(Glibc)
+  import Glibc
+#endif
 #if canImport(FoundationEssentials)
   import FoundationEssentials
 #else
@@ -144,6 +147,45 @@ struct CacheTests {
     #expect(names.contains("old-11.bin"))
   }
 
+  /// The fingerprint a cache remembers is the hash of the files' bytes, and it is used only while the files
+  /// keep their device, inode, size and times: a rewrite with other bytes of the same size gets the new
+  /// hash, files changed within `settle` seconds are not remembered, and a damaged memo is not used.
+  @Test func theRememberedFingerprintFollowsTheFiles() throws {
+    let cache = TokenizerCache(directory: TestPaths.temporaryDirectory("fingerprint-memo"))
+    let copy = try tokenizerCopy("fingerprint-memo-copy")
+    let manager = FileManager.default
+    func memos() -> [String] {
+      ((try? manager.contentsOfDirectory(atPath: cache.directory)) ?? []).filter { $0.hasPrefix("fp-") }
+    }
+    let truth = try TokenizerSource.fingerprint(directory: copy)
+    #expect(try cache.fingerprint(directory: copy, settle: 3600) == truth)
+    #expect(memos().isEmpty, "files just written are not remembered")
+    usleep(50_000)
+    #expect(try cache.fingerprint(directory: copy, settle: 0.02) == truth)
+    let memo = cache.directory + "/" + (try #require(memos().first))
+    #expect(memos().count == 1)
+    #expect(try String(contentsOfFile: memo, encoding: .utf8) == truth)
+    // What is remembered is what is used (a planted value shows it).
+    let planted = "sha256:" + String(repeating: "0", count: 64)
+    #expect(manager.createFile(atPath: memo, contents: Data(planted.utf8)))
+    #expect(try cache.fingerprint(directory: copy, settle: 0.02) == planted)
+    // A damaged memo is not used, and is written again.
+    #expect(manager.createFile(atPath: memo, contents: Data("sha256:12".utf8)))
+    #expect(try cache.fingerprint(directory: copy, settle: 0.02) == truth)
+    #expect(try String(contentsOfFile: memo, encoding: .utf8) == truth)
+    // The same number of bytes, one of them changed.
+    usleep(50_000)
+    var json = [UInt8](try #require(manager.contents(atPath: copy + "/tokenizer.json")))
+    json[json.count / 2] ^= 0x01
+    #expect(manager.createFile(atPath: copy + "/tokenizer.json", contents: Data(json)))
+    let changed = try TokenizerSource.fingerprint(directory: copy)
+    #expect(changed != truth)
+    #expect(try cache.fingerprint(directory: copy, settle: 3600) == changed)
+    // Without a tokenizer directory, the same error as the plain fingerprint.
+    let empty = TestPaths.temporaryDirectory("fingerprint-memo-empty")
+    #expect(throws: TokenizerError.missingFiles(directory: empty)) { try cache.fingerprint(directory: empty) }
+  }
+
   @Test func theRunningExecutableHasABuildID() {
     let identity = BuildIdentity.current
     #expect(identity.starts(with: Array("build-id ".utf8)))
@@ -189,6 +231,18 @@ struct SourceFingerprintTests {
     // Only the optional config missing: fine. Only merges.txt missing: the loader's error too.
     try FileManager.default.removeItem(atPath: dir + "/merges.txt")
     #expect(throws: TokenizerError.missingFiles(directory: dir)) { try TokenizerSource.fingerprint(directory: dir) }
+  }
+
+  /// An empty file (which cannot be mapped) is hashed like any other.
+  @Test func anEmptyFileIsHashedToo() throws {
+    let dir = try tokenizerCopy("fingerprint-empty-config")
+    #expect(FileManager.default.createFile(atPath: dir + "/tokenizer_config.json", contents: Data()))
+    var expected = SHA256()
+    let json = [UInt8](try #require(FileManager.default.contents(atPath: dir + "/tokenizer.json")))
+    expected.update(Array("tokenizer.json".utf8) + [0] + Array(String(json.count).utf8) + [0])
+    expected.update(json)
+    expected.update(Array("tokenizer_config.json".utf8) + [0] + Array("0".utf8) + [0])
+    #expect(try TokenizerSource.fingerprint(directory: dir) == "sha256:" + expected.finalize().description)
   }
 
   /// Changing any one byte of a compiled body, to any other value, changes its checksum.
