@@ -1,3 +1,5 @@
+import CFileSync
+
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Musl)
@@ -123,6 +125,14 @@ enum Platform {
     if mkdir(path, 0o755) != 0 && errno != EEXIST {
       throw .io(path: path, operation: "mkdir", message: errorMessage())
     }
+  }
+
+  /// Starts writing `count` bytes at `offset` of the file to disk without waiting (Linux
+  /// `sync_file_range(2)`, see `prep_start_writeback`; nothing elsewhere), so that the `fsync` that
+  /// completes a shard finds little left to write: that wait, at the end of a run, kept both cores idle
+  /// (13 ms of a 0.7 s run). Best effort: `fsync` still decides durability.
+  static func startWriteback(_ fd: Int32, offset: Int, count: Int) {
+    _ = prep_start_writeback(fd, Int64(offset), Int64(count))
   }
 
   /// `fsync(2)`.

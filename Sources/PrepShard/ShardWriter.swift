@@ -340,6 +340,7 @@ public final class ShardWriter {
     do {
       if fd < 0 { try openShard() }
       try Platform.writeAll(fd, frame.compressed, path: tempPath)
+      Platform.startWriteback(fd, offset: offset, count: frame.compressed.count)
       hash.update(frame.compressed)
       FramePayload.appendU64(UInt64(offset), to: &table)
       FramePayload.appendU32(UInt32(frame.compressed.count), to: &table)
