@@ -68,7 +68,7 @@ let package = Package(
     .target(name: "PrepTestSupport", dependencies: ["PrepCore"], path: "Tests/PrepTestSupport"),
     .testTarget(name: "PrepCoreTests", dependencies: ["PrepCore", "PrepTestSupport"]),
     .testTarget(name: "PrepTokenizerTests", dependencies: ["PrepTokenizer", "PrepJSON", "PrepTestSupport"]),
-    .testTarget(name: "PrepJSONTests", dependencies: ["PrepJSON", "PrepTestSupport"]),
+    .testTarget(name: "PrepJSONTests", dependencies: ["PrepJSON", "PrepCore", "PrepTestSupport"]),
     .testTarget(name: "PrepInputTests", dependencies: ["PrepInput", "PrepZstd", "PrepTestSupport"]),
     .testTarget(name: "PrepShardTests", dependencies: ["PrepShard", "PrepZstd", "PrepTestSupport"]),
     .testTarget(

@@ -448,22 +448,24 @@ struct JSONParser {
   }
 
   /// Decodes a string with escapes into `buf` (`bufCount` bytes; its raw runs are not validated here).
+  ///
+  /// Decoded bytes never outnumber the input they come from, so `buf` is sized once for the rest of the
+  /// document (plus a word). After each escape the next raw run is scanned and copied in one pass, eight
+  /// bytes at a time: each word is stored before it is checked for a quote, backslash or control byte,
+  /// and `bufCount` then counts only the bytes before that one.
   mutating func decodeEscapedString(_ start: Int, _ firstStop: Int) throws(JSONError) {
     bufCount = 0
-    var runStart = start
+    reserve(count &- start &+ 8).update(from: p + start, count: firstStop &- start)
+    bufCount = firstStop &- start
     var stop = firstStop
     while true {
       guard stop < count else {
         throw fail(.unexpectedEnd, count, "unterminated string starting at byte \(start &- 1)")
       }
       let b = p[stop]
-      let run = stop &- runStart
-      let out = reserve(run &+ 4)
-      (out + bufCount).update(from: p + runStart, count: run)
-      bufCount &+= run
       if b == 0x22 {
         pos = stop &+ 1
-        break
+        return
       }
       if b < 0x20 {
         throw fail(.controlCharacter, stop, "raw control character 0x\(hex2(b)) in a string")
@@ -471,8 +473,33 @@ struct JSONParser {
       // Backslash.
       var i = stop &+ 1
       try decodeEscape(&i)
-      runStart = i
-      stop = scanPlain(i)
+      // The raw run after it, up to the next special byte (the room was there from the start).
+      let out = reserve(count &- i &+ 8)
+      var written = bufCount
+      while i &+ 8 <= count {
+        let w = UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self)
+        UnsafeMutableRawPointer(out + written).storeBytes(of: w, as: UInt64.self)
+        let m = specialMask(w)
+        if m != 0 {
+          let plain = m.trailingZeroBitCount >> 3
+          i &+= plain
+          written &+= plain
+          break
+        }
+        i &+= 8
+        written &+= 8
+      }
+      if i &+ 8 > count {
+        while i < count {
+          let c = p[i]
+          if c == 0x22 || c == 0x5C || c < 0x20 { break }
+          out[written] = c
+          i &+= 1
+          written &+= 1
+        }
+      }
+      bufCount = written
+      stop = i
     }
   }
 

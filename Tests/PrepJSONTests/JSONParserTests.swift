@@ -1,3 +1,4 @@
+import PrepCore
 import PrepJSON
 import PrepTestSupport
 import Testing
@@ -118,6 +119,41 @@ import Testing
     let mixed = String(repeating: "中文 and English\\n", count: 50)
     let v = try JSONValue.parse("\"" + mixed + "\"")
     #expect(v == .string(String(repeating: "中文 and English\n", count: 50)))
+  }
+
+  /// Strings with escapes decode to what was escaped, whatever the lengths of the raw runs between escapes
+  /// and wherever the string ends (last bytes of the document or not): the decoder copies raw runs a word at
+  /// a time, so each run length and each distance from the end of the input is tried.
+  @Test func escapedStringsRoundTripAtEveryRunLengthAndPosition() throws {
+    var generator = SplitMix64(seed: 11)
+    let pieces: [(raw: String, text: String)] = [
+      (#"\n"#, "\n"), (#"\""#, "\""), (#"\\"#, "\\"), (#"\/"#, "/"), (#"\u00e9"#, "é"), (#"\u4e2D"#, "中"),
+      (#"\ud83d\ude00"#, "😀"), ("é", "é"), ("中", "中"), ("😀", "😀"),
+    ]
+    for _ in 0..<3000 {
+      var raw = ""
+      var text = ""
+      for _ in 0..<Int(generator.next() % 6) {
+        let run = String(repeating: "x", count: Int(generator.next() % 20))
+        let piece = pieces[Int(generator.next() % UInt64(pieces.count))]
+        raw += run + piece.raw
+        text += run + piece.text
+      }
+      let tail = String(repeating: "y", count: Int(generator.next() % 12))
+      raw += tail
+      text += tail
+      // Alone (the closing quote is the document's last byte), then inside an object with more after it.
+      #expect(try JSONValue.parse("\"" + raw + "\"") == .string(text), "\(raw)")
+      let padding = String(repeating: " ", count: Int(generator.next() % 9))
+      let doc = "{\"a\": \"" + raw + "\"," + padding + #""b": "z\tz"}"#
+      let value = try JSONValue.parse(doc)
+      #expect(value.lookup("a") == .string(text) && value.lookup("b") == .string("z\tz"), "\(doc)")
+    }
+    // Unterminated after an escape, at every distance from the end.
+    for n in 0..<20 {
+      let doc = #""a\n"# + String(repeating: "x", count: n)
+      #expect(error(doc)?.kind == .unexpectedEnd, "\(doc)")
+    }
   }
 
   @Test func nestingIsLimited() {
