@@ -10,6 +10,9 @@ public protocol TokenEncoder: Sendable {
   /// `encode(_:into:)` of the same text.
   func encode(validUTF8 text: UnsafeBufferPointer<UInt8>, into ids: inout [UInt32])
 
+  /// `encode(validUTF8:into:)` of bytes already checked (see `ValidUTF8`): not checked again.
+  func encode(_ text: ValidUTF8, into ids: inout [UInt32])
+
   /// The id of an added token given by its exact content (`"<|im_end|>"`), or nil if the tokenizer has none.
   func addedTokenID(_ content: String) -> UInt32?
 
@@ -32,6 +35,9 @@ extension TokenEncoder {
   public func encode(validUTF8 text: UnsafeBufferPointer<UInt8>, into ids: inout [UInt32]) {
     encode(String(decoding: text, as: UTF8.self), into: &ids)
   }
+
+  /// Through `encode(validUTF8:into:)` by default.
+  public func encode(_ text: ValidUTF8, into ids: inout [UInt32]) { encode(validUTF8: text.bytes, into: &ids) }
 
   /// The ids of `text`, as a new array.
   public func encode(_ text: String) -> [UInt32] {

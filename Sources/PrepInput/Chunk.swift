@@ -149,7 +149,7 @@ public struct Chunk: Sendable {
   /// `parseRecord`; a missing field or a value of another type comes back as `.missing` / `.notAString`.
   public func withStringField<R: Sendable>(
     _ i: Int, _ key: String, options: JSONParseOptions = JSONParseOptions(),
-    _ body: (UnsafeBufferPointer<UInt8>) -> R
+    _ body: (ValidUTF8) -> R
   ) -> RecordOutcome<StringField<R>> {
     if let reject = readerReject(i) { return .failure(reject) }
     let parsed: Result<StringField<R>, JSONError> = withRecordBytes(i) { raw in

@@ -123,7 +123,7 @@ extension JSONValue {
   /// and live only during the call. The last occurrence of a repeated key wins, as in `parse`.
   public static func withStringField<R>(
     _ key: String, from bytes: UnsafeRawBufferPointer, options: JSONParseOptions = JSONParseOptions(),
-    _ body: (UnsafeBufferPointer<UInt8>) -> R
+    _ body: (ValidUTF8) -> R
   ) throws(JSONError) -> StringField<R> {
     let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) ?? _emptyBytes
     var parser = JSONParser(base, bytes.count, options)
@@ -763,7 +763,7 @@ struct JSONParser {
 
   /// Validates the document like `extractDocument` and hands the last value of `wanted`, if it is a string,
   /// to `body`: in place when it has no escapes, else decoded once (when it is met) into `field`.
-  mutating func withStringField<R>(_ wanted: [UInt8], _ body: (UnsafeBufferPointer<UInt8>) -> R) throws(JSONError)
+  mutating func withStringField<R>(_ wanted: [UInt8], _ body: (ValidUTF8) -> R) throws(JSONError)
     -> StringField<R>
   {
     var found = FoundField.none
@@ -787,9 +787,12 @@ struct JSONParser {
     switch found {
     case .none: return .missing
     case .other(let value): return .notAString(value)
-    case .plain(let range): return .string(body(UnsafeBufferPointer(start: p + range.lowerBound, count: range.count)))
+    // `decodeString` checked the bytes as UTF-8 (raw, or decoded).
+    case .plain(let range):
+      return .string(body(ValidUTF8(checked: UnsafeBufferPointer(start: p + range.lowerBound, count: range.count))))
     case .decoded:
-      return .string(body(UnsafeBufferPointer(start: field.map { UnsafePointer($0) } ?? p, count: fieldCount)))
+      return .string(
+        body(ValidUTF8(checked: UnsafeBufferPointer(start: field.map { UnsafePointer($0) } ?? p, count: fieldCount))))
     }
   }
 

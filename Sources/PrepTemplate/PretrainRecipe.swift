@@ -57,20 +57,18 @@ public struct PretrainRecipe: Recipe, Equatable {
     let text: String
     do { text = try requireString(record, config.textField) } catch { return error.outcome }
     var text2 = text
-    return text2.withUTF8 { apply(utf8: $0, context: context) }
+    return text2.withUTF8 { apply(utf8: ValidUTF8(checked: $0), context: context) }
   }
 
   /// The same conversion for a record whose text field's UTF-8 bytes the engine read without building the
   /// record (a top-level field: `config.textField`).
-  public func apply<E: TokenEncoder>(utf8 text: UnsafeBufferPointer<UInt8>, context: RecipeContext<E>)
-    -> RecipeOutcome
-  {
-    if text.isEmpty && config.emptyText == .reject {
+  public func apply<E: TokenEncoder>(utf8 text: ValidUTF8, context: RecipeContext<E>) -> RecipeOutcome {
+    if text.bytes.isEmpty && config.emptyText == .reject {
       return .rejected(.emptyText, detail: "field '\(config.textField)' is empty")
     }
     var ids = [UInt32]()
-    ids.reserveCapacity(text.count / 3 + 2)
-    context.encode(validUTF8: text, into: &ids)
+    ids.reserveCapacity(text.bytes.count / 3 + 2)
+    context.encode(text, into: &ids)
     if config.separator == .endOfText { ids.append(context.tokens.endOfText) }
     return .document(ids)
   }

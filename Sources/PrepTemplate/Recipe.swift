@@ -111,6 +111,10 @@ public struct RecipeContext<Encoder: TokenEncoder>: Sendable {
   func encode(validUTF8 text: UnsafeBufferPointer<UInt8>, into ids: inout [UInt32]) {
     encoder.encode(validUTF8: text, into: &ids)
   }
+
+  /// Appends the ids of bytes already checked as UTF-8.
+  @inline(__always)
+  func encode(_ text: ValidUTF8, into ids: inout [UInt32]) { encoder.encode(text, into: &ids) }
 }
 
 /// A record -> sample/document conversion. Pure: the same record and context give the same outcome.

@@ -113,6 +113,9 @@ public final class Tokenizer: TokenEncoder, @unchecked Sendable {
     }
   }
 
+  /// Appends the ids of bytes checked as UTF-8 already (see `ValidUTF8`), without checking them again.
+  public func encode(_ text: ValidUTF8, into ids: inout [UInt32]) { encodeValid(text.bytes, into: &ids) }
+
   /// Appends the ids of UTF-8 bytes; throws `TokenizerError.invalidUTF8` if they are not valid UTF-8.
   public func encode(utf8 bytes: [UInt8], into ids: inout [UInt32]) throws(TokenizerError) {
     try bytes.withUnsafeBufferPointer { (buffer) throws(TokenizerError) in try encode(utf8: buffer, into: &ids) }

@@ -51,9 +51,9 @@ struct TokenizeJSONL {
           for i in 0..<chunk.count {
             switch chunk.withStringField(
               i, first,
-              { (text: UnsafeBufferPointer<UInt8>) in
-                o.bytes &+= text.count
-                tokenizer.encode(validUTF8: text, into: &o.ids)
+              { (text: ValidUTF8) in
+                o.bytes &+= text.bytes.count
+                tokenizer.encode(text, into: &o.ids)
               })
             {
             case .success(.string):

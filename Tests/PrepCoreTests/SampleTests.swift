@@ -34,3 +34,13 @@ import Testing
     }
   }
 }
+
+@Test func validUTF8ChecksWhatItIsNotToldIsChecked() {
+  let good: [UInt8] = Array("héllo 中文 😀".utf8)
+  let bad: [[UInt8]] = [[0x61, 0xE4, 0x61], [0xC0, 0x80], [0xED, 0xA0, 0x80], [0xF4, 0x90, 0x80, 0x80], [0x80]]
+  good.withUnsafeBufferPointer { #expect(ValidUTF8(checking: $0)?.bytes.count == good.count) }
+  for bytes in bad {
+    bytes.withUnsafeBufferPointer { #expect(ValidUTF8(checking: $0) == nil, "\(bytes)") }
+  }
+  [UInt8]().withUnsafeBufferPointer { #expect(ValidUTF8(checking: $0)?.bytes.count == 0) }
+}

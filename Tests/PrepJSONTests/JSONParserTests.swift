@@ -215,7 +215,7 @@ import Testing
     func field(_ doc: [UInt8]) throws(JSONError) -> StringField<[UInt8]> {
       let result: Result<StringField<[UInt8]>, JSONError> = doc.withUnsafeBytes { raw in
         do throws(JSONError) {
-          return .success(try JSONValue.withStringField("text", from: raw) { Array($0) })
+          return .success(try JSONValue.withStringField("text", from: raw) { Array($0.bytes) })
         } catch {
           return .failure(error)
         }

@@ -41,7 +41,7 @@ import Testing
         let got: RecipeOutcome
         if case .string(let text)? = value {
           var copy = text
-          got = try copy.withUTF8 { bytes in recipe.apply(utf8: bytes, context: try context()) }
+          got = try copy.withUTF8 { bytes in recipe.apply(utf8: ValidUTF8(checked: bytes), context: try context()) }
         } else {
           got = recipe.outcome(forNonString: value)
         }

@@ -1,4 +1,5 @@
 import Dispatch
+import PrepCore
 import PrepTestSupport
 import Synchronization
 import Testing
@@ -70,6 +71,11 @@ struct GoldenTests {
       let text = try #require(node["text"]?.string)
       let expected = ids(node["ids"])
       let got = qwen3.encode(text)
+      // The same bytes handed over as checked UTF-8 (the JSON reader's way) give the same ids.
+      var viaChecked = [UInt32]()
+      var copy = text
+      copy.withUTF8 { qwen3.encode(ValidUTF8(checked: $0), into: &viaChecked) }
+      if viaChecked != got { mismatches.append("checked bytes differ: \(text.debugDescription.prefix(200))") }
       count += 1
       if got != expected && mismatches.count < 5 {
         mismatches.append("\(text.debugDescription.prefix(200)): got \(got.prefix(40)) expected \(expected.prefix(40))")
