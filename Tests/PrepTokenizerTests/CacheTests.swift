@@ -233,6 +233,21 @@ struct SourceFingerprintTests {
     #expect(throws: TokenizerError.missingFiles(directory: dir)) { try TokenizerSource.fingerprint(directory: dir) }
   }
 
+  /// A file mapped, or read into memory where it cannot be mapped, gives the same bytes; an empty or missing
+  /// file gives none (the callers then read it their own way).
+  @Test func aMappedFileHoldsTheFileBytes() throws {
+    let path = TestPaths.tokenizer + "/tokenizer_config.json"
+    let expected = [UInt8](try #require(FileManager.default.contents(atPath: path)))
+    for mapFile in [true, false] {
+      let file = try #require(MappedFile(path: path, mapFile: mapFile))
+      #expect(Array(file.bytes) == expected, "mapFile \(mapFile)")
+    }
+    let empty = TestPaths.temporaryDirectory("mapped-empty") + "/empty"
+    #expect(FileManager.default.createFile(atPath: empty, contents: Data()))
+    #expect(MappedFile(path: empty) == nil)
+    #expect(MappedFile(path: empty + "-missing") == nil)
+  }
+
   /// An empty file (which cannot be mapped) is hashed like any other.
   @Test func anEmptyFileIsHashedToo() throws {
     let dir = try tokenizerCopy("fingerprint-empty-config")
