@@ -53,6 +53,28 @@ final class InputFile {
     consumed += n
     return block[0..<n]
   }
+
+  /// Reads up to one block straight into the spare capacity of `buffer` (no copy through `block`); returns
+  /// how many bytes it appended (0 at end of file).
+  func readBlock(appendingTo buffer: inout [UInt8]) throws(InputError) -> Int {
+    let count = block.count
+    var n = 0
+    var failure: Int32 = 0
+    buffer.append(addingCapacity: count) { span in
+      span.withUnsafeMutableBufferPointer { raw, initialized in
+        while true {
+          let r = read(fd, raw.baseAddress, raw.count)
+          if r < 0 && errno == EINTR { continue }
+          if r < 0 { failure = errno } else { initialized = r }
+          n = r
+          return
+        }
+      }
+    }
+    guard n >= 0 else { throw InputError(.readFailed, file: path, String(cString: strerror(failure))) }
+    consumed += n
+    return n
+  }
 }
 
 /// Decompressed (or plain) bytes of one input file, appended to a caller's buffer piece by piece.
@@ -73,14 +95,17 @@ final class ByteSource {
   /// Appends more bytes to `buffer`; returns false (appending nothing) once the input is exhausted.
   func fill(_ buffer: inout [UInt8]) throws(InputError) -> Bool {
     while !atEnd {
+      guard let decoder else {
+        if try file.readBlock(appendingTo: &buffer) == 0 {
+          atEnd = true
+          return false
+        }
+        return true
+      }
       let block = try file.readBlock()
       if block.isEmpty {
         atEnd = true
         return false
-      }
-      guard let decoder else {
-        buffer.append(contentsOf: block)
-        return true
       }
       let before = buffer.count
       do { try decoder.decode(Array(block), appendingTo: &buffer) } catch {
