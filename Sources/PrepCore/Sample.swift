@@ -31,12 +31,20 @@ public struct Sample: Sendable, Equatable {
       guard let base = flags.baseAddress else { return 0 }
       var n = 0
       var i = 0
-      // Eight flags at a time: each nonzero byte adds one (any value counts, as elsewhere).
+      // Eight flags at a time: each nonzero byte adds one to its lane (any value counts, as elsewhere); the
+      // lanes are summed every 255 words, before one can overflow (a population count is no single
+      // instruction on baseline x86-64).
       while i &+ 8 <= flags.count {
-        let w = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
-        let nonzero = ((w & 0x7F7F_7F7F_7F7F_7F7F) &+ 0x7F7F_7F7F_7F7F_7F7F | w) & 0x8080_8080_8080_8080
-        n &+= nonzero.nonzeroBitCount
-        i &+= 8
+        var lanes: UInt64 = 0
+        var words = 0
+        while words < 255 && i &+ 8 <= flags.count {
+          let w = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
+          lanes &+= (((w & 0x7F7F_7F7F_7F7F_7F7F) &+ 0x7F7F_7F7F_7F7F_7F7F | w) & 0x8080_8080_8080_8080) >> 7
+          words &+= 1
+          i &+= 8
+        }
+        let pairs = (lanes & 0x00FF_00FF_00FF_00FF) &+ ((lanes >> 8) & 0x00FF_00FF_00FF_00FF)
+        n &+= Int(truncatingIfNeeded: (pairs &* 0x0001_0001_0001_0001) >> 48)
       }
       while i < flags.count {
         if base[i] != 0 { n &+= 1 }

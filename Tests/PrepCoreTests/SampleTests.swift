@@ -18,7 +18,7 @@ import Testing
 @Test func trainedCountCountsEveryNonzeroFlagAtAnyLengthAndAlignment() {
   // Flags other than 0 and 1 (a hand-made sample) count as trained, as `labels` treats them.
   var generator = SplitMix64(seed: 7)
-  for length in 0..<40 {
+  for length in Array(0..<40) + [2040, 2048, 2049, 4100] {
     for _ in 0..<8 {
       let flags = (0..<length).map { _ -> UInt8 in
         switch generator.next() % 5 {
