@@ -54,6 +54,57 @@ final class InputFile {
     return block[0..<n]
   }
 
+  /// Moves the read position to `offset` (counted as consumed). The corresponding C function is `lseek`.
+  func seek(to offset: Int) throws(InputError) {
+    guard lseek(fd, off_t(offset), SEEK_SET) >= 0 else {
+      throw InputError(.readFailed, file: path, InputFile.errnoMessage())
+    }
+    consumed = offset
+  }
+
+  /// The first line that starts at or after `offset` (a line starts after a `\n`; `offset` > 0) and its
+  /// 1-based number, or nil when none does: reads the file from its start to that line, counting newlines,
+  /// with `pread` (the read position does not move).
+  func firstLine(atOrAfter offset: Int) throws(InputError) -> LineStart? {
+    var chunk = [UInt8](repeating: 0, count: max(block.count, 1 << 20))
+    var at = 0
+    var newlines = 0
+    // Newlines before `offset - 1`, then the first one at or after it.
+    let searchFrom = offset - 1
+    while true {
+      let n = chunk.withUnsafeMutableBytes { raw -> Int in
+        while true {
+          let r = pread(fd, raw.baseAddress, raw.count, off_t(at))
+          if r < 0 && errno == EINTR { continue }
+          return r
+        }
+      }
+      guard n >= 0 else { throw InputError(.readFailed, file: path, InputFile.errnoMessage()) }
+      if n == 0 { return nil }
+      let found: Int? = chunk.withUnsafeBytes { raw -> Int? in
+        let p = raw.bindMemory(to: UInt8.self)
+        var i = 0
+        // Count up to the search start (branch-free), then look for the newline that ends the search.
+        let countEnd = min(n, max(0, searchFrom - at))
+        var count = 0
+        while i < countEnd {
+          count &+= p[i] == 0x0A ? 1 : 0
+          i &+= 1
+        }
+        newlines &+= count
+        while i < n {
+          if p[i] == 0x0A { return i }
+          i &+= 1
+        }
+        return nil
+      }
+      if let found {
+        return LineStart(offset: at + found + 1, line: newlines + 2)
+      }
+      at += n
+    }
+  }
+
   /// Reads up to one block straight into the spare capacity of `buffer` (no copy through `block`); returns
   /// how many bytes it appended (0 at end of file).
   func readBlock(appendingTo buffer: inout [UInt8]) throws(InputError) -> Int {

@@ -14,14 +14,19 @@
 /// parse failures are found by `Chunk.parseRecord` in the workers. Only whole-file failures (missing file,
 /// read error, corrupt zstd stream, malformed XML) throw `InputError`.
 public final class InputReader {
-  /// The input files in reading order (globs expanded, each pattern's matches sorted by byte order).
+  /// The input files in reading order (globs expanded, each pattern's matches sorted by byte order); with a
+  /// partition, only those this slice reads.
   public let files: [String]
-  /// Total on-disk size of the inputs (compressed size for `.zst`), for progress and ETA.
+  /// Total on-disk size of the inputs (compressed size for `.zst`), for progress and ETA; with a partition,
+  /// the bytes this slice owns.
   public let totalBytes: Int
   /// The settings.
   public let options: InputOptions
+  /// The slice of the input this reader reads (nil: all of it).
+  public let partition: InputPartition?
 
-  private var fileIndex = 0
+  private let slices: [FileSlice]
+  private var sliceIndex = 0
   private var chunkIndex = 0
   private var doneBytes = 0
   private var current: Current? = nil
@@ -40,35 +45,90 @@ public final class InputReader {
 
   /// Opens the inputs: every path or glob pattern (`data/*.jsonl`) in `paths`, in order. A pattern or
   /// path that matches nothing throws `InputError` of kind `.noMatch`; files are opened lazily, one at a time.
-  public init(paths: [String], options: InputOptions = InputOptions()) throws(InputError) {
-    self.files = try expandInputPaths(paths)
+  /// With `partition`, only the records of that slice are read (see `InputPartition`).
+  public init(
+    paths: [String], options: InputOptions = InputOptions(), partition: InputPartition? = nil
+  ) throws(InputError) {
+    let all = try expandInputPaths(paths)
     self.options = options
-    var total = 0
-    for file in files {
+    self.partition = partition
+    var sizes: [Int] = []
+    for file in all {
       var st = stat()
       guard stat(file, &st) == 0 else {
         throw InputError(.cannotOpen, file: file, String(cString: strerror(errno)))
       }
-      total += Int(st.st_size)
+      sizes.append(Int(st.st_size))
     }
-    self.totalBytes = total
+    if let partition {
+      slices = try partition.plan(files: all, sizes: sizes) { (i: Int) throws(InputError) -> Bool in
+        try InputReader.canSplitBetweenLines(all[i], options: options)
+      }
+    } else {
+      slices = sizes.indices.map { FileSlice(file: $0, from: 0, limit: Int.max, ownedBytes: sizes[$0]) }
+    }
+    files = slices.map { all[$0.file] }
+    totalBytes = slices.reduce(0) { $0 + $1.ownedBytes }
   }
 
   /// On-disk bytes read so far (compressed bytes for `.zst`), comparable with `totalBytes`.
-  public var bytesConsumed: Int { doneBytes + (current?.source.file.consumed ?? 0) }
+  public var bytesConsumed: Int {
+    guard let current, sliceIndex < slices.count else { return doneBytes }
+    let slice = slices[sliceIndex]
+    return doneBytes + min(max(0, current.source.file.consumed - slice.from), slice.ownedBytes)
+  }
+
+  /// Whether `path` can be cut between lines: JSON lines, without compression (a `.json` file is read to its
+  /// first byte other than white space: `[` makes it an array).
+  static func canSplitBetweenLines(_ path: String, options: InputOptions) throws(InputError) -> Bool {
+    let kind = options.kind(of: path)
+    guard kind.compression == .none else { return false }
+    switch kind.format {
+    case .jsonl: return true
+    case .jsonArray, .xml: return false
+    case .json:
+      let file = try InputFile(path: path, blockSize: 1 << 16)
+      var first = true
+      while true {
+        let block = try file.readBlock()
+        if block.isEmpty { return true }
+        var i = block.startIndex
+        if first && block.count >= 3 && block[i] == 0xEF && block[i + 1] == 0xBB && block[i + 2] == 0xBF {
+          i += 3
+        }
+        first = false
+        while i < block.endIndex {
+          let c = block[i]
+          if c != 0x20 && c != 0x0A && c != 0x0D && c != 0x09 { return c != UInt8(ascii: "[") }
+          i += 1
+        }
+      }
+    }
+  }
 
   /// The next chunk, or nil when every file has been read.
   public func next() throws(InputError) -> Chunk? {
     while true {
       if current == nil {
-        guard fileIndex < files.count else { return nil }
-        let path = files[fileIndex]
+        guard sliceIndex < slices.count else { return nil }
+        let slice = slices[sliceIndex]
+        let path = files[sliceIndex]
         let kind = options.kind(of: path)
         let source = try ByteSource(path: path, compression: kind.compression, blockSize: options.readBlockSize)
         if kind.format == .xml {
           current = .xml(try XMLRecordReader(source: source, path: path, options: options))
+        } else if slice.from == 0 {
+          current = .records(
+            RecordSplitter(source: source, path: path, format: kind.format, options: options, endOffset: slice.limit))
+        } else if let start = try source.file.firstLine(atOrAfter: slice.from), start.offset < slice.limit {
+          try source.file.seek(to: start.offset)
+          current = .records(
+            RecordSplitter(source: source, path: path, options: options, start: start, endOffset: slice.limit))
         } else {
-          current = .records(RecordSplitter(source: source, path: path, format: kind.format, options: options))
+          // No line of the file starts in this slice's part of it.
+          doneBytes += slice.ownedBytes
+          sliceIndex += 1
+          continue
         }
       }
       let got: (bytes: [UInt8], records: [ChunkRecord])?
@@ -80,12 +140,12 @@ public final class InputReader {
       if let got {
         defer { chunkIndex += 1 }
         return Chunk(
-          index: chunkIndex, file: files[fileIndex], bytes: got.bytes, records: got.records,
+          index: chunkIndex, file: files[sliceIndex], bytes: got.bytes, records: got.records,
           maxRecordBytes: options.maxRecordBytes)
       }
-      doneBytes += current?.source.file.size ?? 0
+      doneBytes += slices[sliceIndex].ownedBytes
       current = nil
-      fileIndex += 1
+      sliceIndex += 1
     }
   }
 }

@@ -56,16 +56,34 @@ final class RecordSplitter {
   var escaped = false
   var arrayChecked = false
 
-  init(source: ByteSource, path: String, format: InputFormat, options: InputOptions) {
+  /// Lines that start at or after this stream offset are not read (the next slice's; see `InputPartition`).
+  let endOffset: Int
+
+  init(source: ByteSource, path: String, format: InputFormat, options: InputOptions, endOffset: Int = Int.max) {
     self.source = source
     self.path = path
     self.options = options
+    self.endOffset = endOffset
     switch format {
     case .jsonl: mode = .lines
     case .jsonArray: mode = .array
     default: mode = .sniff
     }
     declaredArray = format == .jsonArray
+  }
+
+  /// JSON lines from the line at `start` (the source is positioned there) to `endOffset`.
+  init(source: ByteSource, path: String, options: InputOptions, start: LineStart, endOffset: Int) {
+    self.source = source
+    self.path = path
+    self.options = options
+    self.endOffset = endOffset
+    mode = .lines
+    declaredArray = false
+    bomChecked = true
+    scanOffset = start.offset
+    lineStartOffset = start.offset
+    line = start.line
   }
 
   /// The next chunk's bytes and records, or nil at the end of the file.
@@ -169,6 +187,13 @@ final class RecordSplitter {
       }
       line &+= 1
       lineStartOffset = scanOffset
+      if scanOffset >= endOffset {
+        // The next line is a later slice's: nothing after it is read.
+        buf.removeSubrange(keptEnd...)
+        scanPos = keptEnd
+        eof = true
+        return chunkFull
+      }
       if chunkFull { return true }
     }
   }
