@@ -22,8 +22,10 @@ struct Seen: Equatable, CustomStringConvertible {
 }
 
 /// Reads every chunk; checks chunk numbering and that each chunk holds whole records in order.
-func readAll(_ paths: [String], _ options: InputOptions) throws -> (records: [Seen], chunks: [Chunk]) {
-  let reader = try InputReader(paths: paths, options: options)
+func readAll(
+  _ paths: [String], _ options: InputOptions, partition: InputPartition? = nil
+) throws -> (records: [Seen], chunks: [Chunk]) {
+  let reader = try InputReader(paths: paths, options: options, partition: partition)
   var seen: [Seen] = []
   var chunks: [Chunk] = []
   while let chunk = try reader.next() {

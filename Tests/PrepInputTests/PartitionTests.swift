@@ -6,17 +6,9 @@ import Testing
 
 /// Reads slice `partition` of the inputs; checks that progress ends at the slice's byte share.
 private func readSlice(_ paths: [String], _ options: InputOptions, _ partition: InputPartition) throws -> [Seen] {
+  let seen = try readAll(paths, options, partition: partition).records
   let reader = try InputReader(paths: paths, options: options, partition: partition)
-  var seen: [Seen] = []
-  while let chunk = try reader.next() {
-    for i in 0..<chunk.count {
-      let r = chunk.records[i]
-      seen.append(
-        Seen(
-          file: chunk.file, line: r.line, offset: r.byteOffset, bytes: Array(chunk.recordBytes(i)),
-          reject: r.readerReject))
-    }
-  }
+  while try reader.next() != nil {}
   #expect(reader.bytesConsumed == reader.totalBytes, "progress of slice \(partition)")
   return seen
 }
