@@ -41,17 +41,19 @@ final class InputFile {
   /// Reads up to one block; returns the bytes read (empty at end of file). The corresponding C function
   /// is `read`, retried on `EINTR`.
   func readBlock() throws(InputError) -> ArraySlice<UInt8> {
-    let count = block.count
-    let n = block.withUnsafeMutableBytes { raw -> Int in
-      while true {
-        let r = read(fd, raw.baseAddress, count)
-        if r < 0 && errno == EINTR { continue }
-        return r
-      }
-    }
+    let n = block.withUnsafeMutableBytes { raw in InputFile.retryingEINTR { read(fd, raw.baseAddress, raw.count) } }
     guard n >= 0 else { throw InputError(.readFailed, file: path, InputFile.errnoMessage()) }
     consumed += n
     return block[0..<n]
+  }
+
+  /// `call` (a `read` or `pread`), again while it fails with `EINTR`; its result.
+  private static func retryingEINTR(_ call: () -> Int) -> Int {
+    while true {
+      let r = call()
+      if r < 0 && errno == EINTR { continue }
+      return r
+    }
   }
 
   /// Moves the read position to `offset` (counted as consumed). The corresponding C function is `lseek`.
@@ -63,25 +65,20 @@ final class InputFile {
   }
 
   /// The first line that starts at or after `offset` (a line starts after a `\n`; `offset` > 0) and its
-  /// 1-based number, or nil when none does: reads the file from its start to that line, counting newlines,
-  /// with `pread` (the read position does not move).
+  /// 1-based number, or nil when none does: reads the file from its start to that line through the read
+  /// block, counting newlines, with `pread` (the read position does not move).
   func firstLine(atOrAfter offset: Int) throws(InputError) -> LineStart? {
-    var chunk = [UInt8](repeating: 0, count: max(block.count, 1 << 20))
     var at = 0
     var newlines = 0
     // Newlines before `offset - 1`, then the first one at or after it.
     let searchFrom = offset - 1
     while true {
-      let n = chunk.withUnsafeMutableBytes { raw -> Int in
-        while true {
-          let r = pread(fd, raw.baseAddress, raw.count, off_t(at))
-          if r < 0 && errno == EINTR { continue }
-          return r
-        }
+      let n = block.withUnsafeMutableBytes { raw in
+        InputFile.retryingEINTR { pread(fd, raw.baseAddress, raw.count, off_t(at)) }
       }
       guard n >= 0 else { throw InputError(.readFailed, file: path, InputFile.errnoMessage()) }
       if n == 0 { return nil }
-      let found: Int? = chunk.withUnsafeBytes { raw -> Int? in
+      let found: Int? = block.withUnsafeBytes { raw -> Int? in
         let p = raw.bindMemory(to: UInt8.self)
         var i = 0
         // Count up to the search start (branch-free), then look for the newline that ends the search.
@@ -98,9 +95,7 @@ final class InputFile {
         }
         return nil
       }
-      if let found {
-        return LineStart(offset: at + found + 1, line: newlines + 2)
-      }
+      if let found { return LineStart(offset: at + found + 1, line: newlines + 2) }
       at += n
     }
   }
@@ -113,13 +108,8 @@ final class InputFile {
     var failure: Int32 = 0
     buffer.append(addingCapacity: count) { span in
       span.withUnsafeMutableBufferPointer { raw, initialized in
-        while true {
-          let r = read(fd, raw.baseAddress, raw.count)
-          if r < 0 && errno == EINTR { continue }
-          if r < 0 { failure = errno } else { initialized = r }
-          n = r
-          return
-        }
+        n = InputFile.retryingEINTR { read(fd, raw.baseAddress, raw.count) }
+        if n < 0 { failure = errno } else { initialized = n }
       }
     }
     guard n >= 0 else { throw InputError(.readFailed, file: path, String(cString: strerror(failure))) }

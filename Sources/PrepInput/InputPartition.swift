@@ -96,12 +96,10 @@ struct LineStart: Equatable {
 }
 
 extension InputPartition {
-  /// The files (and parts of files) this slice reads, in order. `sizes` are the on-disk sizes of `files`;
-  /// `splittable` says whether a file can be cut between lines (asked only for files that straddle this
-  /// slice's range).
-  func plan(
-    files: [String], sizes: [Int], splittable: (Int) throws(InputError) -> Bool
-  ) throws(InputError) -> [FileSlice] {
+  /// The files (and parts of files) this slice reads, in order. `sizes` are the on-disk sizes of the run's
+  /// files; `splittable` says whether file `i` can be cut between lines (asked only for files that straddle
+  /// this slice's range).
+  func plan(sizes: [Int], splittable: (Int) throws(InputError) -> Bool) throws(InputError) -> [FileSlice] {
     let total = sizes.reduce(0, +)
     let (lower, upper) = range(total: total)
     var out: [FileSlice] = []

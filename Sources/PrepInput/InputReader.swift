@@ -61,7 +61,7 @@ public final class InputReader {
       sizes.append(Int(st.st_size))
     }
     if let partition {
-      slices = try partition.plan(files: all, sizes: sizes) { (i: Int) throws(InputError) -> Bool in
+      slices = try partition.plan(sizes: sizes) { (i: Int) throws(InputError) -> Bool in
         try InputReader.canSplitBetweenLines(all[i], options: options)
       }
     } else {
@@ -78,8 +78,8 @@ public final class InputReader {
     return doneBytes + min(max(0, current.source.file.consumed - slice.from), slice.ownedBytes)
   }
 
-  /// Whether `path` can be cut between lines: JSON lines, without compression (a `.json` file is read to its
-  /// first byte other than white space: `[` makes it an array).
+  /// Whether `path` can be cut between lines: JSON lines, without compression (a `.json` file is sniffed the
+  /// way `RecordSplitter` reads it: `[` first makes it an array).
   static func canSplitBetweenLines(_ path: String, options: InputOptions) throws(InputError) -> Bool {
     let kind = options.kind(of: path)
     guard kind.compression == .none else { return false }
@@ -87,22 +87,10 @@ public final class InputReader {
     case .jsonl: return true
     case .jsonArray, .xml: return false
     case .json:
-      let file = try InputFile(path: path, blockSize: 1 << 16)
-      var first = true
-      while true {
-        let block = try file.readBlock()
-        if block.isEmpty { return true }
-        var i = block.startIndex
-        if first && block.count >= 3 && block[i] == 0xEF && block[i + 1] == 0xBB && block[i + 2] == 0xBF {
-          i += 3
-        }
-        first = false
-        while i < block.endIndex {
-          let c = block[i]
-          if c != 0x20 && c != 0x0A && c != 0x0D && c != 0x09 { return c != UInt8(ascii: "[") }
-          i += 1
-        }
-      }
+      let source = try ByteSource(path: path, compression: .none, blockSize: 1 << 16)
+      let splitter = RecordSplitter(source: source, path: path, format: .json, options: options)
+      while try !splitter.prepare() {}
+      return splitter.mode == .lines
     }
   }
 

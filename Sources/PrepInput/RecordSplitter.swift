@@ -73,13 +73,8 @@ final class RecordSplitter {
   }
 
   /// JSON lines from the line at `start` (the source is positioned there) to `endOffset`.
-  init(source: ByteSource, path: String, options: InputOptions, start: LineStart, endOffset: Int) {
-    self.source = source
-    self.path = path
-    self.options = options
-    self.endOffset = endOffset
-    mode = .lines
-    declaredArray = false
+  convenience init(source: ByteSource, path: String, options: InputOptions, start: LineStart, endOffset: Int) {
+    self.init(source: source, path: path, format: .jsonl, options: options, endOffset: endOffset)
     bomChecked = true
     scanOffset = start.offset
     lineStartOffset = start.offset
