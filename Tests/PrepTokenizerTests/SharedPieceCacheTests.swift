@@ -26,6 +26,26 @@ import Testing
     return text
   }
 
+  /// The key of an ASCII window's pre-token, masked by `EncodeScratch.keyMasks`, is the key read byte by byte
+  /// (what every other path builds): for every length a key can have, over random bytes (zeros and the
+  /// bytes past the pre-token included), the words, the length and the hash agree.
+  @Test func windowKeysAreTheKeysOfTheirBytes() {
+    let scratch = EncodeScratch()
+    var random = SplitMix64(seed: 2026_11_24)
+    var buffer = [UInt8](repeating: 0, count: 16)
+    for n in 1...EncodeScratch.maxCachedLength {
+      for _ in 0..<200 {
+        for k in 0..<16 { buffer[k] = random.next() % 4 == 0 ? 0 : UInt8(truncatingIfNeeded: random.next()) }
+        buffer.withUnsafeBufferPointer { bytes in
+          let p = bytes.baseAddress!
+          let wide = CacheKey(wide: p, n, masks: scratch.keyMasks)
+          let plain = CacheKey(p, n, readable: n)
+          #expect(wide.k0 == plain.k0 && wide.k1 == plain.k1 && wide.length == n && wide.hash == plain.hash)
+        }
+      }
+    }
+  }
+
   /// Four threads encode the same new texts in the same order from the first call on, so that they race to
   /// insert the same pre-tokens into the same sets of a fresh tokenizer; every result must be the ids
   /// another tokenizer (with a cache of its own) gives.
