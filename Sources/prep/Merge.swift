@@ -11,12 +11,16 @@ struct Merge: ParsableCommand {
       (tokenizer, zstd settings, shard layout, pipeline). The shards are linked into OUTPUT in part order as \
       shard-00000.bin, shard-00001.bin, ..., the statistics summed, the rejects files concatenated, \
       OUTPUT/index.json written last, and then the parts removed. An interrupted merge can be run again.
+      Samples merge into exactly one run's when the pipeline does not pack; packing (blocks, best_fit) starts \
+      afresh in each part, so blocks at part boundaries differ from one run's. The shards are not re-read: \
+      prep verify OUTPUT checks them.
       Example (4 tasks, then the merge):
-        for i in 0 1 2 3; do prep run monkey --partition $i/4 & done; wait
+        for i in 0 1 2 3; do prep run monkey --partition $i/4 --workers 1 & done; wait
         prep merge out/monkey && prep verify out/monkey
       """)
 
-  @Argument(help: "The output directory holding the part-IIIII-of-NNNNN directories.")
+  @Argument(
+    help: ArgumentHelp("The output directory holding the part-IIIII-of-NNNNN directories.", valueName: "output"))
   var directory: String
 
   @Flag(name: .long, help: "Replace a dataset already in OUTPUT that these parts did not make.")

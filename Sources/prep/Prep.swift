@@ -9,7 +9,7 @@ struct Prep: ParsableCommand {
     discussion: """
       Typical use:
         prep run pipelines/fudan.pipeline   input -> tokens -> shards
-        prep merge out/monkey               join the parts of prep run --partition I/N
+        prep merge out/monkey               the parts of run --partition I/N joined
         prep stats out/fudan                what is in the shards
         prep verify out/fudan               checksums, counts, ids; exit 1 on a fault
         prep inspect out/fudan --sample 3   samples decoded, trained spans marked
