@@ -243,3 +243,38 @@ func partitionRefusesWholeInputSettings(_ setting: [String]) throws {
   #expect(bad.status != 0)
   #expect(bad.stderr.contains("0 <= I < N"))
 }
+
+/// A part's run resumes in its own directory: killed after a checkpoint, `--resume` finishes it byte-identical to
+/// an uninterrupted run of the same part (index.json included).
+@Test func aKilledPartResumesToTheBytesOfAnUninterruptedPart() throws {
+  let dir = TestPaths.temporaryDirectory("partition-resume")
+  let input = dir + "/input.jsonl"
+  var bytes = Data()
+  let fixture = contents(TestPaths.fixture("monkey/train.jsonl"))
+  for _ in 0..<20 { bytes += fixture }
+  try bytes.write(to: URL(fileURLWithPath: input))
+  let out = dir + "/out"
+  let part = out + "/part-00001-of-00002"
+  let arguments = [
+    "run", "monkey", "--set", "input=\(input)", "--set", "output=\(out)", "--set", "input.chunk_bytes=4096",
+    "--set", "output.samples_per_shard=20", "--partition", "1/2", "--quiet", "--workers", "2",
+  ]
+  let uninterrupted = try prep(arguments)
+  #expect(uninterrupted.status == 0, "\(uninterrupted.stderr)")
+  let reference = try allFiles(part)
+  #expect(reference.keys.contains("index.json"))
+  try FileManager.default.removeItem(atPath: out)
+
+  let process = try prepProcess(arguments)
+  try process.run()
+  waitForCheckpoint(process, in: part)
+  kill(process.processIdentifier, SIGKILL)
+  process.waitUntilExit()
+  try #require(!FileManager.default.fileExists(atPath: part + "/index.json"), "the run finished before the kill")
+  let resumed = try prep(arguments + ["--resume"])
+  #expect(resumed.status == 0, "\(resumed.stderr)")
+  #expect(resumed.stderr.contains("resuming the interrupted run in \(part)"), "\(resumed.stderr)")
+  let got = try allFiles(part)
+  #expect(Set(got.keys) == Set(reference.keys))
+  for (name, bytes) in reference { #expect(got[name] == bytes, "\(name) differs from the uninterrupted part's") }
+}
