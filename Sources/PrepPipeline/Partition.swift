@@ -208,10 +208,9 @@ public enum PartitionMerge {
     guard let n = found.first?.0.count else { throw .noParts(directory: directory) }
     let counts = Set(found.map(\.0.count))
     if counts.count > 1 { throw .mixedCounts(directory: directory, counts: counts.sorted()) }
-    var byIndex = [String?](repeating: nil, count: n)
+    var byIndex: [Int: String] = [:]
     for (p, path) in found { byIndex[p.index] = path }
     var parts: [DatasetPart] = []
-    parts.reserveCapacity(n)
     for i in 0..<n {
       let name = InputPartition.directoryName(index: i, count: n)
       let spec = "\(i)/\(n)"
