@@ -17,6 +17,9 @@ public final class InputReader {
   /// The input files in reading order (globs expanded, each pattern's matches sorted by byte order); with a
   /// partition, only those this slice reads.
   public let files: [String]
+  /// Where each of `files` stands in the run's whole list of input files (0, 1, 2, ... without a partition): a
+  /// file cut between two slices is listed by both, at the same position.
+  public let fileNumbers: [Int]
   /// Total on-disk size of the inputs (compressed size for `.zst`), for progress and ETA; with a partition,
   /// the bytes this slice owns.
   public let totalBytes: Int
@@ -68,6 +71,7 @@ public final class InputReader {
       slices = sizes.indices.map { FileSlice(file: $0, from: 0, limit: Int.max, ownedBytes: sizes[$0]) }
     }
     files = slices.map { all[$0.file] }
+    fileNumbers = slices.map(\.file)
     totalBytes = slices.reduce(0) { $0 + $1.ownedBytes }
   }
 

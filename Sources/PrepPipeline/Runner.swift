@@ -31,6 +31,8 @@ public struct RunOptions: Sendable {
   public var progressInterval: Double?
   /// Continue an interrupted run from its checkpoint (`OUTPUT/.prep-resume`) instead of starting over.
   public var resume = false
+  /// Run only this slice of the input, into `OUTPUT/part-IIIII-of-NNNNN` (`prep run --partition I/N`).
+  public var partition: InputPartition? = nil
 
   /// Creates options.
   public init(
@@ -159,12 +161,16 @@ public final class PipelineRunner {
     let context: RecipeContext<Tokenizer>
     do { context = try RecipeContext(encoder: tokenizer) } catch { throw RunError.configuration(error.description) }
     let recipe = config.recipe.prepared(for: tokenizer)
-    let dir = config.outputDirectory
+    let partition = options.partition
+    if partition != nil, let problem = config.partitionProblem { throw RunError.configuration(problem) }
+    let dir = config.datasetDirectory(partition: partition)
     var summary = RunSummary()
     summary.output = dir
 
     let reader: InputReader
-    do { reader = try InputReader(paths: config.inputPaths, options: config.inputOptions) } catch {
+    do {
+      reader = try InputReader(paths: config.inputPaths, options: config.inputOptions, partition: partition)
+    } catch {
       throw RunError.input(error)
     }
 
@@ -327,7 +333,7 @@ public final class PipelineRunner {
         })
       try rejectsFile.close()
       summary.seconds = progress.elapsed
-      let stats = summaryJSON(summary, inputFiles: reader.files)
+      let stats = summaryJSON(summary, inputFiles: reader.files, firstFile: reader.fileNumbers.first ?? 0)
       summary.validation = try validation?.finish(metadata: metadata(stats: stats, part: "validation"))
       let trainResult = try train.finish(metadata: metadata(stats: stats, part: "train"))
       try ResumeCheckpoint.remove(directory: dir)
@@ -358,6 +364,7 @@ public final class PipelineRunner {
     if case .object(var o) = pipeline {
       o.append("file", .string(config.file))
       o.append("part", .string(part))
+      if let partition = options.partition { o.append("partition", partition.json) }
       pipeline = .object(o)
     }
     return IndexMetadata(
@@ -429,11 +436,14 @@ public final class PipelineRunner {
     return chosen
   }
 
-  func summaryJSON(_ s: RunSummary, inputFiles: [String]) -> JSONValue {
+  /// The run's statistics for index.json. A slice's run also records where its first input file stands in the
+  /// whole run's list (`input_file_offset`), so that `prep merge` can list each file once.
+  func summaryJSON(_ s: RunSummary, inputFiles: [String], firstFile: Int) -> JSONValue {
     var o = JSONObject()
     o.append("records", .number(String(s.records)))
     o.append("input_bytes", .number(String(s.bytes)))
     o.append("input_files", .array(inputFiles.map { .string($0) }))
+    if options.partition != nil { o.append(PartitionKeys.inputFileOffset, .number(String(firstFile))) }
     var r = JSONObject()
     for reason in s.rejects.keys.sorted() { r.append(reason.rawValue, .number(String(s.rejects[reason] ?? 0))) }
     o.append("rejected", .object(r))

@@ -1,4 +1,5 @@
 import PrepCore
+import PrepInput
 import PrepJSON
 import PrepShard
 import PrepTokenizer
@@ -34,7 +35,9 @@ extension ConfigValue {
 }
 
 /// Re-runs the pipeline recorded in a dataset's index.json on its source files into a scratch directory and checks
-/// that the dataset holds exactly those samples: all of them, or `sample` of them chosen by `seed`.
+/// that the dataset holds exactly those samples: all of them, or `sample` of them chosen by `seed`. A part of a
+/// partitioned run is checked against its slice of the source, and a merged dataset against its N slices run one
+/// after the other (what the merge joined: packing starts afresh in each).
 ///
 /// - Throws: a `ConfigError` when the recorded pipeline cannot be decoded, a `RunError` when the re-run fails.
 public func checkAgainstSource(
@@ -43,11 +46,16 @@ public func checkAgainstSource(
   let dataset = try Dataset(directory: directory)
   var recorded = dataset.index.pipeline
   var part = "train"
+  var slices: [InputPartition]? = nil
   if case .object(let o) = recorded {
     var kept = JSONObject()
     for (k, v) in zip(o.keys, o.values) {
       if k == "part" { part = v.stringValue ?? part }
-      if k != "file" && k != "part" { kept.append(k, v) }
+      if k == PartitionKeys.partition, let count = v.lookup("count")?.intValue {
+        let indices = v.lookup("index")?.intValue.map { [$0] } ?? Array(0..<max(0, count))
+        slices = indices.compactMap { InputPartition(index: $0, count: count) }
+      }
+      if k != "file" && k != "part" && k != PartitionKeys.partition { kept.append(k, v) }
     }
     recorded = .object(kept)
   }
@@ -56,14 +64,34 @@ public func checkAgainstSource(
   var file = PipelineFile(path: directory + "/index.json", tree: ConfigValue(json: recorded))
   try file.apply("output=" + scratch)
   let config = try PipelineConfig(file)
-  _ = try PipelineRunner(
-    config: config, tokenizer: tokenizer, tokenizerFingerprint: fingerprint,
-    options: RunOptions(workers: workers, quiet: true), prepVersion: dataset.index.prepVersion
-  ).run()
-  let again = try Dataset(directory: part == "validation" ? scratch + "/validation" : scratch)
+  var again: [Dataset] = []
+  let runs: [InputPartition?] = slices.map { $0.map { Optional($0) } } ?? [nil]
+  for slice in runs {
+    var options = RunOptions(workers: workers, quiet: true)
+    options.partition = slice
+    _ = try PipelineRunner(
+      config: config, tokenizer: tokenizer, tokenizerFingerprint: fingerprint, options: options,
+      prepVersion: dataset.index.prepVersion
+    ).run()
+    let dir = config.datasetDirectory(partition: slice)
+    again.append(try Dataset(directory: part == "validation" ? dir + "/validation" : dir))
+  }
+  // Sample i of the slices' datasets one after the other: in dataset k where starts[k] <= i < starts[k + 1].
+  var starts = [0]
+  for d in again { starts.append(starts[starts.count - 1] + d.count) }
+  func sourceSample(_ i: Int) throws -> Sample {
+    var low = 0
+    var high = again.count - 1
+    while low < high {
+      let mid = (low + high + 1) / 2
+      if starts[mid] <= i { low = mid } else { high = mid - 1 }
+    }
+    return try again[low].sample(at: i - starts[low])
+  }
   var check = SourceCheck()
-  guard again.count == dataset.count else {
-    check.firstDifference = "the source gives \(again.count) samples, the dataset holds \(dataset.count)"
+  let total = starts[starts.count - 1]
+  guard total == dataset.count else {
+    check.firstDifference = "the source gives \(total) samples, the dataset holds \(dataset.count)"
     return check
   }
   var indices = Array(0..<dataset.count)
@@ -76,7 +104,7 @@ public func checkAgainstSource(
   }
   for i in indices {
     let a = try dataset.sample(at: i)
-    let b = try again.sample(at: i)
+    let b = try sourceSample(i)
     check.compared += 1
     if a != b {
       let what =

@@ -1,4 +1,5 @@
 import ArgumentParser
+import PrepInput
 import PrepTokenizer
 
 #if canImport(FoundationEssentials)
@@ -67,5 +68,55 @@ struct WorkerOptions: ParsableArguments {
 
   func validate() throws {
     if let workers, workers < 1 { throw ValidationError("--workers must be at least 1") }
+  }
+}
+
+/// `--partition I/N` or `--partition auto`.
+enum PartitionOption {
+  /// Why a partition could not be worked out.
+  struct Problem: Error {
+    var text: String
+  }
+
+  /// `I/N`, or for `auto` the task of a Slurm job array: I = SLURM_ARRAY_TASK_ID - SLURM_ARRAY_TASK_MIN,
+  /// N = SLURM_ARRAY_TASK_COUNT (an array with a step or gaps is refused: its ids do not number the slices).
+  /// Kubernetes does not tell an Indexed Job's pod the number of completions, so there `auto` is refused with
+  /// the form that works: `--partition $(JOB_COMPLETION_INDEX)/N`, which Kubernetes expands in the arguments.
+  static func resolve(
+    _ text: String, environment: [String: String] = ProcessInfo.processInfo.environment
+  ) -> Result<InputPartition, Problem> {
+    if text != "auto" {
+      guard let p = InputPartition(parsing: text) else {
+        return .failure(Problem(text: "--partition takes I/N with 0 <= I < N (3/8), or auto, not '\(text)'"))
+      }
+      return .success(p)
+    }
+    func number(_ name: String) -> Int? { environment[name].flatMap { Int($0) } }
+    guard let id = number("SLURM_ARRAY_TASK_ID") else {
+      if let index = environment["JOB_COMPLETION_INDEX"] {
+        return .failure(
+          Problem(
+            text: "--partition auto: Kubernetes gives the index (JOB_COMPLETION_INDEX=\(index)) but not the "
+              + "number of parts: pass --partition $(JOB_COMPLETION_INDEX)/N in the container's args"))
+      }
+      return .failure(
+        Problem(
+          text: "--partition auto: not a Slurm array task (SLURM_ARRAY_TASK_ID is not set): pass --partition I/N"))
+    }
+    guard let count = number("SLURM_ARRAY_TASK_COUNT") else {
+      return .failure(Problem(text: "--partition auto: SLURM_ARRAY_TASK_COUNT is not set: pass --partition I/N"))
+    }
+    let low = number("SLURM_ARRAY_TASK_MIN") ?? 0
+    if let high = number("SLURM_ARRAY_TASK_MAX"), high - low + 1 != count {
+      return .failure(
+        Problem(
+          text: "--partition auto: the array \(low)-\(high) has \(count) tasks (a step or gaps): its task ids "
+            + "do not number the parts; pass --partition I/N"))
+    }
+    guard let p = InputPartition(index: id - low, count: count) else {
+      return .failure(
+        Problem(text: "--partition auto: task \(id) of \(count) (from \(low)) is not a part 0..<\(count)"))
+    }
+    return .success(p)
   }
 }

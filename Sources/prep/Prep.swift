@@ -9,6 +9,7 @@ struct Prep: ParsableCommand {
     discussion: """
       Typical use:
         prep run pipelines/fudan.pipeline   input -> tokens -> shards
+        prep merge out/monkey               the parts of run --partition I/N joined
         prep stats out/fudan                what is in the shards
         prep verify out/fudan               checksums, counts, ids; exit 1 on a fault
         prep inspect out/fudan --sample 3   samples decoded, trained spans marked
@@ -17,7 +18,7 @@ struct Prep: ParsableCommand {
         prep train out/fudan                a toy Qwen2-shaped model on the shards
       """,
     version: prepVersion,
-    subcommands: [Run.self, Tokenize.self, Export.self, Stats.self, Verify.self, Inspect.self, Train.self]
+    subcommands: [Run.self, Merge.self, Tokenize.self, Export.self, Stats.self, Verify.self, Inspect.self, Train.self]
   )
 
   /// Parses and runs like ArgumentParser's own `main`, except that an error of prep's (a tokenizer, input,

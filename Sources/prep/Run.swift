@@ -1,5 +1,6 @@
 import ArgumentParser
 import PrepCore
+import PrepInput
 import PrepPipeline
 import PrepShard
 import PrepTokenizer
@@ -17,6 +18,13 @@ struct Run: ParsableCommand {
         prep run monkey --dry-run
       Rejected records go to OUTPUT/rejects.jsonl with file, line, byte offset and reason.
       A run checkpoints as it finishes shards; if it is killed, `prep run PIPELINE --resume` continues it.
+      Distributed: with --partition I/N, task I of N reads only its slice of the input (records are never cut, \
+      the slices together are the input in order) and writes a complete dataset into \
+      OUTPUT/part-IIIII-of-NNNNN; `prep merge OUTPUT` joins the N parts. Resume and the up-to-date check work \
+      per part. Refused with --partition: split.val_size, max_samples and recipe.seed_compat (they need the \
+      whole input). --partition auto takes I and N from a Slurm job array (SLURM_ARRAY_TASK_ID, \
+      SLURM_ARRAY_TASK_MIN, SLURM_ARRAY_TASK_COUNT); in a Kubernetes Indexed Job pass \
+      --partition $(JOB_COMPLETION_INDEX)/N.
       """)
 
   @Argument(help: "The pipeline file (or its name under pipelines/).")
@@ -51,11 +59,21 @@ struct Run: ParsableCommand {
   @Option(name: .long, help: "Tokenizer directory (overrides the pipeline's `tokenizer`).")
   var tokenizer: String?
 
+  @Option(
+    name: .long,
+    help: ArgumentHelp(
+      "Run slice I of N of the input (0 <= I < N) into OUTPUT/part-IIIII-of-NNNNN, for prep merge; "
+        + "auto: from a Slurm job array.", valueName: "I/N|auto"))
+  var partition: String?
+
   @OptionGroup var workerOptions: WorkerOptions
 
   func validate() throws {
     if resume && force {
       throw ValidationError("--resume continues an interrupted run and --force starts over: give one of them")
+    }
+    if let partition, partition != "auto", InputPartition(parsing: partition) == nil {
+      throw ValidationError("--partition takes I/N with 0 <= I < N (3/8), or auto, not '\(partition)'")
     }
     if let maxRejects, RejectLimit.parse(maxRejects) == nil {
       throw ValidationError("--max-rejects takes a count (100) or a percentage (2%), not '\(maxRejects)'")
@@ -70,10 +88,19 @@ struct Run: ParsableCommand {
     case .success(let c): config = c
     case .failure(let error): fail(error.description, code: 2)
     }
+    let slice: InputPartition?
+    switch partition.map({ PartitionOption.resolve($0) }) {
+    case nil: slice = nil
+    case .success(let p): slice = p
+    case .failure(let message): fail(message.text, code: 2)
+    }
+    if slice != nil, let problem = config.partitionProblem { fail(problem, code: 2) }
+    let outputDirectory = config.datasetDirectory(partition: slice)
     if dryRun {
       print("# \(config.file), resolved (overrides applied)")
       print(config.tree.yaml(), terminator: "")
       print("# recipe \(config.recipeKind), packing \(config.packing.mode), \(workerOptions.count) workers")
+      if let slice { print("# partition \(slice) into \(outputDirectory)") }
       return
     }
     let dir = try TokenizerLocation.resolve(config.tokenizer)
@@ -82,36 +109,37 @@ struct Run: ParsableCommand {
       try tokenizerCache?.fingerprint(directory: dir) ?? TokenizerSource.fingerprint(directory: dir)
     let fingerprint = try RunFingerprint(config: config, tokenizer: tokFingerprint, prepVersion: prepVersion)
     var replace = force
-    if !force, let existing = try? DatasetIndex.read(directory: config.outputDirectory) {
+    if !force, let existing = try? DatasetIndex.read(directory: outputDirectory) {
       let recorded = RunFingerprint(recorded: existing.stats)
       if recorded == fingerprint {
         // A run killed between writing index.json and removing its checkpoint is finished.
-        try? ResumeCheckpoint.remove(directory: config.outputDirectory)
+        try? ResumeCheckpoint.remove(directory: outputDirectory)
         print(
-          "up to date: \(config.outputDirectory) was made from the same inputs, tokenizer and pipeline "
+          "up to date: \(outputDirectory) was made from the same inputs, tokenizer and pipeline "
             + "(--force rebuilds it)")
         return
       }
       let samePipeline = existing.pipeline.lookup("file")?.stringValue == config.file
       if let recorded, samePipeline {
         let what = fingerprint.changes(since: recorded).joined(separator: ", ")
-        writeStderr("\(config.outputDirectory) is out of date (\(what) changed since it was made): rebuilding\n")
+        writeStderr("\(outputDirectory) is out of date (\(what) changed since it was made): rebuilding\n")
         replace = true
       }
     }
-    let interrupted = ResumeCheckpoint.exists(directory: config.outputDirectory)
+    let interrupted = ResumeCheckpoint.exists(directory: outputDirectory)
     if resume && !interrupted && !replace {
       // Killed before its first checkpoint, or never run: there is nothing to continue.
-      writeStderr("no checkpoint in \(config.outputDirectory): running from the beginning\n")
+      writeStderr("no checkpoint in \(outputDirectory): running from the beginning\n")
       replace = true
     } else if resume && interrupted {
-      writeStderr("resuming the interrupted run in \(config.outputDirectory)\n")
+      writeStderr("resuming the interrupted run in \(outputDirectory)\n")
     }
     let tok = try Tokenizer.load(directory: dir, cache: tokenizerCache, fingerprint: tokFingerprint)
     var options = RunOptions(
       workers: workerOptions.count, force: replace, quiet: quiet, maxRejects: maxRejects.flatMap(RejectLimit.parse))
     options.fingerprint = fingerprint
     options.resume = resume && interrupted && !replace
+    options.partition = slice
     let runner = PipelineRunner(
       config: config, tokenizer: tok, tokenizerFingerprint: tokFingerprint, options: options,
       prepVersion: prepVersion)

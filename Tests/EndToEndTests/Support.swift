@@ -33,10 +33,11 @@ func prepProcess(_ arguments: [String], stderr: String? = nil) throws -> Process
 }
 
 /// Runs the built `prep` with `arguments` from the repository root (standard input from the file `input`, if
-/// given).
-func prep(_ arguments: [String], input: String? = nil) throws -> Outcome {
+/// given; `environment` added to the test's own).
+func prep(_ arguments: [String], input: String? = nil, environment: [String: String] = [:]) throws -> Outcome {
   let process = try prepProcess(arguments)
   if let input { process.standardInput = FileHandle(forReadingAtPath: input) }
+  for (key, value) in environment { process.environment?[key] = value }
   let out = Pipe()
   // stderr goes to a file, so that reading stdout to the end can never block on a full stderr pipe.
   let errPath = TestPaths.temporaryDirectory("stderr") + "/stderr.txt"
