@@ -740,19 +740,14 @@ struct EncoderCore {
     var d = count &- 1
     while d >= 0 {
       let position = entries[d].position
-      var k = end
-      while k > position {
-        k &-= 1
-        write &-= 1
-        base[write] = base[k]
-      }
+      // memmove: the runs are short and of every length, and a copy loop's exits mispredict.
+      let run = end &- position
+      write &-= run
+      UnsafeMutableRawPointer(base + write).copyMemory(from: base + position, byteCount: run &* 4)
       let start = d > 0 ? ends[d &- 1] : 0
-      var r = ends[d]
-      while r > start {
-        r &-= 1
-        write &-= 1
-        base[write] = out.base[r]
-      }
+      let own = ends[d] &- start
+      write &-= own
+      UnsafeMutableRawPointer(base + write).copyMemory(from: out.base + start, byteCount: own &* 4)
       end = position
       d &-= 1
     }
