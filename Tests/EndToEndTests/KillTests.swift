@@ -167,22 +167,13 @@ func allFiles(_ dir: String) throws -> [String: Data] {
 /// it; `--resume` refuses once the input changed (naming what changed); `--force` starts over.
 @Test func resumeIsRefusedWhenTheInputChanged() throws {
   let dir = TestPaths.temporaryDirectory("resume-changed")
-  let input = dir + "/input.jsonl"
-  var bytes = Data()
-  let fixture = contents(TestPaths.fixture("monkey/train.jsonl"))
-  for _ in 0..<20 { bytes += fixture }
-  try bytes.write(to: URL(fileURLWithPath: input))
+  let input = try repeatedMonkeyInput(in: dir)
   let out = dir + "/out"
   let arguments = [
     "run", "monkey", "--set", "input=\(input)", "--set", "output=\(out)", "--set", "input.chunk_bytes=4096",
     "--set", "output.samples_per_shard=20", "--quiet",
   ]
-  let process = try prepProcess(arguments)
-  try process.run()
-  waitForCheckpoint(process, in: out)
-  kill(process.processIdentifier, SIGKILL)
-  process.waitUntilExit()
-  try #require(!FileManager.default.fileExists(atPath: out + "/index.json"), "the run finished before the kill")
+  try killAfterCheckpoint(arguments, in: out)
   try #require(FileManager.default.fileExists(atPath: out + "/.prep-resume"))
 
   let plain = try prep(arguments)
@@ -252,6 +243,28 @@ func allFiles(_ dir: String) throws -> [String: Data] {
   let got = try allFiles(out)
   #expect(Set(got.keys) == Set(reference.keys))
   for (name, bytes) in reference { #expect(got[name] == bytes, "\(name) differs from the uninterrupted run's") }
+}
+
+/// `dir/input.jsonl`: the monkey fixture 20 times, enough records for several checkpoints with small chunks and
+/// shards.
+func repeatedMonkeyInput(in dir: String) throws -> String {
+  let input = dir + "/input.jsonl"
+  var bytes = Data()
+  let fixture = contents(TestPaths.fixture("monkey/train.jsonl"))
+  for _ in 0..<20 { bytes += fixture }
+  try bytes.write(to: URL(fileURLWithPath: input))
+  return input
+}
+
+/// Runs `prep arguments` and kills it (SIGKILL) once it has written its first checkpoint in `out`; requires that
+/// it was killed unfinished (no index.json).
+func killAfterCheckpoint(_ arguments: [String], in out: String) throws {
+  let process = try prepProcess(arguments)
+  try process.run()
+  waitForCheckpoint(process, in: out)
+  kill(process.processIdentifier, SIGKILL)
+  process.waitUntilExit()
+  try #require(!FileManager.default.fileExists(atPath: out + "/index.json"), "the run finished before the kill")
 }
 
 /// Waits (up to a minute) until `process` has written its first checkpoint in `out`, or has ended.

@@ -248,11 +248,7 @@ func partitionRefusesWholeInputSettings(_ setting: [String]) throws {
 /// an uninterrupted run of the same part (index.json included).
 @Test func aKilledPartResumesToTheBytesOfAnUninterruptedPart() throws {
   let dir = TestPaths.temporaryDirectory("partition-resume")
-  let input = dir + "/input.jsonl"
-  var bytes = Data()
-  let fixture = contents(TestPaths.fixture("monkey/train.jsonl"))
-  for _ in 0..<20 { bytes += fixture }
-  try bytes.write(to: URL(fileURLWithPath: input))
+  let input = try repeatedMonkeyInput(in: dir)
   let out = dir + "/out"
   let part = out + "/part-00001-of-00002"
   let arguments = [
@@ -265,12 +261,7 @@ func partitionRefusesWholeInputSettings(_ setting: [String]) throws {
   #expect(reference.keys.contains("index.json"))
   try FileManager.default.removeItem(atPath: out)
 
-  let process = try prepProcess(arguments)
-  try process.run()
-  waitForCheckpoint(process, in: part)
-  kill(process.processIdentifier, SIGKILL)
-  process.waitUntilExit()
-  try #require(!FileManager.default.fileExists(atPath: part + "/index.json"), "the run finished before the kill")
+  try killAfterCheckpoint(arguments, in: part)
   let resumed = try prep(arguments + ["--resume"])
   #expect(resumed.status == 0, "\(resumed.stderr)")
   #expect(resumed.stderr.contains("resuming the interrupted run in \(part)"), "\(resumed.stderr)")
