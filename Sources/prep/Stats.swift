@@ -28,10 +28,20 @@ struct Stats: ParsableCommand {
     let truncated = index.stats.lookup("truncated")?.intValue ?? 0
     let records = index.stats.lookup("records")?.intValue
     let packing = index.stats.lookup("packing")?.stringValue ?? "none"
+    // A part of a partitioned run records {index, count}; a merged dataset {count, parts}.
+    let partition = index.pipeline.lookup("partition")
+    let partCount = partition?.lookup("count")?.intValue
+    let partIndex = partition?.lookup("index")?.intValue
     if json {
       var o = JSONObject()
       o.append("directory", .string(directory))
       if let records { o.append("records", .number(String(records))) }
+      if let partCount {
+        var p = JSONObject()
+        if let partIndex { p.append("index", .number(String(partIndex))) }
+        p.append("count", .number(String(partCount)))
+        o.append("partition", .object(p))
+      }
       o.append("samples", .number(String(stats.samples)))
       o.append("tokens", .number(String(stats.tokens)))
       o.append("trained_tokens", .number(String(stats.trainedTokens)))
@@ -64,6 +74,11 @@ struct Stats: ParsableCommand {
       return
     }
     var lines: [String] = ["dataset   \(directory) (\(index.shards.count) shard\(index.shards.count == 1 ? "" : "s"))"]
+    if let partCount {
+      lines.append(
+        partIndex.map { "partition part \($0) of \(partCount) (prep run --partition \($0)/\(partCount)); prep merge joins the parts" }
+          ?? "partition merged from \(partCount) parts (prep run --partition, prep merge)")
+    }
     if let records { lines.append("records   \(group(records)) read") }
     lines.append("samples   \(group(stats.samples))" + (truncated > 0 ? ", \(group(truncated)) truncated" : ""))
     lines.append(

@@ -62,6 +62,9 @@ func partitionedSFTRunMergesIntoTheSingleRunsDataset(_ input: String, _ parts: I
 
   try runParts(args, parts: parts, out: out)
   #expect(try partDirectories(out).count == parts)
+  let lastPart = out + "/" + (try partDirectories(out).last ?? "")
+  let partStats = try prep(["stats", lastPart])
+  #expect(partStats.text.contains("partition part \(parts - 1) of \(parts)"), "\(partStats.text)")
   let merge = try prep(["merge", out])
   #expect(merge.status == 0, "\(merge.stderr)")
   #expect(merge.text.contains("merged \(parts) parts"))
@@ -75,7 +78,9 @@ func partitionedSFTRunMergesIntoTheSingleRunsDataset(_ input: String, _ parts: I
   #expect((partition?["partition"] as? [String: Any])?["count"] as? Int == parts)
   let verify = try prep(["verify", out])
   #expect(verify.status == 0, "\(verify.text) \(verify.stderr)")
-  #expect(try prep(["stats", out]).status == 0)
+  let stats = try prep(["stats", out])
+  #expect(stats.status == 0)
+  #expect(stats.text.contains("partition merged from \(parts) parts"), "\(stats.text)")
 }
 
 /// Pretraining blocks are cut from each part's own token stream, so blocks at part boundaries differ from one
