@@ -75,9 +75,13 @@ struct Stats: ParsableCommand {
     }
     var lines: [String] = ["dataset   \(directory) (\(index.shards.count) shard\(index.shards.count == 1 ? "" : "s"))"]
     if let partCount {
-      lines.append(
-        partIndex.map { "partition part \($0) of \(partCount) (prep run --partition \($0)/\(partCount)); prep merge joins the parts" }
-          ?? "partition merged from \(partCount) parts (prep run --partition, prep merge)")
+      if let partIndex {
+        lines.append(
+          "partition part \(partIndex) of \(partCount) (prep run --partition \(partIndex)/\(partCount)); "
+            + "prep merge joins the parts")
+      } else {
+        lines.append("partition merged from \(partCount) parts (prep run --partition, prep merge)")
+      }
     }
     if let records { lines.append("records   \(group(records)) read") }
     lines.append("samples   \(group(stats.samples))" + (truncated > 0 ? ", \(group(truncated)) truncated" : ""))
