@@ -1,3 +1,4 @@
+import PrepCore
 import PrepJSON
 import Testing
 
@@ -17,6 +18,37 @@ import Testing
     #expect(text.hasPrefix(#""\u0000\u0001"#))
     #expect(text.contains(#"\b\t\n\u000b\f\r\u000e"#))
     #expect(try JSONValue.parse(text) == v)
+  }
+
+  /// Numbers are written as Swift prints them: every value below 200,000 (all token ids of Qwen's vocabulary), the
+  /// powers of ten and their neighbours up to the largest 64-bit values, and random ones of every size.
+  @Test func writesEveryNumberAsSwiftPrintsIt() {
+    var values: [UInt64] = Array(0..<200_000)
+    var power: UInt64 = 1
+    for _ in 0..<20 {
+      values += [power &- 1, power, power &+ 1]
+      power = power.multipliedReportingOverflow(by: 10).overflow ? UInt64.max : power &* 10
+    }
+    values += [UInt64.max, UInt64.max - 1, UInt64(UInt32.max), UInt64(Int64.max)]
+    var random = SplitMix64(seed: 2026_11_24)
+    for _ in 0..<20_000 { values.append(random.next() >> (random.next() % 64)) }
+    var w = JSONWriter()
+    var wrong: [UInt64] = []
+    for v in values {
+      w.reset()
+      w.writeUnsigned(v)
+      if w.bytes != Array(String(v).utf8) { wrong.append(v) }
+    }
+    let wrongCount = wrong.count
+    #expect(wrongCount == 0, "written differently, the first: \(wrong.prefix(10))")
+    let ids = values.filter { $0 <= UInt64(UInt32.max) }.map { UInt32($0) }
+    w.reset()
+    w.writeArray(ids)
+    #expect(w.bytes == Array(("[" + ids.map(String.init).joined(separator: ",") + "]").utf8))
+    let signed = values.map { Int(truncatingIfNeeded: $0) }
+    w.reset()
+    w.writeArray(signed)
+    #expect(w.bytes == Array(("[" + signed.map(String.init).joined(separator: ",") + "]").utf8))
   }
 
   @Test func writesTokenLinesWithoutStrings() {
