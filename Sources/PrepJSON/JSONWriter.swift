@@ -184,17 +184,17 @@ public struct JSONWriter: Sendable {
     }
   }
 
-  /// Grows `bytes` by `maxCount`, lets `body` write at most that many bytes at the old end, and keeps the
-  /// `body`'s return value of them.
+  /// Lets `body` write at most `maxCount` bytes after the end of `bytes` (in reserved, uninitialized capacity)
+  /// and keeps the `body`'s return value of them: nothing is zeroed first and nothing removed after.
   @inline(__always)
   private mutating func withTail(_ maxCount: Int, _ body: (UnsafeMutablePointer<UInt8>) -> Int) {
-    let old = bytes.count
-    bytes.append(contentsOf: repeatElement(0, count: maxCount))
-    let used = bytes.withUnsafeMutableBufferPointer { buf in
-      // The buffer has at least `old + maxCount` elements, so the base address exists.
-      body(buf.baseAddress.map { $0 + old } ?? UnsafeMutablePointer(mutating: _emptyBytes))
+    bytes.append(addingCapacity: maxCount) { span in
+      span.withUnsafeMutableBufferPointer { raw, initialized in
+        // `raw` is the uninitialized room of at least `maxCount` bytes; bytes are initialized by writing them.
+        guard let base = raw.baseAddress else { return }
+        initialized = body(base)
+      }
     }
-    bytes.removeLast(maxCount &- used)
   }
 }
 
