@@ -99,12 +99,12 @@ public struct JSONWriter: Sendable {
 
   /// Writes a decimal integer.
   public mutating func writeInt(_ v: Int) {
-    withTail(20) { out in formatSigned(Int64(v), out) }
+    withTail(20 &+ 8) { out in formatSigned(Int64(v), out) }
   }
 
   /// Writes a decimal unsigned integer.
   public mutating func writeUnsigned(_ v: UInt64) {
-    withTail(20) { out in formatUnsigned(v, out) }
+    withTail(20 &+ 8) { out in formatUnsigned(v, out) }
   }
 
   /// Writes `[a,b,c]` from token ids.
@@ -123,7 +123,7 @@ public struct JSONWriter: Sendable {
   private mutating func writeList(
     _ count: Int, widest: Int, _ format: (Int, UnsafeMutablePointer<UInt8>) -> Int
   ) {
-    withTail(count &* (widest &+ 1) &+ 2) { out in
+    withTail(count &* (widest &+ 1) &+ 2 &+ 8) { out in
       var n = 0
       out[n] = UInt8(ascii: "[")
       n &+= 1
@@ -141,7 +141,7 @@ public struct JSONWriter: Sendable {
 
   /// Writes `[a,b,c]` from `Int`s.
   public mutating func writeArray(_ values: [Int]) {
-    withTail(values.count &* 21 &+ 2) { out in
+    withTail(values.count &* 21 &+ 2 &+ 8) { out in
       var n = 0
       out[n] = UInt8(ascii: "[")
       n &+= 1
@@ -160,7 +160,7 @@ public struct JSONWriter: Sendable {
   /// Writes the labels of a sample as HF expects them: `ids[i]` where `trained[i] != 0`, else -100.
   public mutating func writeLabels(ids: [UInt32], trained: [UInt8]) {
     precondition(ids.count == trained.count)
-    withTail(ids.count &* 11 &+ 2) { out in
+    withTail(ids.count &* 11 &+ 2 &+ 8) { out in
       var n = 0
       out[n] = UInt8(ascii: "[")
       n &+= 1
@@ -199,7 +199,7 @@ public struct JSONWriter: Sendable {
 }
 
 /// Writes the decimal digits of `v` at `out`; returns their count (at most 20). May write up to 8 bytes at `out`
-/// whatever the count (callers reserve them). Below 10^8 (every token id) the digits are made side by side in one
+/// whatever the count: every caller reserves 8 bytes more than the widest text it writes (the `&+ 8`s). Below 10^8 (every token id) the digits are made side by side in one
 /// word, two halves of four digits by multiplies and shifts, and stored at once without the leading zeros; larger
 /// values go two digits per division from the last. A division loop per digit, run once to count the digits and
 /// once to write them, was a fifth of `prep tokenize --jsonl`.
