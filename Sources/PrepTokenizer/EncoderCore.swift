@@ -1086,7 +1086,7 @@ struct CacheKey {
 
   /// The key of the `n` bytes at `p` (2 to 15) when the 16 bytes from `p` may all be read: the same key
   /// as `init(_:_:readable:)` gives. `masks` is `EncodeScratch.keyMasks`: two loads instead of the dozen
-  /// shifts, compares and moves of `wideWords`.
+  /// shifts, compares and moves of `masks(n)`.
   @inline(__always)
   init(wide p: UnsafePointer<UInt8>, _ n: Int, masks: UnsafePointer<UInt64>) {
     let raw = UnsafeRawPointer(p)
@@ -1096,15 +1096,14 @@ struct CacheKey {
     self.init(k0: k0, k1: k1, length: n)
   }
 
-  /// For `n` in 0...15, the masks of a key's two words at `2 * n` and `2 * n + 1` (`wideWords`'s masks).
+  /// For `n` in 0...15, `masks(n)` at `2 * n` and `2 * n + 1`.
   static func keyMasks() -> [UInt64] {
-    var masks: [UInt64] = []
+    var table: [UInt64] = []
     for n in 0..<16 {
-      let low: UInt64 = n >= 8 ? UInt64.max : (1 << UInt64(8 * n)) &- 1
-      let high: UInt64 = n > 8 ? UInt64.max >> UInt64((16 - n) * 8) : 0
-      masks += [low, high]
+      let (low, high) = masks(n)
+      table += [low, high]
     }
-    return masks
+    return table
   }
 
   /// `readable` is how many bytes may be read from `p` (at least `n`, and `n` at most 15).
@@ -1126,10 +1125,15 @@ struct CacheKey {
   @inline(__always)
   static func wideWords(_ p: UnsafePointer<UInt8>, _ n: Int) -> (UInt64, UInt64) {
     let raw = UnsafeRawPointer(p)
-    let mask0 = UInt64.max &>> UInt64((8 &- min(n, 8)) &* 8)
-    let mask1 = n > 8 ? UInt64.max &>> UInt64((16 &- n) &* 8) : 0
+    let (mask0, mask1) = masks(n)
     let k0 = raw.loadUnaligned(as: UInt64.self) & mask0
     return (k0, UInt64(n) << 56 | raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self) & mask1)
+  }
+
+  /// The masks that keep the first `n` bytes (1 to 15) of a key's two little-endian words.
+  @inline(__always)
+  static func masks(_ n: Int) -> (UInt64, UInt64) {
+    (UInt64.max &>> UInt64((8 &- min(n, 8)) &* 8), n > 8 ? UInt64.max &>> UInt64((16 &- n) &* 8) : 0)
   }
 
   /// The key's words byte by byte (fewer than 16 bytes may be read).
