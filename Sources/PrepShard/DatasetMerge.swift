@@ -69,12 +69,6 @@ public struct DatasetPart: Sendable {
 
 /// Joins finished datasets (the parts of a partitioned run) into one dataset directory, and removes parts.
 public enum DatasetMerge {
-  /// The name of shard `n` of a dataset (`shard-00042.bin`), as `ShardWriter` names them.
-  public static func shardName(_ n: Int) -> String {
-    let digits = String(n)
-    return "shard-" + String(repeating: "0", count: max(0, 5 - digits.count)) + digits + ".bin"
-  }
-
   /// Whether `directory` holds the checkpoint of an interrupted `prep run`.
   public static func holdsCheckpoint(_ directory: String) -> Bool {
     Platform.exists(directory + "/" + ResumeCheckpoint.fileName)
@@ -119,7 +113,7 @@ public enum DatasetMerge {
     for part in parts {
       for entry in part.index.shards {
         var moved = entry
-        moved.file = shardName(shards.count)
+        moved.file = ShardFormat.shardFileName(shards.count)
         try linkOrMove(part.directory + "/" + entry.file, to: directory + "/" + moved.file)
         totals.add(moved.counts)
         shards.append(moved)
