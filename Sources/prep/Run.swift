@@ -72,8 +72,9 @@ struct Run: ParsableCommand {
     if resume && force {
       throw ValidationError("--resume continues an interrupted run and --force starts over: give one of them")
     }
-    if let partition, partition != "auto", InputPartition(parsing: partition) == nil {
-      throw ValidationError("--partition takes I/N with 0 <= I < N (3/8), or auto, not '\(partition)'")
+    // The I/N form is checked here (auto depends on the environment, read when the run starts).
+    if let partition, partition != "auto", case .failure(let problem) = PartitionOption.resolve(partition) {
+      throw ValidationError(problem.text)
     }
     if let maxRejects, RejectLimit.parse(maxRejects) == nil {
       throw ValidationError("--max-rejects takes a count (100) or a percentage (2%), not '\(maxRejects)'")
