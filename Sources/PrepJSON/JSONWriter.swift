@@ -141,20 +141,7 @@ public struct JSONWriter: Sendable {
 
   /// Writes `[a,b,c]` from `Int`s.
   public mutating func writeArray(_ values: [Int]) {
-    withTail(values.count &* 21 &+ 2 &+ 8) { out in
-      var n = 0
-      out[n] = UInt8(ascii: "[")
-      n &+= 1
-      for i in 0..<values.count {
-        if i > 0 {
-          out[n] = UInt8(ascii: ",")
-          n &+= 1
-        }
-        n &+= formatSigned(Int64(values[i]), out + n)
-      }
-      out[n] = UInt8(ascii: "]")
-      return n &+ 1
-    }
+    writeList(values.count, widest: 20) { i, at in formatSigned(Int64(values[i]), at) }
   }
 
   /// Writes the labels of a sample as HF expects them: `ids[i]` where `trained[i] != 0`, else -100.
