@@ -764,11 +764,11 @@ struct EncoderCore {
     _ p: UnsafePointer<UInt8>, _ n: Int, readable: Int, scratch: EncodeScratch, into ids: inout IDWriter
   ) {
     guard n <= LongPieceCache.maxLength else {
-      bytePairEncode(p, n, readable: readable, whole: .mergePart, scratch: scratch, into: &ids)
+      bytePairEncode(p, n, readable: readable, whole: .mergePart, deferParts: true, scratch: scratch, into: &ids)
       return
     }
     guard isASCII(p, n) else {
-      bytePairEncode(p, n, readable: readable, whole: .longPieceCache, scratch: scratch, into: &ids)
+      bytePairEncode(p, n, readable: readable, whole: .longPieceCache, deferParts: true, scratch: scratch, into: &ids)
       return
     }
     throughLongPieces(p, n, scratch: scratch, into: &ids) {
@@ -807,10 +807,15 @@ struct EncoderCore {
   /// two characters (see `CharacterPairs`), no merge ever crosses it: the pre-token is cut there and each
   /// part merges on its own (a CJK run becomes parts of one to a few characters).
   ///
-  /// `whole` says what becomes of the pre-token if it is not cut.
+  /// `whole` says what becomes of the pre-token if it is not cut. With `deferParts`, a cached part that
+  /// misses the first level waits with the deferred pre-tokens (`deferLookup`) instead of a synchronous
+  /// trip to the shared level (a CJK run is cut into dozens of parts, each a lookup). Only for `longPiece`'s
+  /// cut pre-tokens: their ids go straight to the caller's writer, whereas `resolveDeferred` is itself
+  /// resolving a batch, and a merge through the long-piece cache needs its ids at once. The symbol buffer
+  /// may be reused by a batch resolved halfway: the symbols of the parts before are dead by then.
   func bytePairEncode(
-    _ p: UnsafePointer<UInt8>, _ n: Int, readable: Int, whole wholePiece: WholePiece, scratch: EncodeScratch,
-    into ids: inout IDWriter
+    _ p: UnsafePointer<UInt8>, _ n: Int, readable: Int, whole wholePiece: WholePiece, deferParts: Bool = false,
+    scratch: EncodeScratch, into ids: inout IDWriter
   ) {
     let symbols = scratch.symbolBuffer
     // The byte where the current part starts.
@@ -828,8 +833,8 @@ struct EncoderCore {
       if b < 0x80 {
         if previous == 2 && previousCuttable && !mayJoin(previousScalar, UInt32(b)) {
           mergePart(
-            symbols, count, p + partStart, j &- partStart, readable: readable &- partStart, scratch: scratch,
-            into: &ids)
+            symbols, count, p + partStart, j &- partStart, readable: readable &- partStart, deferParts: deferParts,
+            scratch: scratch, into: &ids)
           count = 0
           partStart = j
         }
@@ -868,8 +873,8 @@ struct EncoderCore {
           && !mayJoin(previousScalar, scalar)
         {
           mergePart(
-            symbols, count, p + partStart, j &- partStart, readable: readable &- partStart, scratch: scratch,
-            into: &ids)
+            symbols, count, p + partStart, j &- partStart, readable: readable &- partStart, deferParts: deferParts,
+            scratch: scratch, into: &ids)
           count = 0
           partStart = j
         }
@@ -908,19 +913,25 @@ struct EncoderCore {
       return
     }
     mergePart(
-      symbols, count, p + partStart, n &- partStart, readable: readable &- partStart, scratch: scratch,
-      into: &ids)
+      symbols, count, p + partStart, n &- partStart, readable: readable &- partStart, deferParts: deferParts,
+      scratch: scratch, into: &ids)
   }
 
   /// BPE of a part of a pre-token (`count` starting symbols, `n` bytes at `p`) that merges with nothing
-  /// outside it: through the cache when it is short and more than two symbols.
+  /// outside it: through the cache when it is short and more than two symbols (a deferred part is merged
+  /// from its bytes when its batch is resolved: the same ids, since nothing outside it merges with it).
   @inline(__always)
   private func mergePart(
     _ symbols: UnsafeMutablePointer<UInt32>, _ count: Int, _ p: UnsafePointer<UInt8>, _ n: Int, readable: Int,
-    scratch: EncodeScratch, into ids: inout IDWriter
+    deferParts: Bool, scratch: EncodeScratch, into ids: inout IDWriter
   ) {
     if count > 2 && n <= EncodeScratch.maxCachedLength {
       let key = CacheKey(p, n, readable: readable)
+      if deferParts {
+        if key.lookupFirst(scratch, into: &ids) { return }
+        deferLookup(key, p, readable: readable, scratch: scratch, into: &ids)
+        return
+      }
       if key.lookup(scratch, into: &ids) { return }
       let before = ids.count
       mergeSymbols(symbols, count, scratch: scratch, into: &ids)

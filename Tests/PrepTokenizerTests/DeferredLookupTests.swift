@@ -22,7 +22,8 @@ extension ShortcutTests {
 
   /// A text of `count` pre-tokens and its expected ids: new words (cacheable, so deferred on a cold
   /// cache), words seen before (some in the same batch), one-byte pre-tokens, words too long for the cache,
-  /// runs of CJK characters, and end-of-text tokens that split the text into segments.
+  /// runs of CJK characters (short ones, and long ones whose parts are deferred), and end-of-text tokens
+  /// that split the text into segments.
   func deferredCase(_ count: Int, random: inout SplitMix64, seen: inout [String]) throws -> (String, [UInt32]) {
     let letters = Array("abcdefghijklmnopqrstuvwxyzqxzjkv")
     let han = Array("的一是不了人我在有他这中大来上国个到说们为子和你地出道也时年")
@@ -41,6 +42,18 @@ extension ShortcutTests {
         piece = " " + String((0..<(16 + Int(random.next() % 10))).map { _ in letters[Int(random.next() % 32)] })
       case 3:
         piece = " " + String((0..<(1 + Int(random.next() % 9))).map { _ in han.randomElement(using: &random)! })
+      case 4 where random.next() % 2 == 0:
+        // A CJK run too long for the cache keys: its parts that miss the first level are deferred from
+        // inside the run (long enough for a batch to fill, and be resolved, halfway through it).
+        let length = 6 + Int(random.next() % 150)
+        piece =
+          " "
+          + String(
+            (0..<length).map { _ in
+              random.next() % 3 == 0
+                ? Character(Unicode.Scalar(UInt32(0x4E00) + UInt32(random.next() % 0x5000))!)
+                : han.randomElement(using: &random)!
+            })
       case 4:
         text += "<|endoftext|>"
         expected.append(endOfText)
