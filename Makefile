@@ -15,7 +15,7 @@ BIN_DIR = $(shell $(SWIFT) build -c $(CONFIG) --show-bin-path 2>/dev/null)
 PREP = $(BIN_DIR)/prep
 export PREP_TOKENIZER ?= $(abspath $(TOKENIZER_DIR))
 
-.PHONY: all build run test deps tokenizer venv lint format golden conformance clean help corpus \
+.PHONY: all build run test deps tokenizer venv lint format golden conformance conformance-fuzz clean help corpus \
         bench-tokenizer bench-fudan bench-monkey train-demo test-python bench-train bench-packing conformance-stress \
         conformance-locales bench-sources conformance-recipes
 
@@ -26,6 +26,7 @@ help:
 	@echo "make golden       regenerate the committed golden files (needs the Python venv)"
 	@echo "make conformance FILE=x.jsonl [FIELD=text]  compare prep with HF tokenizers on any JSONL"
 	@echo "make conformance-stress    the same on seeded adversarial multilingual text (SEED=, DOCS=)"
+	@echo "make conformance-fuzz      the same on character-level fuzz over all of Unicode (SEED=, DOCS=)"
 	@echo "make conformance-locales   the same on this machine's translated message catalogs (~200 languages)"
 	@echo "make conformance-recipes   every shipped pipeline vs the oracle recipes on seeded random records (SEED=, RECORDS=)"
 	@echo "make bench-tokenizer FILE=x.jsonl  prep vs peers, same run"
@@ -125,6 +126,11 @@ conformance: build venv
 conformance-stress: build venv
 	$(VENV_PY) scripts/conformance/make_stress.py $(CACHE)/stress.jsonl --docs $(or $(DOCS),5000) --seed $(or $(SEED),1)
 	$(VENV_PY) scripts/conformance/conformance.py $(CACHE)/stress.jsonl --prep $(PREP) --tokenizer $(TOKENIZER_DIR)
+
+# The same on character-level fuzz: ASCII side by side with code points from all of Unicode, every kind of space.
+conformance-fuzz: build venv
+	$(VENV_PY) scripts/conformance/make_fuzz.py $(CACHE)/fuzz.jsonl --docs $(or $(DOCS),6000) --seed $(or $(SEED),1)
+	$(VENV_PY) scripts/conformance/conformance.py $(CACHE)/fuzz.jsonl --prep $(PREP) --tokenizer $(TOKENIZER_DIR)
 
 # The same on real translated text: every .mo message catalog installed here (/usr/share/locale), as JSONL.
 conformance-locales: build venv
