@@ -31,6 +31,8 @@ let package = Package(
     .target(name: "CByteClasses"),
     // Early writeback of shard bytes (Linux sync_file_range), so that the fsync closing a shard waits less.
     .target(name: "CFileSync"),
+    // Allocator settings for the prep process: freed memory kept for reuse (glibc mallopt).
+    .target(name: "CMalloc"),
     // Pure core: samples, source locations, checksums. No I/O.
     .target(name: "PrepCore", dependencies: ["CSHA256"]),
     // Byte-level BPE exactly as HF tokenizers runs Qwen's tokenizer.json.
@@ -60,13 +62,13 @@ let package = Package(
     .executableTarget(
       name: "prep",
       dependencies: [
-        "PrepCore", "PrepTokenizer", "PrepJSON", "PrepInput", "PrepShard", "PrepPipeline", "PrepTrain",
+        "PrepCore", "PrepTokenizer", "PrepJSON", "PrepInput", "PrepShard", "PrepPipeline", "PrepTrain", "CMalloc",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
     // Test helpers: locating fixtures, the tokenizer cache and the built binary.
     .target(name: "PrepTestSupport", dependencies: ["PrepCore"], path: "Tests/PrepTestSupport"),
-    .testTarget(name: "PrepCoreTests", dependencies: ["PrepCore", "PrepTestSupport"]),
+    .testTarget(name: "PrepCoreTests", dependencies: ["PrepCore", "CMalloc", "PrepTestSupport"]),
     .testTarget(name: "PrepTokenizerTests", dependencies: ["PrepTokenizer", "PrepJSON", "PrepTestSupport"]),
     .testTarget(name: "PrepJSONTests", dependencies: ["PrepJSON", "PrepCore", "PrepTestSupport"]),
     .testTarget(name: "PrepInputTests", dependencies: ["PrepInput", "PrepZstd", "PrepTestSupport"]),
