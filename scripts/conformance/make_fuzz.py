@@ -11,9 +11,7 @@ ASCII fast paths and the general scanner. Nothing here is tuned to prep's implem
 
 Usage: make_fuzz.py OUT [--docs 6000] [--seed 1]   (6,000 documents: about 5 MB)
 """
-import argparse
-import json
-import random
+from make_stress import write_documents  # the same command line and output (this directory)
 
 WORDS = ("the of and to in is was for on that with as by at from it an be this which or are not have had but "
          "were his her they you we I don't can't it's He'll We'VE she'D O'Neil rock'n'roll").split()
@@ -55,25 +53,15 @@ def piece(rng):
     return rng.choice(SUFFIXES)
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("out")
-    ap.add_argument("--docs", type=int, default=6000)
-    ap.add_argument("--seed", type=int, default=1)
-    args = ap.parse_args()
-    rng = random.Random(args.seed)
-    with open(args.out, "w", encoding="utf-8") as f:
-        for _ in range(args.docs):
-            parts = []
-            for _ in range(rng.randint(1, rng.choice([1, 3, 10, 40, 200, 1000]))):
-                parts.append(piece(rng))
-                if rng.random() < 0.7:
-                    parts.append(" ")
-            text = "".join(parts)
-            if rng.random() < 0.3:
-                text = text.strip()
-            f.write(json.dumps({"text": text}, ensure_ascii=rng.random() < 0.3) + "\n")
+def document(rng):
+    parts = []
+    for _ in range(rng.randint(1, rng.choice([1, 3, 10, 40, 200, 1000]))):
+        parts.append(piece(rng))
+        if rng.random() < 0.7:
+            parts.append(" ")
+    text = "".join(parts)
+    return text.strip() if rng.random() < 0.3 else text
 
 
 if __name__ == "__main__":
-    main()
+    write_documents(6000, document, 0.3)

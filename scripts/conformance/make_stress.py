@@ -82,22 +82,29 @@ def piece(rng):
     return rng.choice(SPACES)
 
 
-def main():
+def write_documents(default_docs, document, escaped_share):
+    """The command line of the corpus makers here: OUT [--docs N] [--seed S]; one {"text"} line per `document(rng)`,
+    written with JSON's \\u escapes for non-ASCII in `escaped_share` of the lines."""
     ap = argparse.ArgumentParser()
     ap.add_argument("out")
-    ap.add_argument("--docs", type=int, default=5000)
+    ap.add_argument("--docs", type=int, default=default_docs)
     ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args()
     rng = random.Random(args.seed)
     with open(args.out, "w", encoding="utf-8") as f:
         for _ in range(args.docs):
-            parts = []
-            for _ in range(rng.randint(1, 60)):
-                parts.append(piece(rng))
-                if rng.random() < 0.6:
-                    parts.append(rng.choice(SPACES) if rng.random() < 0.3 else " ")
-            f.write(json.dumps({"text": "".join(parts)}, ensure_ascii=rng.random() < 0.2) + "\n")
+            text = document(rng)
+            f.write(json.dumps({"text": text}, ensure_ascii=rng.random() < escaped_share) + "\n")
+
+
+def document(rng):
+    parts = []
+    for _ in range(rng.randint(1, 60)):
+        parts.append(piece(rng))
+        if rng.random() < 0.6:
+            parts.append(rng.choice(SPACES) if rng.random() < 0.3 else " ")
+    return "".join(parts)
 
 
 if __name__ == "__main__":
-    main()
+    write_documents(5000, document, 0.2)
