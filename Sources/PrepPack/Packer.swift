@@ -68,12 +68,17 @@ public enum Packer: Sendable {
 
   /// Takes one pretraining document. Outside `.pretrain` mode it becomes a sample with every position trained.
   public mutating func add(document: [UInt32], into out: inout [PackedBlock]) {
+    add(document: document[...], into: &out)
+  }
+
+  /// The same for a document that is a slice (of a buffer that holds several, as the engine passes them).
+  public mutating func add(document: ArraySlice<UInt32>, into out: inout [PackedBlock]) {
     if case .pretrain(var blocker) = self {
       self = .none(PackStats())
       blocker.add(document: document, into: &out)
       self = .pretrain(blocker)
     } else {
-      add(sample: Sample(ids: document, trained: [UInt8](repeating: 1, count: document.count)), into: &out)
+      add(sample: Sample(ids: Array(document), trained: [UInt8](repeating: 1, count: document.count)), into: &out)
     }
   }
 

@@ -69,15 +69,20 @@ public struct PretrainBlocker: Sendable {
 
   /// Appends one document (its separator already included) and emits every block it completes.
   public mutating func add(document: [UInt32], into out: inout [PackedBlock]) {
+    add(document: document[...], into: &out)
+  }
+
+  /// The same for a document that is a slice (of a buffer that holds several, as the engine passes them).
+  public mutating func add(document: ArraySlice<UInt32>, into out: inout [PackedBlock]) {
     stats.documentsIn &+= 1
     let block = config.blockSize
-    var offset = 0
-    while offset < document.count {
-      if offset == 0 || ids.isEmpty {
+    var offset = document.startIndex
+    while offset < document.endIndex {
+      if offset == document.startIndex || ids.isEmpty {
         pieces &+= 1
-        if offset == 0 && config.resetPositions { starts.append(UInt32(ids.count)) }
+        if offset == document.startIndex && config.resetPositions { starts.append(UInt32(ids.count)) }
       }
-      let take = min(block - ids.count, document.count - offset)
+      let take = min(block - ids.count, document.endIndex - offset)
       ids += document[offset..<(offset + take)]
       offset += take
       if ids.count == block { emit(padding: 0, into: &out) }

@@ -101,7 +101,7 @@ final class DatasetSink {
     try flushBlocks()
   }
 
-  func add(document: [UInt32]) throws(ShardError) {
+  func add(document: ArraySlice<UInt32>) throws(ShardError) {
     packer.add(document: document, into: &blocks)
     try flushBlocks()
   }

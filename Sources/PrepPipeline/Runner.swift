@@ -112,12 +112,15 @@ public struct RunSummary: Sendable {
 struct ChunkOutput: Sendable {
   enum Item: Sendable {
     case sample(Sample, record: Int, truncated: Bool)
-    case document([UInt32], record: Int)
+    /// A pretraining document: its ids are `documentIDs[ids]`.
+    case document(ids: Range<Int>, record: Int)
   }
   var records = 0
   var bytes = 0
   var tokens = 0
   var items: [Item] = []
+  /// The ids of the chunk's documents, one after the other.
+  var documentIDs: [UInt32] = []
   var rejects: [(record: Int, reject: Reject)] = []
   var fatal: String? = nil
 
@@ -128,11 +131,17 @@ struct ChunkOutput: Sendable {
       tokens += s.count
       items.append(.sample(s, record: i, truncated: truncated))
     case .document(let ids):
-      tokens += ids.count
-      items.append(.document(ids, record: i))
+      addDocument(from: documentIDs.count, record: i)
+      documentIDs += ids
     case .rejected(let reason, let detail):
       rejects.append((i, Reject(location: chunk.location(i), reason: reason, detail: detail)))
     }
+  }
+
+  /// Records that record `i` made the document whose ids start at `start` of `documentIDs` and run to its end.
+  mutating func addDocument(from start: Int, record i: Int) {
+    tokens += documentIDs.count - start
+    items.append(.document(ids: start..<documentIDs.count, record: i))
   }
 }
 
@@ -287,7 +296,7 @@ public final class PipelineRunner {
               if truncated { summary.truncated += 1 }
               try sink.add(sample: s)
             case .document(let ids, _):
-              try sink.add(document: ids)
+              try sink.add(document: out.documentIDs[ids])
             }
           }
           try takeRejects(upTo: Int.max)
@@ -380,10 +389,19 @@ public final class PipelineRunner {
     out.items.reserveCapacity(chunk.count)
     if case .pretrain(let pretrain) = recipe {
       // Pretraining reads one top-level string: its bytes go to the tokenizer without building the record.
+      // The chunk's documents go into one buffer (see `PretrainRecipe.append`), about a third of its bytes.
+      out.documentIDs.reserveCapacity(chunk.bytes.count / 3)
       for i in 0..<chunk.count {
         let outcome: RecipeOutcome
-        switch chunk.withStringField(i, pretrain.config.textField, { pretrain.apply(utf8: $0, context: context) }) {
-        case .success(.string(let o)): outcome = o
+        let start = out.documentIDs.count
+        let field = chunk.withStringField(i, pretrain.config.textField) {
+          pretrain.append(utf8: $0, context: context, to: &out.documentIDs)
+        }
+        switch field {
+        case .success(.string(nil)):
+          out.addDocument(from: start, record: i)
+          continue
+        case .success(.string(let o?)): outcome = o
         case .success(.missing): outcome = pretrain.outcome(forNonString: nil)
         case .success(.notAString(let value)): outcome = pretrain.outcome(forNonString: value)
         case .success(.notAnObject): continue  // reported as a failure by withStringField

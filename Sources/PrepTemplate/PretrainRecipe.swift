@@ -63,14 +63,23 @@ public struct PretrainRecipe: Recipe, Equatable {
   /// The same conversion for a record whose text field's UTF-8 bytes the engine read without building the
   /// record (a top-level field: `config.textField`).
   public func apply<E: TokenEncoder>(utf8 text: ValidUTF8, context: RecipeContext<E>) -> RecipeOutcome {
+    var ids = [UInt32]()
+    ids.reserveCapacity(text.bytes.count / 3 + 2)
+    return append(utf8: text, context: context, to: &ids) ?? .document(ids)
+  }
+
+  /// The same conversion with the document's ids (separator included) appended to `ids`, a buffer that holds
+  /// several: nil, or the reject, with nothing appended. The engine keeps a chunk's documents in one buffer,
+  /// so that neither a worker allocates nor the coordinator retains and frees one array per document.
+  public func append<E: TokenEncoder>(utf8 text: ValidUTF8, context: RecipeContext<E>, to ids: inout [UInt32])
+    -> RecipeOutcome?
+  {
     if text.bytes.isEmpty && config.emptyText == .reject {
       return .rejected(.emptyText, detail: "field '\(config.textField)' is empty")
     }
-    var ids = [UInt32]()
-    ids.reserveCapacity(text.bytes.count / 3 + 2)
     context.encode(text, into: &ids)
     if config.separator == .endOfText { ids.append(context.tokens.endOfText) }
-    return .document(ids)
+    return nil
   }
 
   /// The outcome for a record whose text field is missing (nil) or holds `value`, which is not a string

@@ -55,6 +55,38 @@ private func randomDocs(_ rng: inout SplitMix, count: Int, maxLength: Int) -> [[
     }
   }
 
+  /// The engine passes a chunk's documents as slices of one buffer (their indices start where they sit in it):
+  /// the blocks, document starts and statistics equal those of the same documents as arrays.
+  @Test func documentsAsSlicesOfOneBufferGiveTheSameBlocks() throws {
+    var rng = SplitMix(seed: 13)
+    for round in 0..<200 {
+      let block = Int.random(in: 1...64, using: &rng)
+      let docs = randomDocs(&rng, count: Int.random(in: 0...40, using: &rng), maxLength: 50)
+      let config = PretrainBlocker.Config(
+        blockSize: block, resetPositions: round % 3 == 0, finalBlock: round % 2 == 0 ? .drop : .pad,
+        seedCompatBatch: round % 5 == 0 ? Int.random(in: 1...7, using: &rng) : nil)
+      var fromArrays = try PretrainBlocker(config)
+      var fromSlices = try PretrainBlocker(config)
+      var arrayBlocks = [PackedBlock]()
+      var sliceBlocks = [PackedBlock]()
+      // Ids before the first document too, so that no slice starts at index 0.
+      var buffer: [UInt32] = [9, 9, 9]
+      var ranges = [Range<Int>]()
+      for d in docs {
+        ranges.append(buffer.count..<(buffer.count + d.count))
+        buffer += d
+      }
+      for (d, range) in zip(docs, ranges) {
+        fromArrays.add(document: d, into: &arrayBlocks)
+        fromSlices.add(document: buffer[range], into: &sliceBlocks)
+      }
+      fromArrays.finish(into: &arrayBlocks)
+      fromSlices.finish(into: &sliceBlocks)
+      #expect(sliceBlocks == arrayBlocks, "round \(round)")
+      #expect(fromSlices.stats == fromArrays.stats, "round \(round)")
+    }
+  }
+
   @Test func seedCompatDropsTheRemainderOfEveryBatch() throws {
     var rng = SplitMix(seed: 11)
     for _ in 0..<100 {
