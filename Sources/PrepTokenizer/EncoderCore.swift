@@ -467,11 +467,20 @@ struct EncoderCore {
   }
 
   /// Text between added tokens: NFC, then the pre-tokenizer, then BPE per pre-token.
+  ///
+  /// Text is nearly always NFC already, so it is not checked first: the pre-tokenizer, which looks every
+  /// character outside ASCII up in the table that says whether NFC may change it, stops at the first one
+  /// that NFC may change (`preTokenize` returns false). Only then is the text normalized and encoded again,
+  /// the ids of the first attempt dropped (the cache entries it made are right for their own bytes).
   func encodeSegment(_ p: UnsafePointer<UInt8>, _ n: Int, scratch: EncodeScratch, into ids: inout IDWriter) {
     // A piece of k bytes gives at most k ids; a cache hit writes up to 6 slots.
     ids.reserve(n &+ 8)
     scratch.reserveBuffers(n)
     if normalizeNFC {
+      let first = ids.count
+      if preTokenize(p, n, stopAt: UnicodeData.nfcWork, scratch: scratch, into: &ids) { return }
+      ids.count = first
+      scratch.deferredCount = 0
       let normalizer = HFNormalizer(data: unicode)
       if let start = normalizer.firstWork(p, n) {
         var out = scratch.normalized
@@ -480,18 +489,24 @@ struct EncoderCore {
         ids.reserve(out.count &+ 8)
         scratch.reserveBuffers(out.count)
         out.withUnsafeBufferPointer { buffer in
-          if let base = buffer.baseAddress { preTokenize(base, buffer.count, scratch: scratch, into: &ids) }
+          if let base = buffer.baseAddress { preTokenize(base, buffer.count, stopAt: 0, scratch: scratch, into: &ids) }
         }
         scratch.normalized = out
         return
       }
     }
-    preTokenize(p, n, scratch: scratch, into: &ids)
+    preTokenize(p, n, stopAt: 0, scratch: scratch, into: &ids)
   }
 
   /// The Qwen split regex: windows of 64 ASCII bytes cut all at once (`AsciiWindow`) where they apply,
   /// else one pre-token at a time (`pieceEnd`); then each pre-token's ids.
-  func preTokenize(_ p: UnsafePointer<UInt8>, _ n: Int, scratch: EncodeScratch, into ids: inout IDWriter) {
+  ///
+  /// With `stopAt` (a bit of `UnicodeData.flags`, or 0), a character outside ASCII whose flags have that bit
+  /// stops it: it returns false, with the ids it wrote and its deferred pre-tokens left for the caller to drop.
+  @discardableResult
+  func preTokenize(
+    _ p: UnsafePointer<UInt8>, _ n: Int, stopAt: UInt8, scratch: EncodeScratch, into ids: inout IDWriter
+  ) -> Bool {
     // The writer in a local: ids stored through its base can no longer alias the caller's writer, so its
     // base and count are not reloaded after every id written (6% fewer instructions on ASCII text).
     var out = ids
@@ -523,26 +538,33 @@ struct EncoderCore {
           windowsFrom = n
         }
       }
-      let end = pieceEnd(p, n, at: i)
+      let end = pieceEnd(p, n, at: i, stopAt: stopAt)
+      if end < 0 { return false }
       piece(p + i, end &- i, readable: n &- i, wide: false, scratch: scratch, into: &out)
       i = end
     }
     if scratch.deferredCount > 0 { resolveDeferred(scratch: scratch, into: &out) }
+    return true
   }
 
   /// Where the pre-token that starts at `i` of `p[0..<n]` ends: the Qwen split regex as a scanner
   /// (Oniguruma semantics: the first alternative that matches wins, greedy).
   @inline(__always)
-  func pieceEnd(_ p: UnsafePointer<UInt8>, _ n: Int, at i: Int) -> Int {
+  func pieceEnd(_ p: UnsafePointer<UInt8>, _ n: Int, at i: Int, stopAt: UInt8 = 0) -> Int {
     let flags = unicode.flags
+    // The flags of every character outside ASCII looked at, or-ed together.
+    var seen: UInt8 = 0
     @inline(__always) func classAt(_ at: Int) -> (UInt8, Int) {
       let b = p[at]
       if b < 0x80 { return (flags[Int(b)] & 7, 1) }
       let (scalar, length) = decodeScalar(p, at)
-      return (flags[Int(scalar)] & 7, length)
+      let f = flags[Int(scalar)]
+      seen |= f
+      return (f & 7, length)
     }
     @inline(__always) func letterAt(_ at: Int) -> UInt8 {
       let (scalar, _) = decodeScalar(p, at)
+      seen |= flags[Int(scalar)]
       return scalar < 0x180 ? unicode.contractionLetter[Int(scalar)] : 0
     }
     @inline(__always) func scanLetters(_ from: Int) -> Int {
@@ -568,12 +590,16 @@ struct EncoderCore {
           j &+= 1
         } else {
           let (scalar, length) = decodeScalar(p, j)
-          if flags[Int(scalar)] & 7 != ScalarClass.letter { break }
+          let f = flags[Int(scalar)]
+          seen |= f
+          if f & 7 != ScalarClass.letter { break }
           j &+= length
           // More letters outside ASCII (a CJK run) without the eight-byte ASCII step.
           while j < n && p[j] >= 0x80 {
             let (next, nextLength) = decodeScalar(p, j)
-            if flags[Int(next)] & 7 != ScalarClass.letter { return j }
+            let g = flags[Int(next)]
+            seen |= g
+            if g & 7 != ScalarClass.letter { return j }
             j &+= nextLength
           }
         }
@@ -590,39 +616,41 @@ struct EncoderCore {
       while j < n && (p[j] == 0x0A || p[j] == 0x0D) { j &+= 1 }
       return j
     }
+    // A stop character met (see `preTokenize`): -1 instead of the end.
+    @inline(__always) func done(_ end: Int) -> Int { seen & stopAt != 0 ? -1 : end }
     let b = p[i]
     // The commonest pre-tokens first: an ASCII letter, or a space and an ASCII letter, starts
     // `[^\r\n\p{L}\p{N}]?\p{L}+` (no earlier alternative can match there).
     let lower = b | 0x20
-    if lower >= 0x61 && lower <= 0x7A { return scanLetters(i &+ 1) }
+    if lower >= 0x61 && lower <= 0x7A { return done(scanLetters(i &+ 1)) }
     if b == 0x20 && i &+ 1 < n {
       let next = p[i &+ 1] | 0x20
-      if next >= 0x61 && next <= 0x7A { return scanLetters(i &+ 2) }
+      if next >= 0x61 && next <= 0x7A { return done(scanLetters(i &+ 2)) }
     }
     // (?i:'s|'t|'re|'ve|'m|'ll|'d)
     if b == 0x27 && i &+ 1 < n {
       let (_, l1) = decodeScalar(p, i &+ 1)
       let second = i &+ 1 &+ l1
       switch EncoderCore.contractionLength(letterAt(i &+ 1), second < n ? letterAt(second) : 0) {
-      case 1: return second
-      case 2: return second &+ decodeScalar(p, second).1
+      case 1: return done(second)
+      case 2: return done(second &+ decodeScalar(p, second).1)
       default: break
       }
     }
     let (c0, l0) = classAt(i)
     // [^\r\n\p{L}\p{N}]?\p{L}+
-    if c0 == ScalarClass.letter { return scanLetters(i &+ l0) }
+    if c0 == ScalarClass.letter { return done(scanLetters(i &+ l0)) }
     if (c0 == ScalarClass.other || c0 == ScalarClass.space) && i &+ l0 < n {
       let (c1, l1) = classAt(i &+ l0)
-      if c1 == ScalarClass.letter { return scanLetters(i &+ l0 &+ l1) }
+      if c1 == ScalarClass.letter { return done(scanLetters(i &+ l0 &+ l1)) }
     }
     // \p{N}
-    if c0 == ScalarClass.number { return i &+ l0 }
+    if c0 == ScalarClass.number { return done(i &+ l0) }
     // ` ?[^\s\p{L}\p{N}]+[\r\n]*`
-    if c0 == ScalarClass.other { return scanOther(i &+ l0) }
+    if c0 == ScalarClass.other { return done(scanOther(i &+ l0)) }
     if b == 0x20 && i &+ 1 < n {
       let (c1, _) = classAt(i &+ 1)
-      if c1 == ScalarClass.other { return scanOther(i &+ 1) }
+      if c1 == ScalarClass.other { return done(scanOther(i &+ 1)) }
     }
     // Whitespace: `\s*[\r\n]+`, then `\s+(?!\S)`, then `\s+`.
     var j = i
@@ -641,9 +669,9 @@ struct EncoderCore {
       lastStart = j
       j &+= length
     }
-    if newlineEnd > 0 { return newlineEnd }
-    if j == n || lastStart == i { return j }
-    return lastStart
+    if newlineEnd > 0 { return done(newlineEnd) }
+    if j == n || lastStart == i { return done(j) }
+    return done(lastStart)
   }
 
   /// How many letters after an apostrophe `(?i:'s|'t|'re|'ve|'m|'ll|'d)` takes, given the first two of them
