@@ -77,7 +77,8 @@ let package = Package(
       name: "PrepTemplateTests", dependencies: ["PrepTemplate", "PrepTokenizer", "PrepTestSupport"],
       exclude: ["Golden"]),  // read by path: oracle.json and the script that makes it
     .testTarget(name: "PrepPackTests", dependencies: ["PrepPack", "PrepTestSupport"]),
-    .testTarget(name: "PrepPipelineTests", dependencies: ["PrepPipeline", "PrepTestSupport"]),
+    .testTarget(
+      name: "PrepPipelineTests", dependencies: ["PrepPipeline", "PrepInput", "PrepTemplate", "PrepTestSupport"]),
     .testTarget(name: "PrepTrainTests", dependencies: ["PrepTrain", "PrepTestSupport"]),
     .testTarget(name: "EndToEndTests", dependencies: ["PrepTestSupport"]),
   ]

@@ -131,8 +131,9 @@ struct ChunkOutput: Sendable {
       tokens += s.count
       items.append(.sample(s, record: i, truncated: truncated))
     case .document(let ids):
-      addDocument(from: documentIDs.count, record: i)
+      let start = documentIDs.count
       documentIDs += ids
+      addDocument(from: start, record: i)
     case .rejected(let reason, let detail):
       rejects.append((i, Reject(location: chunk.location(i), reason: reason, detail: detail)))
     }
