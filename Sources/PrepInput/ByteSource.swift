@@ -64,6 +64,23 @@ final class InputFile {
     consumed = offset
   }
 
+  /// Up to `count` bytes from the start of the file, read with `pread` (the read position does not move);
+  /// none from a pipe, which has no start to go back to.
+  func head(_ count: Int) throws(InputError) -> [UInt8] {
+    var bytes = [UInt8](repeating: 0, count: count)
+    var got = 0
+    while got < count {
+      let n = bytes.withUnsafeMutableBytes { raw in
+        InputFile.retryingEINTR { pread(fd, raw.baseAddress! + got, count - got, off_t(got)) }
+      }
+      if n < 0 && errno == ESPIPE { return [] }
+      guard n >= 0 else { throw InputError(.readFailed, file: path, InputFile.errnoMessage()) }
+      if n == 0 { break }
+      got += n
+    }
+    return Array(bytes[0..<got])
+  }
+
   /// The first line that starts at or after `offset` (a line starts after a `\n`; `offset` > 0) and its
   /// 1-based number, or nil when none does: reads the file from its start to that line through the read
   /// block, counting newlines, with `pread` (the read position does not move).
@@ -146,6 +163,12 @@ final class ByteSource {
       let block = try file.readBlock()
       if block.isEmpty {
         atEnd = true
+        if decoder.insideFrame {
+          throw InputError(
+            .zstd, file: file.path,
+            "the file (\(file.consumed) bytes) ends inside a zstd frame: it is truncated, perhaps by an "
+              + "interrupted download or copy")
+        }
         return false
       }
       let before = buffer.count

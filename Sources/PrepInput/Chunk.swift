@@ -23,7 +23,8 @@ public enum RecordOutcome<Value: Sendable>: Sendable {
 }
 
 /// One record of a chunk: its bytes' range in `Chunk.bytes` and where it came from. A record the reader
-/// already rejected (`line_too_long`) has an empty range and a `readerReject` reason.
+/// already rejected has a `readerReject` reason and an empty range (`line_too_long`) or the reader's message
+/// as its bytes (`malformed_xml`, and `malformed_json` for a JSON array the file ends inside).
 public struct ChunkRecord: Sendable, Equatable {
   /// Start of the record's bytes in `Chunk.bytes`.
   public var start: Int
@@ -93,7 +94,8 @@ public struct Chunk: Sendable {
     let detail: String
     switch reason {
     case .lineTooLong: detail = "record longer than the limit of \(maxRecordBytes) bytes"
-    case .malformedXML: detail = String(decoding: recordBytes(i), as: UTF8.self)  // the XML reader's message
+    case .malformedXML, .malformedJSON:  // the reader's message (an XML error, a JSON array left open)
+      detail = String(decoding: recordBytes(i), as: UTF8.self)
     default: detail = reason.rawValue
     }
     return Reject(location: location(i), reason: reason, detail: detail)

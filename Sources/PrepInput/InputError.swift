@@ -8,13 +8,16 @@ public struct InputError: Error, Sendable, Equatable, CustomStringConvertible {
     case cannotOpen = "cannot_open"
     /// A read from the file failed.
     case readFailed = "read_failed"
-    /// The zstd stream is corrupt.
+    /// The zstd stream is corrupt or cut short.
     case zstd
     /// The XML document is not readable as records: an error before its first record (a broken record later on
     /// is rejected as `malformed_xml` and reading goes on at the next record).
     case xml
     /// The file was declared a JSON array but does not start with `[`.
     case notAnArray = "not_an_array"
+    /// The file is not UTF-8 text or zstd-compressed text: another compression (gzip, bzip2, xz), zstd under a
+    /// name without `.zst`, or UTF-16/UTF-32 text, told by its first bytes.
+    case unsupportedFormat = "unsupported_format"
   }
 
   /// The class of failure.

@@ -107,6 +107,14 @@ public final class InputReader {
         let path = files[sliceIndex]
         let kind = options.kind(of: path)
         let source = try ByteSource(path: path, compression: kind.compression, blockSize: options.readBlockSize)
+        // Every slice of a plain file looks at the file's first bytes (`RecordSplitter.prepare` looks again at
+        // a decompressed stream's). XML may be UTF-16: libxml2 reads it.
+        if kind.compression == .none,
+          let problem = RecordSplitter.unsupportedFormat(
+            try source.file.head(RecordSplitter.signatureBytes)[...], path: path, byteOrderMarks: kind.format != .xml)
+        {
+          throw InputError(.unsupportedFormat, file: path, problem)
+        }
         if kind.format == .xml {
           current = .xml(try XMLRecordReader(source: source, path: path, options: options))
         } else if slice.from == 0 {

@@ -111,9 +111,12 @@ final class RecordSplitter {
   /// Skips a BOM and, for `.json`, decides between lines and array. Returns false if it needs more bytes.
   func prepare() throws(InputError) -> Bool {
     if !bomChecked {
-      if buf.count < 3 && !eof {
+      if buf.count < RecordSplitter.signatureBytes && !eof {
         if try !source.fill(&buf) { eof = true }
         return false
+      }
+      if let problem = RecordSplitter.unsupportedFormat(buf.prefix(RecordSplitter.signatureBytes), path: path) {
+        throw InputError(.unsupportedFormat, file: path, problem)
       }
       if buf.count >= 3 && buf[0] == 0xEF && buf[1] == 0xBB && buf[2] == 0xBF {
         buf.removeSubrange(0..<3)
@@ -140,6 +143,53 @@ final class RecordSplitter {
       }
     }
     return true
+  }
+
+  /// Bytes enough to tell every signature `unsupportedFormat` knows.
+  static let signatureBytes = 10
+
+  /// What the file at `path` is, when its first bytes `head` say it is something prep cannot read as JSON
+  /// text: a compressed file (gzip, bzip2, xz, or zstd under a name that does not say so), or UTF-16 / UTF-32
+  /// text (by its byte order mark); with the command that makes it readable. Each signature starts with
+  /// bytes that valid JSON text never does, so no readable file is refused (bzip2's "BZh" counts only with
+  /// the block magic after it). With `byteOrderMarks` false, UTF-16/UTF-32 marks pass (XML may be UTF-16).
+  static func unsupportedFormat(_ head: ArraySlice<UInt8>, path: String, byteOrderMarks: Bool = true) -> String? {
+    let b = Array(head)
+    func starts(_ signature: [UInt8]) -> Bool {
+      b.count >= signature.count && Array(b[0..<signature.count]) == signature
+    }
+    let name = path.split(separator: "/").last.map(String.init) ?? path
+    func without(_ suffixes: [String]) -> String {
+      for suffix in suffixes where name.lowercased().hasSuffix(suffix) && name.count > suffix.count {
+        return String(name.dropLast(suffix.count))
+      }
+      return name
+    }
+    func recompress(_ tool: String, _ suffixes: [String]) -> String {
+      "\(tool)-compressed; prep reads UTF-8 text, plain or zstd-compressed (.zst): recompress it, for example "
+        + "`\(tool) -dc \(name) | zstd -o \(without(suffixes)).zst`"
+    }
+    if starts([0x1F, 0x8B]) { return recompress("gzip", [".gz", ".gzip"]) }
+    if b.count >= 10 && starts(Array("BZh".utf8)) && (0x31...0x39).contains(b[3])
+      && Array(b[4..<10]) == [0x31, 0x41, 0x59, 0x26, 0x53, 0x59]
+    {
+      return recompress("bzip2", [".bz2", ".bzip2"])
+    }
+    if starts([0xFD, 0x37, 0x7A, 0x58, 0x5A, 0x00]) { return recompress("xz", [".xz"]) }
+    if starts([0x28, 0xB5, 0x2F, 0xFD]) {
+      return "zstd-compressed, but its name does not end in .zst, so it was read as plain text: rename it "
+        + "(\(name).zst) and prep decompresses it while reading"
+    }
+    let converted =
+      without([".jsonl", ".json"]) + (name.lowercased().hasSuffix(".json") ? ".utf8.json" : ".utf8.jsonl")
+    func convert(_ encoding: String) -> String {
+      "\(encoding) text (it starts with a byte order mark); prep reads UTF-8: convert it first, for example "
+        + "`iconv -f \(encoding) -t UTF-8 \(name) > \(converted)`"
+    }
+    guard byteOrderMarks else { return nil }
+    if starts([0xFF, 0xFE, 0x00, 0x00]) || starts([0x00, 0x00, 0xFE, 0xFF]) { return convert("UTF-32") }
+    if starts([0xFF, 0xFE]) || starts([0xFE, 0xFF]) { return convert("UTF-16") }
+    return nil
   }
 
   // MARK: - JSON lines
@@ -344,15 +394,37 @@ final class RecordSplitter {
     scanOffset = base &+ i
     scanPos = i
     line = ln
-    if !full && eof && phase == .inElement && !dropping && recStart < buf.count {
-      // Unterminated array: the partial element is a record (the parser rejects it if it is incomplete).
-      var end = buf.count
-      while end > recStart && isWS(buf[end &- 1]) { end &-= 1 }
-      records.append(ChunkRecord(start: recStart, end: end, line: recLine, byteOffset: recOffset))
-      keptEnd = buf.count
+    if !full && eof && (phase == .inElement || phase == .beforeElement) {
+      // Unterminated array: the partial element is a record (the parser rejects it if it is incomplete), and
+      // the missing ']' is a reject of its own, at the end of the file: a file cut after a complete element
+      // would otherwise pass for a whole one.
+      if phase == .inElement && !dropping && recStart < buf.count {
+        var end = buf.count
+        while end > recStart && isWS(buf[end &- 1]) { end &-= 1 }
+        records.append(ChunkRecord(start: recStart, end: end, line: recLine, byteOffset: recOffset))
+      }
+      dropping = false
+      rejectUnclosedArray(line: ln, byteOffset: base &+ buf.count)
       phase = .afterArray
     }
     return full
+  }
+
+  /// What `rejectUnclosedArray` says (the reject's detail: `Chunk.readerReject`).
+  static let unclosedArrayMessage =
+    "the file ends inside the JSON array, before its closing ']': it may be truncated (an interrupted download "
+    + "or copy)"
+
+  /// Adds a `malformed_json` reject for an array the file ends inside. Its detail goes after the file's last
+  /// byte in the chunk's bytes (a reader reject's bytes are its message, as for `malformed_xml`); nothing is
+  /// scanned after it.
+  func rejectUnclosedArray(line: Int, byteOffset: Int) {
+    let start = buf.count
+    buf += Array(RecordSplitter.unclosedArrayMessage.utf8)
+    records.append(
+      ChunkRecord(start: start, end: buf.count, line: line, byteOffset: byteOffset, readerReject: .malformedJSON))
+    keptEnd = buf.count
+    scanPos = buf.count
   }
 
   /// How many bytes from `from` on are plain string content (no `"`, `\\`, `\n`), counted 8 at a time

@@ -104,6 +104,8 @@ private final class ContextPool: Sendable {
 @safe public final class ZstdStreamDecoder {
   private nonisolated(unsafe) let dctx: OpaquePointer
   private var outBuffer: [UInt8]
+  /// Whether the bytes fed so far end inside a frame: the stream is cut short if no more come.
+  public private(set) var insideFrame = false
 
   /// Creates a decoder. The corresponding C function is `ZSTD_createDCtx`.
   public init() throws(ZstdError) {
@@ -133,6 +135,8 @@ private final class ContextPool: Sendable {
           return
         }
         output.append(contentsOf: outBuffer[0..<produced])
+        // 0: a frame is complete and all of it was written out; anything else asks for more.
+        insideFrame = code != 0
         // Done with this piece once all input is consumed and the output buffer was not filled.
         let consumed = unsafe inBuf.pos >= inBuf.size
         if consumed && produced < outBuffer.count { return }

@@ -1,9 +1,16 @@
+import Dispatch
 import PrepCore
 import PrepInput
 import PrepJSON
 import PrepTestSupport
 import PrepZstd
 import Testing
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
 
 @Suite struct JSONArrayTests {
   let path = TestPaths.fixture("input/array.json")
@@ -22,6 +29,38 @@ import Testing
     #expect(outcomes[1].value?.lookup("m.1.1.0") == .number("4"))
     #expect(outcomes[2].value?["e"] == .string("\\\""))
     #expect(outcomes[5].value?.lookup("n.1") == .number("2"))
+  }
+
+  /// A file that ends inside the array (a cut-off download) keeps every element before the cut, and the
+  /// missing ']' is a `malformed_json` reject at the end of the file, wherever the cut falls: before the first
+  /// element, right after an element or its comma, inside an element (which is rejected too), before the ']'.
+  @Test func anArrayLeftOpenIsRejectedAtTheEnd() throws {
+    let bytes = fileBytes(path)
+    let dir = TestPaths.temporaryDirectory("input-array-cut")
+    func offset(of text: String, from: Int = 0) -> Int {
+      let needle = Array(text.utf8)
+      return (from...(bytes.count - needle.count)).first { Array(bytes[$0..<($0 + needle.count)]) == needle }!
+    }
+    let afterFirst = offset(of: "]},") + 2
+    let cuts: [(cut: Int, elements: Int)] = [
+      (2, 0), (afterFirst, 1), (afterFirst + 1, 1), (afterFirst + 12, 2), (bytes.count - 2, 7),
+    ]
+    for (cut, elements) in cuts {
+      let file = dir + "/cut-\(cut).json"
+      writeFile(file, Array(bytes[0..<cut]))
+      for block in [1, 5, 1 << 16] {
+        let (seen, chunks) = try readAll([file], InputOptions(readBlockSize: block))
+        #expect(seen.count == elements + 1, "cut \(cut)")
+        guard let last = seen.last, let chunk = chunks.last else { continue }
+        #expect(last.reject == .malformedJSON)
+        #expect(last.offset == cut)
+        #expect(last.line == bytes[0..<cut].filter { $0 == 0x0A }.count + 1)
+        #expect(chunk.readerReject(chunk.count - 1)?.detail.contains("before its closing ']'") == true)
+        #expect(seen.dropLast().allSatisfy { $0.reject == nil })
+      }
+    }
+    let (whole, _) = try readAll([path], InputOptions())
+    #expect(whole.allSatisfy { $0.reject == nil })
   }
 
   @Test func chunkingAtEverySizeGivesTheSameElements() throws {
@@ -88,7 +127,9 @@ import Testing
     #expect(bom.map(\.offset) == [6, 16])
     #expect(bom.map(\.line) == [2, 2])
     #expect(try readAll([dir + "/empty.json"], InputOptions()).records.isEmpty)
-    #expect(try readAll([dir + "/truncated.json"], InputOptions()).records.map(\.text) == [#"{"a": 1}"#, #"{"a":"#])
+    let truncated = try readAll([dir + "/truncated.json"], InputOptions()).records
+    #expect(truncated.prefix(2).map(\.text) == [#"{"a": 1}"#, #"{"a":"#])
+    #expect(truncated.map(\.reject) == [nil, nil, .malformedJSON])
     #expect(throws: InputError.self) {
       try readAll([dir + "/lines.json"], InputOptions(format: .jsonArray))
     }
@@ -131,6 +172,160 @@ import Testing
     let dir = TestPaths.temporaryDirectory("input-zstd-bad")
     writeFile(dir + "/bad.jsonl.zst", Array("this is not zstd at all".utf8))
     #expect(throws: InputError.self) { try readAll([dir + "/bad.jsonl.zst"], InputOptions()) }
+  }
+
+  /// A stream cut short (an interrupted download) is an error naming the file, wherever the cut falls
+  /// inside a frame and however the file is read in blocks; whole frames, one or several, are not.
+  @Test func truncatedStreamsThrow() throws {
+    let dir = TestPaths.temporaryDirectory("input-zstd-truncated")
+    var plain: [UInt8] = []
+    for i in 0..<3000 { plain += Array(#"{"text": "record \#(i) of a file cut short, 文本 \#(i * 7)"}"#.utf8) + [0x0A] }
+    let first = try Zstd.compress(Array(plain[0..<60_000]), level: 3)
+    let second = try Zstd.compress(Array(plain[60_000...]), level: 3)
+    let whole = first + second
+    // Both frames, and the first alone (a cut between frames cannot be told from a shorter file).
+    for (name, bytes, records) in [("two", whole, 3000), ("one", first, nil)] {
+      writeFile(dir + "/\(name).jsonl.zst", bytes)
+      let (seen, _) = try readAll([dir + "/\(name).jsonl.zst"], InputOptions(readBlockSize: 4096))
+      if let records { #expect(seen.count == records) }
+      #expect(seen.allSatisfy { $0.reject == nil })
+    }
+    for cut in [1, 5, 17, first.count / 2, first.count - 1, first.count + 9, whole.count - 1] {
+      let path = dir + "/cut-\(cut).jsonl.zst"
+      writeFile(path, Array(whole[0..<cut]))
+      for block in [7, 4096, 1 << 20] {
+        do {
+          _ = try readAll([path], InputOptions(readBlockSize: block))
+          Issue.record("a stream cut at byte \(cut) of \(whole.count) was read without an error (block \(block))")
+        } catch let error as InputError {
+          #expect(error.kind == .zstd)
+          #expect(error.file == path)
+          if cut > 4 { #expect(error.message.contains("ends inside a zstd frame")) }
+        }
+      }
+    }
+  }
+
+  /// The decoder says whether the bytes fed so far end inside a frame, whatever pieces they came in.
+  @Test func decoderTellsAnOpenFrame() throws {
+    let frame = try Zstd.compress(Array(repeating: 0x61, count: 500_000) + Array("end".utf8), level: 1)
+    for piece in [1, 3, 1000, frame.count] {
+      let decoder = try ZstdStreamDecoder()
+      var out: [UInt8] = []
+      var at = 0
+      while at < frame.count {
+        let end = min(at + piece, frame.count)
+        try decoder.decode(Array(frame[at..<end]), appendingTo: &out)
+        at = end
+        #expect(decoder.insideFrame == (at < frame.count))
+      }
+      #expect(out.count == 500_003)
+    }
+  }
+}
+
+/// Files prep cannot read as UTF-8 JSON text are refused by their first bytes, naming the file and what to do,
+/// instead of turning every line into an `invalid_utf8` reject.
+@Suite struct UnsupportedInputTests {
+  @Test func compressedAndUTF16FilesAreRefused() throws {
+    let dir = TestPaths.temporaryDirectory("input-unsupported")
+    let text = Array(#"{"text": "ok"}"#.utf8) + [0x0A]
+    let utf16 = [UInt8]([0xFF, 0xFE]) + text.flatMap { [$0, 0] }
+    let utf16BE = [UInt8]([0xFE, 0xFF]) + text.flatMap { [0, $0] }
+    let utf32 = [UInt8]([0xFF, 0xFE, 0, 0]) + text.flatMap { [$0, 0, 0, 0] }
+    let cases: [(String, [UInt8], String)] = [
+      (
+        "a.jsonl.gz", [0x1F, 0x8B, 0x08, 0x00, 0, 0, 0, 0, 0, 0x03] + text,
+        "`gzip -dc a.jsonl.gz | zstd -o a.jsonl.zst`"
+      ),
+      ("b.jsonl.bz2", Array("BZh91AY&SY".utf8) + text, "`bzip2 -dc b.jsonl.bz2 | zstd -o b.jsonl.zst`"),
+      (
+        "c.jsonl.xz", [0xFD, 0x37, 0x7A, 0x58, 0x5A, 0x00, 0x00, 0x04] + text,
+        "`xz -dc c.jsonl.xz | zstd -o c.jsonl.zst`"
+      ),
+      ("d.jsonl", try Zstd.compress(text, level: 3), "rename it (d.jsonl.zst)"),
+      ("e.jsonl", utf16, "`iconv -f UTF-16 -t UTF-8 e.jsonl > e.utf8.jsonl`"),
+      ("f.json", utf16BE, "`iconv -f UTF-16 -t UTF-8 f.json > f.utf8.json`"),
+      ("g.jsonl", utf32, "`iconv -f UTF-32 -t UTF-8 g.jsonl > g.utf8.jsonl`"),
+    ]
+    for (name, bytes, advice) in cases {
+      writeFile(dir + "/" + name, bytes)
+      for block in [1, 1 << 16] {
+        do {
+          _ = try readAll([dir + "/" + name], InputOptions(readBlockSize: block))
+          Issue.record("\(name) was read")
+        } catch let error as InputError {
+          #expect(error.kind == .unsupportedFormat)
+          #expect(error.file == dir + "/" + name)
+          #expect(error.message.contains(advice), "\(error.message)")
+        }
+      }
+    }
+  }
+
+  /// An XML dump is refused when compressed other than with zstd, but UTF-16 XML is read: libxml2 decodes it
+  /// (the records' texts are the UTF-8 file's).
+  @Test func xmlDumps() throws {
+    let dir = TestPaths.temporaryDirectory("input-unsupported-xml")
+    let xml = fileBytes(TestPaths.fixture("input/wiki.xml"))
+    writeFile(dir + "/dump.xml.bz2", Array("BZh91AY&SY".utf8) + xml)
+    do {
+      _ = try readAll([dir + "/dump.xml.bz2"], InputOptions(format: .xml))
+      Issue.record("a bzip2 XML dump was read")
+    } catch let error as InputError {
+      #expect(error.kind == .unsupportedFormat)
+      #expect(error.message.contains("`bzip2 -dc dump.xml.bz2 | zstd -o dump.xml.zst`"))
+    }
+    let utf16 =
+      [UInt8]([0xFF, 0xFE])
+      + String(decoding: xml, as: UTF8.self).utf16.flatMap {
+        [UInt8(truncatingIfNeeded: $0), UInt8(truncatingIfNeeded: $0 >> 8)]
+      }
+    writeFile(dir + "/dump16.xml", utf16)
+    let (plain, _) = try readAll([TestPaths.fixture("input/wiki.xml")], InputOptions())
+    let (wide, _) = try readAll([dir + "/dump16.xml"], InputOptions())
+    #expect(wide.map(\.text) == plain.map(\.text))
+    #expect(wide.count == 5)
+  }
+
+  /// A pipe (`--set input=/dev/stdin`) has no start to look at again: it is read as a stream, and its first
+  /// bytes are still checked as they arrive.
+  @Test func pipesAreReadAndChecked() throws {
+    let dir = TestPaths.temporaryDirectory("input-fifo")
+    for (name, bytes, records) in [
+      ("text", Array("{\"text\": \"a\"}\n{\"text\": \"b\"}\n".utf8), 2), ("gzip", [0x1F, 0x8B, 0x08, 0x00, 0x0A], -1),
+    ] {
+      let path = dir + "/" + name + ".jsonl"
+      #expect(mkfifo(path, 0o600) == 0)
+      DispatchQueue.global().async {
+        let fd = open(path, O_WRONLY)
+        _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        close(fd)
+      }
+      do {
+        let (seen, _) = try readAll([path], InputOptions())
+        #expect(seen.count == records)
+      } catch let error as InputError {
+        #expect(records < 0 && error.kind == .unsupportedFormat, "\(error)")
+      }
+    }
+  }
+
+  /// Text that only looks like a signature's start is read as usual: a first line "BZh9..." without bzip2's
+  /// block magic is an ordinary malformed record, a UTF-8 byte order mark is skipped, short files are fine.
+  @Test func lookalikesAreReadAsText() throws {
+    let dir = TestPaths.temporaryDirectory("input-lookalikes")
+    writeFile(dir + "/bz.jsonl", Array("BZh9 not json\n{\"text\": \"ok\"}\n".utf8))
+    writeFile(dir + "/bom.jsonl", [0xEF, 0xBB, 0xBF] + Array("{\"text\": \"ok\"}\n".utf8))
+    writeFile(dir + "/short.jsonl", Array("{}\n".utf8))
+    let (bz, bzChunks) = try readAll([dir + "/bz.jsonl"], InputOptions(readBlockSize: 3))
+    #expect(bz.map(\.line) == [1, 2])
+    #expect(bzChunks[0].parseRecord(0).reject?.reason == .malformedJSON)
+    #expect(bzChunks[0].parseRecord(1).value != nil)
+    let (bom, _) = try readAll([dir + "/bom.jsonl"], InputOptions(readBlockSize: 2))
+    #expect(bom.map(\.text) == [#"{"text": "ok"}"#])
+    let (short, _) = try readAll([dir + "/short.jsonl"], InputOptions())
+    #expect(short.map(\.text) == ["{}"])
   }
 }
 

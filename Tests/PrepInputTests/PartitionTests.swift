@@ -121,4 +121,23 @@ private func readSlice(_ paths: [String], _ options: InputOptions, _ partition: 
       #expect(s.offset == starts[s.line - 1] && s.text == #"{"n": \#(s.line - 1)}"#, "\(s)")
     }
   }
+
+  /// A file refused by its first bytes (here UTF-16 named `.jsonl`, which would be cut between "lines") is
+  /// refused by every slice, not only by the one that holds its start.
+  @Test func everySliceRefusesAnUnreadableFile() throws {
+    let dir = TestPaths.temporaryDirectory("input-partition-utf16")
+    var text: [UInt8] = []
+    for k in 0..<400 { text += Array(#"{"text": "line \#(k)"}"#.utf8) + [0x0A] }
+    let path = dir + "/wide.jsonl"
+    writeFile(path, [0xFF, 0xFE] + text.flatMap { [$0, 0] })
+    for index in 0..<4 {
+      let partition = try #require(InputPartition(index: index, count: 4))
+      do {
+        _ = try readAll([path], InputOptions(), partition: partition)
+        Issue.record("slice \(index) of 4 read the UTF-16 file")
+      } catch let error as InputError {
+        #expect(error.kind == .unsupportedFormat && error.file == path, "\(error)")
+      }
+    }
+  }
 }

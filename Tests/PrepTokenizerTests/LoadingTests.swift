@@ -57,7 +57,7 @@ struct TinyFile {
   func load() throws(TokenizerError) -> Tokenizer {
     let directory = TestPaths.temporaryDirectory("prep-tiny")
     let path = directory + "/tokenizer.json"
-    FileManager.default.createFile(atPath: path, contents: Data(json.utf8))
+    _ = FileManager.default.createFile(atPath: path, contents: Data(json.utf8))
     return try Tokenizer.load(directory: directory)
   }
 }
@@ -169,7 +169,7 @@ struct LoadingTests {
 
   @Test func reportsMalformedJSONWithOffset() throws {
     let directory = TestPaths.temporaryDirectory("prep-bad")
-    FileManager.default.createFile(
+    _ = FileManager.default.createFile(
       atPath: directory + "/tokenizer.json", contents: Data(#"{"model": {"vocab": {"a": }}"#.utf8))
     #expect(
       throws: TokenizerError.malformedFile(
