@@ -48,6 +48,8 @@ final class RecordSplitter {
 
   // JSON arrays.
   var phase = ArrayPhase.open
+  /// Whether the array's closing ']' was read (what follows it is junk, not a cut).
+  var arrayClosed = false
   var recStart = 0
   var recLine = 0
   var recOffset = 0
@@ -306,6 +308,7 @@ final class RecordSplitter {
         }
         if c == UInt8(ascii: "]") && phase == .beforeElement {
           phase = .afterArray
+          arrayClosed = true
           i &+= 1
           keptEnd = i
           continue scan
@@ -369,6 +372,7 @@ final class RecordSplitter {
               keptEnd = i
             }
             phase = closing ? .afterArray : .beforeElement
+            if closing { arrayClosed = true }
             if chunkFull {
               full = true
               break scan
@@ -403,8 +407,9 @@ final class RecordSplitter {
         while end > recStart && isWS(buf[end &- 1]) { end &-= 1 }
         records.append(ChunkRecord(start: recStart, end: end, line: recLine, byteOffset: recOffset))
       }
+      keptEnd = buf.count
       dropping = false
-      rejectUnclosedArray(line: ln, byteOffset: base &+ buf.count)
+      if !arrayClosed { rejectUnclosedArray(line: ln, byteOffset: base &+ buf.count) }
       phase = .afterArray
     }
     return full

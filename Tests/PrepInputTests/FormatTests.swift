@@ -61,6 +61,12 @@ import Testing
     }
     let (whole, _) = try readAll([path], InputOptions())
     #expect(whole.allSatisfy { $0.reject == nil })
+    // Junk after a closed array is a malformed element, not a cut.
+    writeFile(dir + "/junk.json", Array("[{\"a\": 1}] x\n".utf8))
+    let (junk, junkChunks) = try readAll([dir + "/junk.json"], InputOptions())
+    #expect(junk.map(\.text) == [#"{"a": 1}"#, "x"])
+    #expect(junk.allSatisfy { $0.reject == nil })
+    #expect(junkChunks[0].parseRecord(1).reject?.reason == .malformedJSON)
   }
 
   @Test func chunkingAtEverySizeGivesTheSameElements() throws {
