@@ -182,10 +182,10 @@ final class RecordSplitter {
       return "zstd-compressed, but its name does not end in .zst, so it was read as plain text: rename it "
         + "(\(name).zst) and prep decompresses it while reading"
     }
-    let converted =
-      without([".jsonl", ".json"]) + (name.lowercased().hasSuffix(".json") ? ".utf8.json" : ".utf8.jsonl")
     func convert(_ encoding: String) -> String {
-      "\(encoding) text (it starts with a byte order mark); prep reads UTF-8: convert it first, for example "
+      let converted =
+        without([".jsonl", ".json"]) + (name.lowercased().hasSuffix(".json") ? ".utf8.json" : ".utf8.jsonl")
+      return "\(encoding) text (it starts with a byte order mark); prep reads UTF-8: convert it first, for example "
         + "`iconv -f \(encoding) -t UTF-8 \(name) > \(converted)`"
     }
     guard byteOrderMarks else { return nil }

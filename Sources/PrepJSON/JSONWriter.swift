@@ -147,27 +147,13 @@ public struct JSONWriter: Sendable {
   /// Writes the labels of a sample as HF expects them: `ids[i]` where `trained[i] != 0`, else -100.
   public mutating func writeLabels(ids: [UInt32], trained: [UInt8]) {
     precondition(ids.count == trained.count)
-    withTail(ids.count &* 11 &+ 2 &+ 8) { out in
-      var n = 0
-      out[n] = UInt8(ascii: "[")
-      n &+= 1
-      for i in 0..<ids.count {
-        if i > 0 {
-          out[n] = UInt8(ascii: ",")
-          n &+= 1
-        }
-        if trained[i] != 0 {
-          n &+= formatUnsigned(UInt64(ids[i]), out + n)
-        } else {
-          out[n] = UInt8(ascii: "-")
-          out[n &+ 1] = UInt8(ascii: "1")
-          out[n &+ 2] = UInt8(ascii: "0")
-          out[n &+ 3] = UInt8(ascii: "0")
-          n &+= 4
-        }
-      }
-      out[n] = UInt8(ascii: "]")
-      return n &+ 1
+    writeList(ids.count, widest: 10) { i, at in
+      if trained[i] != 0 { return formatUnsigned(UInt64(ids[i]), at) }
+      at[0] = UInt8(ascii: "-")
+      at[1] = UInt8(ascii: "1")
+      at[2] = UInt8(ascii: "0")
+      at[3] = UInt8(ascii: "0")
+      return 4
     }
   }
 
@@ -186,9 +172,10 @@ public struct JSONWriter: Sendable {
 }
 
 /// Writes the decimal digits of `v` at `out`; returns their count (at most 20). May write up to 8 bytes at `out`
-/// whatever the count: every caller reserves 8 bytes more than the widest text it writes (the `&+ 8`s). Below 10^8 (every token id) the digits are made side by side in one
-/// word, two halves of four digits by multiplies and shifts, and stored at once without the leading zeros; larger
-/// values go two digits per division from the last. A division loop per digit, run once to count the digits and
+/// whatever the count: every caller reserves 8 bytes more than the widest text it writes (the `&+ 8`s). Below
+/// 10^8 (every token id) the digits are made side by side in one word, two halves of four digits by multiplies
+/// and shifts, and stored at once without the leading zeros; larger values go two digits per division from the
+/// last. A division loop per digit, run once to count the digits and
 /// once to write them, was a fifth of `prep tokenize --jsonl`.
 @inline(__always)
 private func formatUnsigned(_ v: UInt64, _ out: UnsafeMutablePointer<UInt8>) -> Int {
