@@ -50,6 +50,17 @@ final class XMLRecordReader {
   private var suffix: [UInt8] = []
   /// Lines before the current reader's first byte (libxml2 counts from 1 again after a resync).
   private var lineBase = 0
+  /// The file offset libxml2's byte count starts from (a resync's synthetic root start tag counted before it).
+  private var readerOrigin = 0
+  /// Whether the reader restarted inside a root element of its own (`<prep-resync>`): the document's own end
+  /// tag then does not match, an error to ignore.
+  private var syntheticRoot = false
+  /// Whether the record re-read alone (`isolated`) came through whole before an error.
+  private var isolatedRecordRead = false
+  /// While a record is re-read alone a second time, up to its own end tag (the first re-read, up to the next
+  /// record's start tag, failed: the error may lie between the two): that start tag (nil: none, the record ran to
+  /// the end of the input) and the first re-read's error.
+  private var tightRead: (next: (line: Int, offset: Int)?, message: String)? = nil
   private var recordsRead = 0
   /// While re-reading one record alone after an error: its start tag, and the next record's start tag (where
   /// the bytes handed to libxml2 stop; nil: the end of the input).
@@ -116,7 +127,19 @@ final class XMLRecordReader {
   /// The record start tag after the one at `start` (found by a scanner of its own over the bytes from there on,
   /// reading more input as needed), or nil when `start`'s record runs to the end of the input.
   private func recordStart(after start: (line: Int, offset: Int)) throws(InputError) -> (line: Int, offset: Int)? {
+    try recordTag(after: start, ends: false)
+  }
+
+  /// Where the first record end tag after the record start tag `start` ends (just past its `>`), or nil.
+  private func recordEnd(after start: (line: Int, offset: Int)) throws(InputError) -> (line: Int, offset: Int)? {
+    try recordTag(after: start, ends: true)
+  }
+
+  private func recordTag(after start: (line: Int, offset: Int), ends: Bool) throws(InputError) -> (
+    line: Int, offset: Int
+  )? {
     var scanner = RecordTagScanner(name: recordName)
+    scanner.findsEnds = ends
     scanner.line = start.line
     scanner.offset = start.offset
     var at = start.offset - pendingBase
@@ -152,6 +175,9 @@ final class XMLRecordReader {
     tags = scanner
     lineBase = start.line - 1
     prefix = rootTag ?? Array("<prep-resync>".utf8)
+    syntheticRoot = rootTag == nil
+    readerOrigin = start.offset - prefix.count
+    isolatedRecordRead = false
     suffix = []
     firstError = nil
     reader = try makeReader()
@@ -307,6 +333,7 @@ final class XMLRecordReader {
     func finishRecord() {
       recordsRead += 1
       recordStart = nil
+      if isolated != nil { isolatedRecordRead = true }
       if tooLong {
         let at = writer.bytes.count
         records.append(
@@ -335,8 +362,21 @@ final class XMLRecordReader {
         if isolated != nil {
           // The record re-read alone was well-formed: go on from the next one with a streaming reader.
           isolated = nil
-          guard let next = isolatedEnd else {
+          var next = isolatedEnd
+          if let tight = tightRead, let end = isolatedEnd {
+            // Read up to its own end tag, the record is whole: the error is in what follows it, before the next
+            // record (text after the document element, another document).
+            reject(tight.message, line: end.line, byteOffset: end.offset, into: &records)
+            next = tight.next
+            tightRead = nil
+            if next == nil {
+              done = true
+              break
+            }
+          }
+          guard let next else {
             done = true
+            rejectIfCutOff(&records)
             break
           }
           isolatedEnd = nil
@@ -344,6 +384,7 @@ final class XMLRecordReader {
           continue
         }
         done = true
+        rejectIfCutOff(&records)
         break
       }
       if status < 0 {
@@ -364,16 +405,29 @@ final class XMLRecordReader {
         recordStart = nil
         if wasInRecord && tooLong { isolated = (recLine, recOffset) }
         if let broken = isolated {
-          recordsRead += 1
-          let begin = writer.bytes.count
-          for b in message.utf8 { writer.writeByte(b) }
-          records.append(
-            ChunkRecord(
-              start: begin, end: writer.bytes.count, line: broken.line, byteOffset: broken.offset,
-              readerReject: .malformedXML))
-          writer.writeByte(0x0A)
-          isolated = nil
           var after = isolatedEnd
+          if isolatedRecordRead {
+            // The record came through whole: the error is in what follows it (up to the next record, or to the end
+            // of the file: text after the document element, say).
+            reject(message, line: line, byteOffset: errorOffset(reader), into: &records)
+          } else if tightRead == nil && !tooLong && broken.offset >= pendingBase,
+            let end = try recordEnd(after: broken), end.offset < isolatedEnd?.offset ?? Int.max
+          {
+            // Read the record again, up to its own end tag only.
+            tightRead = (isolatedEnd, message)
+            try resync(at: broken)
+            isolated = broken
+            isolatedEnd = end
+            suffix = [UInt8(ascii: "<"), UInt8(ascii: "/")] + rootName + [UInt8(ascii: ">")]
+            continue
+          } else {
+            reject(message, line: broken.line, byteOffset: broken.offset, into: &records)
+            if let tight = tightRead {
+              after = tight.next
+              tightRead = nil
+            }
+          }
+          isolated = nil
           if after == nil && wasInRecord && tooLong { after = try nextRecordStart() }
           guard let next = after else {
             done = true
@@ -386,9 +440,18 @@ final class XMLRecordReader {
         var restart = current
         if restart == nil { restart = try nextRecordStart() }
         guard let restart else {
-          // Past the last record (after a resync, the document's own end tag has no start tag here).
+          // Past the last record. After a resync inside a root of its own, the document's own end tag does not
+          // match it: that error is expected. Any other (text after the document element, a file cut off inside
+          // the elements after the last record) is reported.
           done = true
           if recordsRead == 0 { throw InputError(.xml, file: path, line: line, message) }
+          if !syntheticRoot {
+            // A file cut off between elements may end with an error here (libxml2 has one for it after an XML
+            // declaration, "Extra content at the end of the document") or without one (`rejectIfCutOff`).
+            if !rejectIfCutOff(&records) {
+              reject(message, line: line, byteOffset: errorOffset(reader), into: &records)
+            }
+          }
           break
         }
         let end = try recordStart(after: restart)
@@ -467,6 +530,38 @@ final class XMLRecordReader {
     return records.isEmpty ? nil : (writer.bytes, records)
   }
 
+  /// At the end of the input: a `malformed_xml` reject when the last tag read is not the end tag of the document
+  /// element. A file cut off between two elements (right after a record's end tag, say) parses without an error:
+  /// libxml2's reader closes the elements left open itself. Only checked where the first bytes gave the document
+  /// element's start tag in an encoding the tag scanner reads (not UTF-16, which libxml2 decodes on its own).
+  @discardableResult
+  private func rejectIfCutOff(_ records: inout [ChunkRecord]) -> Bool {
+    guard rootTag != nil, !rootName.contains(0) else { return false }
+    let end = [UInt8(ascii: "/")] + rootName
+    guard tags.lastTag != end else { return false }
+    let root = String(decoding: rootName, as: UTF8.self)
+    let last = tags.lastTag.isEmpty ? "" : " after <\(String(decoding: tags.lastTag, as: UTF8.self))>"
+    let detail = "the file ends\(last), before the document's end tag </\(root)>: it may be truncated"
+    reject(detail, line: tags.line, byteOffset: tags.offset, into: &records)
+    return true
+  }
+
+  /// A `malformed_xml` reject whose record bytes are `detail` (what the reject file shows).
+  private func reject(_ detail: String, line: Int, byteOffset: Int, into records: inout [ChunkRecord]) {
+    recordsRead += 1
+    let begin = writer.bytes.count
+    for b in detail.utf8 { writer.writeByte(b) }
+    records.append(
+      ChunkRecord(
+        start: begin, end: writer.bytes.count, line: line, byteOffset: byteOffset, readerReject: .malformedXML))
+    writer.writeByte(0x0A)
+  }
+
+  /// About where libxml2 stopped, as an offset in the file.
+  private func errorOffset(_ reader: OpaquePointer) -> Int {
+    readerOrigin + max(0, Int(xmlTextReaderByteConsumed(reader)))
+  }
+
   private func localName(_ reader: OpaquePointer) -> [UInt8] {
     guard let name = xmlTextReaderConstLocalName(reader) else { return [] }
     return Array(UnsafeBufferPointer(start: name, count: strlen(name)))
@@ -524,6 +619,10 @@ struct RecordTagScanner {
   var tail: (UInt8, UInt8) = (0, 0)
   var found: [(line: Int, offset: Int)] = []
   var head = 0
+  /// The name of the last element tag seen, as written (`/` first for an end tag).
+  var lastTag: [UInt8] = []
+  /// Queue the ends of the record end tags (just past `</name>`) instead of the record start tags.
+  var findsEnds = false
 
   init(name: [UInt8]) { self.name = name }
 
@@ -564,7 +663,14 @@ struct RecordTagScanner {
         {
           var local = tagName[...]
           if let colon = tagName.lastIndex(of: UInt8(ascii: ":")) { local = tagName[(colon + 1)...] }
-          if tagName.first != UInt8(ascii: "/") && local.elementsEqual(name) { found.append((tagLine, tagOffset)) }
+          if tagName.first != UInt8(ascii: "/") && local.elementsEqual(name) && !findsEnds {
+            found.append((tagLine, tagOffset))
+          } else if findsEnds && tagName.first == UInt8(ascii: "/") && b == UInt8(ascii: ">") {
+            let end = local.first == UInt8(ascii: "/") ? local.dropFirst() : local
+            if end.elementsEqual(name) { found.append((line, offset &+ 1)) }
+          }
+          lastTag.removeAll(keepingCapacity: true)
+          lastTag.append(contentsOf: tagName)
           state = .text
         } else if tagName.count < 256 {
           tagName.append(b)

@@ -501,6 +501,64 @@ import Testing
     #expect(seen.map(\.offset) == [77, 138])
   }
 
+  /// A dump cut off right after a record's end tag parses without an error (libxml2's reader closes the open
+  /// elements itself): every record before the cut comes through, then a `malformed_xml` reject at the end of the
+  /// file says it may be truncated. A whole file, with comments, processing instructions and blank lines after its
+  /// document element, gives no such reject.
+  @Test(arguments: [5, 512, 1 << 20])
+  func aDumpCutAfterARecordIsReported(_ block: Int) throws {
+    let dir = TestPaths.temporaryDirectory("input-xml-cut")
+    let bytes = fileBytes(path)
+    let (whole, _) = try readAll([path], InputOptions(readBlockSize: block))
+    #expect(whole.allSatisfy { $0.reject == nil })
+    let endTag = Array("</page>".utf8)
+    let cuts = (0...(bytes.count - endTag.count)).filter { Array(bytes[$0..<($0 + endTag.count)]) == endTag }
+    #expect(cuts.count == 5)
+    for (k, at) in cuts.enumerated() {
+      for tail in ["", "\n", "\n  "] {
+        let cut = Array(bytes[0..<(at + endTag.count)]) + Array(tail.utf8)
+        writeFile(dir + "/cut.xml", cut)
+        let (seen, _) = try readAll([dir + "/cut.xml"], InputOptions(readBlockSize: block))
+        #expect(seen.dropLast().map(\.bytes) == whole.prefix(k + 1).map(\.bytes), "cut \(k) \(block)")
+        let last = try #require(seen.last)
+        #expect(last.reject == .malformedXML, "cut \(k) tail \(tail.utf8.count) block \(block)")
+        #expect(
+          last.text == "the file ends after </page>, before the document's end tag </mediawiki>: it may be truncated")
+        #expect(last.offset == cut.count)
+        #expect(last.line == cut.filter { $0 == 0x0A }.count + 1)
+      }
+    }
+    writeFile(dir + "/tail.xml", bytes + Array("\n<!-- end -->\n<?done?>\n\n".utf8))
+    let (tailed, _) = try readAll([dir + "/tail.xml"], InputOptions(readBlockSize: block))
+    #expect(tailed.map(\.bytes) == whole.map(\.bytes))
+  }
+
+  /// Text after the document element, or a second document after the first (`cat a.xml b.xml`), is one
+  /// `malformed_xml` reject placed right after the last record before it; every page of both documents comes
+  /// through, the one just before the error included.
+  @Test(arguments: [7, 1 << 20])
+  func textAfterTheDocumentIsReportedAndNoPageIsLost(_ block: Int) throws {
+    let dir = TestPaths.temporaryDirectory("input-xml-after")
+    let bytes = fileBytes(path)
+    let (whole, _) = try readAll([path], InputOptions(readBlockSize: block))
+    let endTag = Array("</page>".utf8)
+    let lastEnd = try #require(
+      (0...(bytes.count - endTag.count)).last { Array(bytes[$0..<($0 + endTag.count)]) == endTag })
+    let afterLastPage = lastEnd + endTag.count
+    let linesBefore = bytes[0..<afterLastPage].filter { $0 == 0x0A }.count
+    for (name, extra) in [("junk", Array("trailing junk\n".utf8)), ("twice", bytes)] {
+      writeFile(dir + "/\(name).xml", bytes + extra)
+      let (seen, _) = try readAll([dir + "/\(name).xml"], InputOptions(readBlockSize: block))
+      let rejected = seen.filter { $0.reject != nil }
+      #expect(rejected.count == 1, "\(name)")
+      #expect(rejected.first?.reject == .malformedXML)
+      #expect(rejected.first?.offset == afterLastPage, "\(name)")
+      #expect(rejected.first?.line == linesBefore + 1, "\(name)")
+      let expected = name == "twice" ? whole + whole : whole
+      #expect(seen.filter { $0.reject == nil }.map(\.bytes) == expected.map(\.bytes), "\(name)")
+    }
+  }
+
   @Test func readsCompressedXML() throws {
     let dir = TestPaths.temporaryDirectory("input-xml-zstd")
     writeFile(dir + "/wiki.xml.zst", try Zstd.compress(fileBytes(path), level: 3))
