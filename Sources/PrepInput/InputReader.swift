@@ -107,9 +107,10 @@ public final class InputReader {
         let path = files[sliceIndex]
         let kind = options.kind(of: path)
         let source = try ByteSource(path: path, compression: kind.compression, blockSize: options.readBlockSize)
-        // Every slice of a plain file looks at the file's first bytes (`RecordSplitter.prepare` looks again at
-        // a decompressed stream's). XML may be UTF-16: libxml2 reads it.
-        if kind.compression == .none,
+        // A file's first bytes tell what cannot be read as UTF-8 text. The splitter of a JSON file's first slice
+        // looks at them as it reads (plain, piped or decompressed: `RecordSplitter.prepare`); a later slice of a
+        // plain file and an XML dump look here. XML may be UTF-16: libxml2 reads it.
+        if kind.compression == .none && (kind.format == .xml || slice.from > 0),
           let problem = RecordSplitter.unsupportedFormat(
             try source.file.head(RecordSplitter.signatureBytes)[...], path: path, byteOrderMarks: kind.format != .xml)
         {

@@ -335,6 +335,12 @@ import Testing
   }
 }
 
+/// The offsets just past each `</page>` in `bytes`.
+private func pageEnds(_ bytes: [UInt8]) -> [Int] {
+  let tag = Array("</page>".utf8)
+  return (tag.count...bytes.count).filter { Array(bytes[($0 - tag.count)..<$0]) == tag }
+}
+
 @Suite struct XMLInputTests {
   let path = TestPaths.fixture("input/wiki.xml")
 
@@ -511,12 +517,11 @@ import Testing
     let bytes = fileBytes(path)
     let (whole, _) = try readAll([path], InputOptions(readBlockSize: block))
     #expect(whole.allSatisfy { $0.reject == nil })
-    let endTag = Array("</page>".utf8)
-    let cuts = (0...(bytes.count - endTag.count)).filter { Array(bytes[$0..<($0 + endTag.count)]) == endTag }
+    let cuts = pageEnds(bytes)
     #expect(cuts.count == 5)
     for (k, at) in cuts.enumerated() {
       for tail in ["", "\n", "\n  "] {
-        let cut = Array(bytes[0..<(at + endTag.count)]) + Array(tail.utf8)
+        let cut = Array(bytes[0..<at]) + Array(tail.utf8)
         writeFile(dir + "/cut.xml", cut)
         let (seen, _) = try readAll([dir + "/cut.xml"], InputOptions(readBlockSize: block))
         #expect(seen.dropLast().map(\.bytes) == whole.prefix(k + 1).map(\.bytes), "cut \(k) \(block)")
@@ -541,10 +546,7 @@ import Testing
     let dir = TestPaths.temporaryDirectory("input-xml-after")
     let bytes = fileBytes(path)
     let (whole, _) = try readAll([path], InputOptions(readBlockSize: block))
-    let endTag = Array("</page>".utf8)
-    let lastEnd = try #require(
-      (0...(bytes.count - endTag.count)).last { Array(bytes[$0..<($0 + endTag.count)]) == endTag })
-    let afterLastPage = lastEnd + endTag.count
+    let afterLastPage = try #require(pageEnds(bytes).last)
     let linesBefore = bytes[0..<afterLastPage].filter { $0 == 0x0A }.count
     for (name, extra) in [("junk", Array("trailing junk\n".utf8)), ("twice", bytes)] {
       writeFile(dir + "/\(name).xml", bytes + extra)
