@@ -10,7 +10,7 @@ CACHE := .cache
 TOKENIZER_DIR := $(CACHE)/tokenizer/qwen3
 VENV := .venv
 VENV_PY := $(VENV)/bin/python
-APT_PACKAGES := libzstd-dev libopenblas-dev libxml2-dev pkg-config
+APT_PACKAGES := libzstd-dev libopenblas-dev libxml2-dev zlib1g-dev libbz2-dev liblzma-dev pkg-config
 BIN_DIR = $(shell $(SWIFT) build -c $(CONFIG) --show-bin-path 2>/dev/null)
 PREP = $(BIN_DIR)/prep
 export PREP_TOKENIZER ?= $(abspath $(TOKENIZER_DIR))
@@ -43,6 +43,9 @@ deps: .cache/deps.ok
 	  [ -f /usr/include/zstd.h ] || missing="$$missing libzstd-dev"; \
 	  pkg-config --exists openblas 2>/dev/null || missing="$$missing libopenblas-dev"; \
 	  [ -f /usr/include/libxml2/libxml/xmlreader.h ] || missing="$$missing libxml2-dev"; \
+	  [ -f /usr/include/zlib.h ] || missing="$$missing zlib1g-dev"; \
+	  [ -f /usr/include/bzlib.h ] || missing="$$missing libbz2-dev"; \
+	  [ -f /usr/include/lzma.h ] || missing="$$missing liblzma-dev"; \
 	  command -v pkg-config >/dev/null || missing="$$missing pkg-config"; \
 	  if [ -n "$$missing" ]; then \
 	    echo "installing:$$missing"; \

@@ -22,6 +22,10 @@ let package = Package(
     // C libraries from Debian, each reached by exactly one Swift module.
     .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
     .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
+    .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+    // libbz2 has no pkg-config file on Debian 12: its header and library are on the default paths.
+    .systemLibrary(name: "CBzip2", providers: [.apt(["libbz2-dev"])]),
+    .systemLibrary(name: "CLzma", pkgConfig: "liblzma", providers: [.apt(["liblzma-dev"])]),
 
     // SHA-256 blocks on the CPU's SHA instructions (x86 SHA-NI), written for prep; PrepCore falls back to Swift.
     .target(name: "CSHA256"),
@@ -41,8 +45,10 @@ let package = Package(
     .target(name: "PrepJSON", dependencies: ["PrepCore"]),
     // The one wrapper around libzstd.
     .target(name: "PrepZstd", dependencies: ["CZstd"], swiftSettings: strict),
-    // Streaming readers: JSONL, JSON arrays, .jsonl.zst, XML dumps -> chunks of records.
-    .target(name: "PrepInput", dependencies: ["PrepCore", "PrepJSON", "PrepZstd", "CLibXML2"]),
+    // Streaming decompression of input files in bounded memory: zstd (through PrepZstd), gzip, bzip2, xz.
+    .target(name: "PrepDecompress", dependencies: ["PrepZstd", "CZlib", "CBzip2", "CLzma"]),
+    // Streaming readers: JSONL, JSON arrays, XML dumps, plain or compressed -> chunks of records.
+    .target(name: "PrepInput", dependencies: ["PrepCore", "PrepJSON", "PrepDecompress", "CLibXML2"]),
     // Instruction conversion, ChatML rendering and label masks.
     .target(name: "PrepTemplate", dependencies: ["PrepCore", "PrepJSON", "PrepTokenizer"]),
     // Packing samples into blocks.
@@ -71,7 +77,8 @@ let package = Package(
     .testTarget(name: "PrepCoreTests", dependencies: ["PrepCore", "CMalloc", "PrepTestSupport"]),
     .testTarget(name: "PrepTokenizerTests", dependencies: ["PrepTokenizer", "PrepJSON", "PrepTestSupport"]),
     .testTarget(name: "PrepJSONTests", dependencies: ["PrepJSON", "PrepCore", "PrepTestSupport"]),
-    .testTarget(name: "PrepInputTests", dependencies: ["PrepInput", "PrepZstd", "PrepTestSupport"]),
+    .testTarget(
+      name: "PrepInputTests", dependencies: ["PrepInput", "PrepZstd", "PrepDecompress", "PrepTestSupport"]),
     .testTarget(name: "PrepShardTests", dependencies: ["PrepShard", "PrepZstd", "PrepTestSupport"]),
     .testTarget(
       name: "PrepTemplateTests", dependencies: ["PrepTemplate", "PrepTokenizer", "PrepTestSupport"],

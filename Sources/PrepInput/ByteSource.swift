@@ -1,4 +1,4 @@
-import PrepZstd
+import PrepDecompress
 
 #if canImport(Glibc)
   import Glibc
@@ -135,16 +135,29 @@ final class InputFile {
   }
 }
 
-/// Decompressed (or plain) bytes of one input file, appended to a caller's buffer piece by piece.
+/// Decompressed (or plain) bytes of one input file, appended to a caller's buffer piece by piece. A compressed
+/// file is decoded a read block at a time, and each `fill` appends at most `outputLimit` bytes, however much the
+/// block expands: memory stays bounded on a file that compresses a thousand to one.
 final class ByteSource {
   let file: InputFile
-  private let decoder: ZstdStreamDecoder?
+  private let decoder: StreamDecoder?
   private(set) var atEnd = false
+  /// The read block being decoded, and how far into it the decoder is.
+  private var pending: [UInt8] = []
+  private var pendingAt = 0
+  /// Whether the last decoding step stopped at `outputLimit`: the decoder may hold output that needs no input.
+  private var outputHeld = false
+  /// The most a `fill` of a compressed file appends: four read blocks (1 MiB by default).
+  let outputLimit: Int
+  /// The kind of error a corrupt or cut-off file raises.
+  private let errorKind: InputError.Kind
 
   init(path: String, compression: InputCompression, blockSize: Int) throws(InputError) {
     file = try InputFile(path: path, blockSize: blockSize)
-    if compression == .zstd {
-      do { decoder = try ZstdStreamDecoder() } catch { throw InputError(.zstd, file: path, error.description) }
+    outputLimit = max(1, blockSize) * 4
+    errorKind = compression == .zstd ? .zstd : .decompress
+    if let format = compression.streamFormat {
+      do { decoder = try StreamDecoder(format) } catch { throw InputError(errorKind, file: path, error.description) }
     } else {
       decoder = nil
     }
@@ -152,31 +165,47 @@ final class ByteSource {
 
   /// Appends more bytes to `buffer`; returns false (appending nothing) once the input is exhausted.
   func fill(_ buffer: inout [UInt8]) throws(InputError) -> Bool {
-    while !atEnd {
-      guard let decoder else {
-        if try file.readBlock(appendingTo: &buffer) == 0 {
-          atEnd = true
-          return false
-        }
-        return true
-      }
-      let block = try file.readBlock()
-      if block.isEmpty {
+    guard let decoder else {
+      if atEnd { return false }
+      if try file.readBlock(appendingTo: &buffer) == 0 {
         atEnd = true
-        if decoder.insideFrame {
-          throw InputError(
-            .zstd, file: file.path,
-            "the file (\(file.consumed) bytes) ends inside a zstd frame: it is truncated, perhaps by an "
-              + "interrupted download or copy")
-        }
         return false
       }
+      return true
+    }
+    while !atEnd {
+      if !outputHeld && pendingAt >= pending.count {
+        pending.removeAll(keepingCapacity: true)
+        pendingAt = 0
+        if try file.readBlock(appendingTo: &pending) == 0 {
+          atEnd = true
+          do { try decoder.finish(size: file.consumed) } catch {
+            throw InputError(errorKind, file: file.path, error.description)
+          }
+          return false
+        }
+      }
       let before = buffer.count
-      do { try decoder.decode(Array(block), appendingTo: &buffer) } catch {
-        throw InputError(.zstd, file: file.path, error.description)
+      do {
+        outputHeld = try decoder.decode(pending, at: &pendingAt, appendingTo: &buffer, limit: outputLimit)
+      } catch {
+        throw InputError(errorKind, file: file.path, error.description)
       }
       if buffer.count > before { return true }
     }
     return false
+  }
+}
+
+extension InputCompression {
+  /// The decoder's format (nil: plain bytes).
+  var streamFormat: StreamFormat? {
+    switch self {
+    case .none: return nil
+    case .zstd: return .zstd
+    case .gzip: return .gzip
+    case .bzip2: return .bzip2
+    case .xz: return .xz
+    }
   }
 }

@@ -10,13 +10,15 @@ public struct InputError: Error, Sendable, Equatable, CustomStringConvertible {
     case readFailed = "read_failed"
     /// The zstd stream is corrupt or cut short.
     case zstd
+    /// The gzip, bzip2 or xz data is corrupt or cut short, or followed by bytes of another kind.
+    case decompress
     /// The XML document is not readable as records: an error before its first record (a broken record later on
     /// is rejected as `malformed_xml` and reading goes on at the next record).
     case xml
     /// The file was declared a JSON array but does not start with `[`.
     case notAnArray = "not_an_array"
-    /// The file is not UTF-8 text or zstd-compressed text: another compression (gzip, bzip2, xz), zstd under a
-    /// name without `.zst`, or UTF-16/UTF-32 text, told by its first bytes.
+    /// The file is not UTF-8 text, plain or compressed: compressed data under a name that does not say so (read
+    /// as plain text), or UTF-16/UTF-32 text, told by its first bytes.
     case unsupportedFormat = "unsupported_format"
   }
 

@@ -14,8 +14,25 @@ public enum InputFormat: String, Sendable, Equatable, CaseIterable {
 public enum InputCompression: String, Sendable, Equatable, CaseIterable {
   /// Plain bytes.
   case none
-  /// A zstd stream (`.zst`).
+  /// zstd frames (`.zst`, `.zstd`).
   case zstd
+  /// gzip members (`.gz`, `.gzip`).
+  case gzip
+  /// bzip2 streams (`.bz2`, `.bzip2`).
+  case bzip2
+  /// xz streams (`.xz`).
+  case xz
+
+  /// The file name endings that mean this compression, the usual one first.
+  public var suffixes: [String] {
+    switch self {
+    case .none: return []
+    case .zstd: return [".zst", ".zstd"]
+    case .gzip: return [".gz", ".gzip"]
+    case .bzip2: return [".bz2", ".bzip2"]
+    case .xz: return [".xz"]
+    }
+  }
 }
 
 /// Format and compression of one input file.
@@ -31,15 +48,19 @@ public struct InputKind: Sendable, Equatable {
     self.compression = compression
   }
 
-  /// The kind a path's extensions imply: `.zst` means zstd, then `.jsonl` / `.ndjson` JSON lines, `.xml` XML,
-  /// and anything else (`.json` included) `.json` (sniffed: array or lines). Case-insensitive.
+  /// The kind a path's extensions imply: `.zst`, `.gz`, `.bz2` or `.xz` the compression, then, before it,
+  /// `.jsonl` / `.ndjson` JSON lines, `.xml` XML, and anything else (`.json` included) `.json` (sniffed: array or
+  /// lines). Case-insensitive.
   public static func detect(path: String) -> InputKind {
     var name = path.lowercased()
     if let slash = name.lastIndex(of: "/") { name = String(name[name.index(after: slash)...]) }
     var compression = InputCompression.none
-    if name.hasSuffix(".zst") || name.hasSuffix(".zstd") {
-      compression = .zstd
-      name = String(name[..<(name.lastIndex(of: ".") ?? name.endIndex)])
+    for candidate in InputCompression.allCases {
+      if let suffix = candidate.suffixes.first(where: { name.hasSuffix($0) }) {
+        compression = candidate
+        name = String(name.dropLast(suffix.count))
+        break
+      }
     }
     let format: InputFormat
     if name.hasSuffix(".jsonl") || name.hasSuffix(".ndjson") {

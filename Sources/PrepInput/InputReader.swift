@@ -12,7 +12,7 @@
 ///
 /// Bad records never stop the run: over-long records become `line_too_long` entries in the chunk, and
 /// parse failures are found by `Chunk.parseRecord` in the workers. Only whole-file failures (missing file,
-/// read error, corrupt zstd stream, malformed XML) throw `InputError`.
+/// read error, corrupt or cut-off compressed data, malformed XML) throw `InputError`.
 public final class InputReader {
   /// The input files in reading order (globs expanded, each pattern's matches sorted by byte order); with a
   /// partition, only those this slice reads.
@@ -20,7 +20,7 @@ public final class InputReader {
   /// Where each of `files` stands in the run's whole list of input files (0, 1, 2, ... without a partition): a
   /// file cut between two slices is listed by both, at the same position.
   public let fileNumbers: [Int]
-  /// Total on-disk size of the inputs (compressed size for `.zst`), for progress and ETA; with a partition,
+  /// Total on-disk size of the inputs (compressed size for compressed files), for progress and ETA; with a partition,
   /// the bytes this slice owns.
   public let totalBytes: Int
   /// The settings.
@@ -75,7 +75,7 @@ public final class InputReader {
     totalBytes = slices.reduce(0) { $0 + $1.ownedBytes }
   }
 
-  /// On-disk bytes read so far (compressed bytes for `.zst`), comparable with `totalBytes`.
+  /// On-disk bytes read so far (compressed bytes for compressed files), comparable with `totalBytes`.
   public var bytesConsumed: Int {
     guard let current, sliceIndex < slices.count else { return doneBytes }
     let slice = slices[sliceIndex]

@@ -150,43 +150,59 @@ final class RecordSplitter {
   /// Bytes enough to tell every signature `unsupportedFormat` knows.
   static let signatureBytes = 10
 
-  /// What the file at `path` is, when its first bytes `head` say it is something prep cannot read as JSON
-  /// text: a compressed file (gzip, bzip2, xz, or zstd under a name that does not say so), or UTF-16 / UTF-32
-  /// text (by its byte order mark); with the command that makes it readable. Each signature starts with
-  /// bytes that valid JSON text never does, so no readable file is refused (bzip2's "BZh" counts only with
-  /// the block magic after it). With `byteOrderMarks` false, UTF-16/UTF-32 marks pass (XML may be UTF-16).
+  /// What the file at `path` is, when its first bytes `head` (after the decompression its name asks for, if any)
+  /// say it is something prep cannot read as JSON text: compressed data that its name does not say is compressed
+  /// (so it was read as plain text), or UTF-16 / UTF-32 text (by its byte order mark); with what makes it readable.
+  /// Each signature starts with bytes that valid JSON text never does, so no readable file is refused (bzip2's
+  /// "BZh" counts only with the block magic after it). With `byteOrderMarks` false, UTF-16/UTF-32 marks pass
+  /// (XML may be UTF-16).
   static func unsupportedFormat(_ head: ArraySlice<UInt8>, path: String, byteOrderMarks: Bool = true) -> String? {
     let b = Array(head)
     func starts(_ signature: [UInt8]) -> Bool {
       b.count >= signature.count && Array(b[0..<signature.count]) == signature
     }
     let name = path.split(separator: "/").last.map(String.init) ?? path
-    func without(_ suffixes: [String]) -> String {
+    func without(_ suffixes: [String], from name: String) -> String {
       for suffix in suffixes where name.lowercased().hasSuffix(suffix) && name.count > suffix.count {
         return String(name.dropLast(suffix.count))
       }
       return name
     }
-    func recompress(_ tool: String, _ suffixes: [String]) -> String {
-      "\(tool)-compressed; prep reads UTF-8 text, plain or zstd-compressed (.zst): recompress it, for example "
-        + "`\(tool) -dc \(name) | zstd -o \(without(suffixes)).zst`"
-    }
-    if starts([0x1F, 0x8B]) { return recompress("gzip", [".gz", ".gzip"]) }
-    if b.count >= 10 && starts(Array("BZh".utf8)) && (0x31...0x39).contains(b[3])
+    // The compression the name asks for (the bytes in `head` are then already decompressed) and the name without it.
+    let outer = InputKind.detect(path: name).compression
+    let inner = without(outer.suffixes, from: name)
+    let decompressOuter = outer == .none ? "" : "\(outer.rawValue) -dc \(name) | "
+    var found: InputCompression? = nil
+    if starts([0x1F, 0x8B]) {
+      found = .gzip
+    } else if b.count >= 10 && starts(Array("BZh".utf8)) && (0x31...0x39).contains(b[3])
       && Array(b[4..<10]) == [0x31, 0x41, 0x59, 0x26, 0x53, 0x59]
     {
-      return recompress("bzip2", [".bz2", ".bzip2"])
+      found = .bzip2
+    } else if starts([0xFD, 0x37, 0x7A, 0x58, 0x5A, 0x00]) {
+      found = .xz
+    } else if starts([0x28, 0xB5, 0x2F, 0xFD]) {
+      found = .zstd
     }
-    if starts([0xFD, 0x37, 0x7A, 0x58, 0x5A, 0x00]) { return recompress("xz", [".xz"]) }
-    if starts([0x28, 0xB5, 0x2F, 0xFD]) {
-      return "zstd-compressed, but its name does not end in .zst, so it was read as plain text: rename it "
-        + "(\(name).zst) and prep decompresses it while reading"
+    if let found {
+      let tool = found.rawValue
+      if outer != .none {
+        return "its \(outer.rawValue) data holds \(tool)-compressed data (compressed twice): decompress it once, for "
+          + "example `\(decompressOuter)\(tool) -dc > \(inner)`"
+      }
+      return "\(tool)-compressed, but its name does not end in \(found.suffixes[0]), so it was read as plain text: "
+        + "rename it (\(name)\(found.suffixes[0])) and prep decompresses it while reading"
     }
     func convert(_ encoding: String) -> String {
       let converted =
-        without([".jsonl", ".json"]) + (name.lowercased().hasSuffix(".json") ? ".utf8.json" : ".utf8.jsonl")
+        without([".jsonl", ".json"], from: inner)
+        + (inner.lowercased().hasSuffix(".json") ? ".utf8.json" : ".utf8.jsonl")
+      let command =
+        outer == .none
+        ? "iconv -f \(encoding) -t UTF-8 \(name) > \(converted)"
+        : "\(decompressOuter)iconv -f \(encoding) -t UTF-8 > \(converted)"
       return "\(encoding) text (it starts with a byte order mark); prep reads UTF-8: convert it first, for example "
-        + "`iconv -f \(encoding) -t UTF-8 \(name) > \(converted)`"
+        + "`\(command)`"
     }
     guard byteOrderMarks else { return nil }
     if starts([0xFF, 0xFE, 0x00, 0x00]) || starts([0x00, 0x00, 0xFE, 0xFF]) { return convert("UTF-32") }

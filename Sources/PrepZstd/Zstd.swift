@@ -103,7 +103,6 @@ private final class ContextPool: Sendable {
 /// Owns a `ZSTD_DCtx`; feed compressed bytes in any split and receive decompressed bytes.
 @safe public final class ZstdStreamDecoder {
   private nonisolated(unsafe) let dctx: OpaquePointer
-  private var outBuffer: [UInt8]
   /// Whether the bytes fed so far end inside a frame: the stream is cut short if no more come.
   public private(set) var insideFrame = false
 
@@ -111,37 +110,53 @@ private final class ContextPool: Sendable {
   public init() throws(ZstdError) {
     guard let d = unsafe ZSTD_createDCtx() else { throw ZstdError(description: "ZSTD_createDCtx failed") }
     unsafe dctx = d
-    outBuffer = [UInt8](repeating: 0, count: ZSTD_DStreamOutSize())
   }
 
   deinit { unsafe _ = ZSTD_freeDCtx(dctx) }
 
-  /// Decompresses `input` (any piece of the compressed stream), appending the output to `output`.
+  /// One decoding step: reads from `input` and writes into `output` as far as either goes; returns the bytes
+  /// consumed and produced. Output that did not fit stays in the decoder for the next step, which may then be
+  /// given no input.
   ///
   /// The corresponding C function is `ZSTD_decompressStream`.
-  public func decode(_ input: [UInt8], appendingTo output: inout [UInt8]) throws(ZstdError) {
-    var failure: ZstdError? = nil
-    unsafe input.withUnsafeBytes { src in
-      var inBuf = unsafe ZSTD_inBuffer(src: src.baseAddress, size: src.count, pos: 0)
-      while true {
-        let (code, produced) = unsafe outBuffer.withUnsafeMutableBytes { dst in
-          var outBuf = unsafe ZSTD_outBuffer(dst: dst.baseAddress, size: dst.count, pos: 0)
-          let code = unsafe ZSTD_decompressStream(dctx, &outBuf, &inBuf)
-          return unsafe (code, outBuf.pos)
-        }
-        if ZSTD_isError(code) != 0 {
-          let name = unsafe String(cString: ZSTD_getErrorName(code))
-          failure = ZstdError(description: "zstd stream: " + name)
-          return
-        }
-        output.append(contentsOf: outBuffer[0..<produced])
-        // 0: a frame is complete and all of it was written out; anything else asks for more.
-        insideFrame = code != 0
-        // Done with this piece once all input is consumed and the output buffer was not filled.
-        let consumed = unsafe inBuf.pos >= inBuf.size
-        if consumed && produced < outBuffer.count { return }
-      }
+  public func step(
+    _ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer
+  ) throws(ZstdError) -> (consumed: Int, produced: Int) {
+    var inBuf = unsafe ZSTD_inBuffer(src: input.baseAddress, size: input.count, pos: 0)
+    var outBuf = unsafe ZSTD_outBuffer(dst: output.baseAddress, size: output.count, pos: 0)
+    let code = unsafe ZSTD_decompressStream(dctx, &outBuf, &inBuf)
+    if ZSTD_isError(code) != 0 {
+      let name = unsafe String(cString: ZSTD_getErrorName(code))
+      throw ZstdError(description: "zstd stream: " + name)
     }
-    if let failure { throw failure }
+    // 0: a frame is complete and all of it was written out; anything else asks for more.
+    insideFrame = code != 0
+    return unsafe (inBuf.pos, outBuf.pos)
+  }
+
+  /// Decompresses `input` (any piece of the compressed stream), appending all of its output to `output`.
+  public func decode(_ input: [UInt8], appendingTo output: inout [UInt8]) throws(ZstdError) {
+    let room = ZSTD_DStreamOutSize()
+    var at = 0
+    while true {
+      var produced = 0
+      var failure: ZstdError? = nil
+      unsafe input.withUnsafeBytes { src in
+        output.append(addingCapacity: room) { span in
+          unsafe span.withUnsafeMutableBufferPointer { dst, initialized in
+            do throws(ZstdError) {
+              let (consumed, made) = try unsafe step(
+                UnsafeRawBufferPointer(rebasing: src[at...]), into: UnsafeMutableRawBufferPointer(dst))
+              at += consumed
+              produced = made
+            } catch { failure = error }
+            initialized = produced
+          }
+        }
+      }
+      if let failure { throw failure }
+      // Done once all input is consumed and the output had room to spare (nothing left inside the decoder).
+      if at >= input.count && produced < room { return }
+    }
   }
 }

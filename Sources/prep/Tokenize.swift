@@ -25,7 +25,10 @@ struct Tokenize: ParsableCommand {
 
   @Option(
     name: .long,
-    help: "A JSONL file (or .jsonl.zst, or a JSON array file) to tokenize record by record; - reads standard input.")
+    help: """
+      A JSONL file (or a JSON array file; .zst, .gz, .bz2 or .xz compressed) to tokenize record by record; - reads \
+      standard input.
+      """)
   var jsonl: String?
 
   @Option(name: .long, help: "The field holding the text in each record (a dotted path for nested fields).")

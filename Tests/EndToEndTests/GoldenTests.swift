@@ -18,9 +18,16 @@ let goldenCases: [GoldenCase] = [
   GoldenCase(pipeline: "belle", overrides: ["recipe.user_role=user"], golden: "belle/golden_user.jsonl"),
   GoldenCase(pipeline: "monkey", overrides: [], golden: "monkey/golden.jsonl"),
   GoldenCase(pipeline: "monkey", overrides: ["input=fixtures/monkey/train.jsonl.zst"], golden: "monkey/golden.jsonl"),
+  GoldenCase(pipeline: "monkey", overrides: ["input=fixtures/monkey/train.jsonl.gz"], golden: "monkey/golden.jsonl"),
+  GoldenCase(pipeline: "monkey", overrides: ["input=fixtures/monkey/train.jsonl.bz2"], golden: "monkey/golden.jsonl"),
+  GoldenCase(pipeline: "monkey", overrides: ["input=fixtures/monkey/train.jsonl.xz"], golden: "monkey/golden.jsonl"),
   GoldenCase(pipeline: "monkey", overrides: ["recipe.seed_compat=true"], golden: "monkey/golden_seed_compat.jsonl"),
   GoldenCase(
     pipeline: "monkey-xml", overrides: ["block_size=128", "recipe.empty_text=keep"], golden: "monkey/golden_xml.jsonl"),
+  GoldenCase(
+    pipeline: "monkey-xml",
+    overrides: ["input=fixtures/monkey/wiki.xml.bz2", "block_size=128", "recipe.empty_text=keep"],
+    golden: "monkey/golden_xml.jsonl"),
   GoldenCase(pipeline: "alpaca", overrides: ["val_size=0"], golden: "alpaca/golden.jsonl"),
   GoldenCase(
     pipeline: "alpaca",

@@ -233,26 +233,34 @@ import Testing
 /// Files prep cannot read as UTF-8 JSON text are refused by their first bytes, naming the file and what to do,
 /// instead of turning every line into an `invalid_utf8` reject.
 @Suite struct UnsupportedInputTests {
-  @Test func compressedAndUTF16FilesAreRefused() throws {
+  @Test func compressedFilesUnderPlainNamesAndUTF16FilesAreRefused() throws {
     let dir = TestPaths.temporaryDirectory("input-unsupported")
     let text = Array(#"{"text": "ok"}"#.utf8) + [0x0A]
     let utf16 = [UInt8]([0xFF, 0xFE]) + text.flatMap { [$0, 0] }
     let utf16BE = [UInt8]([0xFE, 0xFF]) + text.flatMap { [0, $0] }
     let utf32 = [UInt8]([0xFF, 0xFE, 0, 0]) + text.flatMap { [$0, 0, 0, 0] }
+    let gzip = fileBytes(TestPaths.fixture("input/compressed/messy.jsonl.gz"))
     let cases: [(String, [UInt8], String)] = [
       (
-        "a.jsonl.gz", [0x1F, 0x8B, 0x08, 0x00, 0, 0, 0, 0, 0, 0x03] + text,
-        "`gzip -dc a.jsonl.gz | zstd -o a.jsonl.zst`"
+        "a.jsonl", gzip,
+        "gzip-compressed, but its name does not end in .gz, so it was read as plain text: rename it (a.jsonl.gz)"
       ),
-      ("b.jsonl.bz2", Array("BZh91AY&SY".utf8) + text, "`bzip2 -dc b.jsonl.bz2 | zstd -o b.jsonl.zst`"),
-      (
-        "c.jsonl.xz", [0xFD, 0x37, 0x7A, 0x58, 0x5A, 0x00, 0x00, 0x04] + text,
-        "`xz -dc c.jsonl.xz | zstd -o c.jsonl.zst`"
-      ),
+      ("b.jsonl", fileBytes(TestPaths.fixture("input/compressed/messy.jsonl.bz2")), "rename it (b.jsonl.bz2)"),
+      ("c.json", fileBytes(TestPaths.fixture("input/compressed/messy.jsonl.xz")), "rename it (c.json.xz)"),
       ("d.jsonl", try Zstd.compress(text, level: 3), "rename it (d.jsonl.zst)"),
       ("e.jsonl", utf16, "`iconv -f UTF-16 -t UTF-8 e.jsonl > e.utf8.jsonl`"),
       ("f.json", utf16BE, "`iconv -f UTF-16 -t UTF-8 f.json > f.utf8.json`"),
       ("g.jsonl", utf32, "`iconv -f UTF-32 -t UTF-8 g.jsonl > g.utf8.jsonl`"),
+      // Inside a compressed file: the advice decompresses the outer layer first.
+      (
+        "h.jsonl.zst", try Zstd.compress(gzip, level: 3),
+        "its zstd data holds gzip-compressed data (compressed twice): decompress it once, for example "
+          + "`zstd -dc h.jsonl.zst | gzip -dc > h.jsonl`"
+      ),
+      (
+        "i.json.zst", try Zstd.compress(utf16, level: 3),
+        "`zstd -dc i.json.zst | iconv -f UTF-16 -t UTF-8 > i.utf8.json`"
+      ),
     ]
     for (name, bytes, advice) in cases {
       writeFile(dir + "/" + name, bytes)
@@ -269,18 +277,25 @@ import Testing
     }
   }
 
-  /// An XML dump is refused when compressed other than with zstd, but UTF-16 XML is read: libxml2 decodes it
-  /// (the records' texts are the UTF-8 file's).
+  /// A bzip2 XML dump (Wikipedia's own format) is read as the plain dump is, and one that is not bzip2 inside
+  /// stops with an error; UTF-16 XML is read: libxml2 decodes it (the records' texts are the UTF-8 file's).
   @Test func xmlDumps() throws {
     let dir = TestPaths.temporaryDirectory("input-unsupported-xml")
     let xml = fileBytes(TestPaths.fixture("input/wiki.xml"))
+    let (plain, _) = try readAll([TestPaths.fixture("input/wiki.xml")], InputOptions())
+    let (monkeyPlain, _) = try readAll([TestPaths.fixture("monkey/wiki.xml")], InputOptions())
+    for block in [5, 1 << 16] {
+      let (bz2, _) = try readAll([TestPaths.fixture("monkey/wiki.xml.bz2")], InputOptions(readBlockSize: block))
+      #expect(bz2.map(\.text) == monkeyPlain.map(\.text))
+      #expect(bz2.count == 12)
+    }
     writeFile(dir + "/dump.xml.bz2", Array("BZh91AY&SY".utf8) + xml)
     do {
       _ = try readAll([dir + "/dump.xml.bz2"], InputOptions(format: .xml))
-      Issue.record("a bzip2 XML dump was read")
+      Issue.record("a bzip2 XML dump that is not bzip2 data was read")
     } catch let error as InputError {
-      #expect(error.kind == .unsupportedFormat)
-      #expect(error.message.contains("`bzip2 -dc dump.xml.bz2 | zstd -o dump.xml.zst`"))
+      #expect(error.kind == .decompress)
+      #expect(error.message.contains("corrupt"), "\(error.message)")
     }
     let utf16 =
       [UInt8]([0xFF, 0xFE])
@@ -288,7 +303,6 @@ import Testing
         [UInt8(truncatingIfNeeded: $0), UInt8(truncatingIfNeeded: $0 >> 8)]
       }
     writeFile(dir + "/dump16.xml", utf16)
-    let (plain, _) = try readAll([TestPaths.fixture("input/wiki.xml")], InputOptions())
     let (wide, _) = try readAll([dir + "/dump16.xml"], InputOptions())
     #expect(wide.map(\.text) == plain.map(\.text))
     #expect(wide.count == 5)
