@@ -41,14 +41,15 @@ public final class StreamDecoder {
   public let format: StreamFormat
   private let codec: any Codec
 
-  /// Creates a decoder for `format`.
-  public init(_ format: StreamFormat) throws(DecompressError) {
+  /// Creates a decoder for `format`, whose input starts at byte `offset` of the file (for messages; the input
+  /// must start where a unit does).
+  public init(_ format: StreamFormat, offset: Int = 0) throws(DecompressError) {
     self.format = format
     switch format {
     case .zstd: codec = try ZstdCodec()
-    case .gzip: codec = try GzipCodec()
-    case .bzip2: codec = try Bzip2Codec()
-    case .xz: codec = try XzCodec()
+    case .gzip: codec = try GzipCodec(offset: offset)
+    case .bzip2: codec = try Bzip2Codec(offset: offset)
+    case .xz: codec = try XzCodec(offset: offset)
     }
   }
 
@@ -150,11 +151,12 @@ final class GzipCodec: Codec {
   private var members = 0
   /// Whether zero bytes follow the last member (padding, which `gzip -d` ignores too).
   private var padding = false
-  /// Compressed bytes consumed, for messages.
-  private var offset = 0
+  /// The file offset of the next input byte, for messages.
+  private var offset: Int
 
   /// The corresponding C function is `inflateInit2`.
-  init() throws(DecompressError) {
+  init(offset: Int) throws(DecompressError) {
+    self.offset = offset
     stream = .allocate(capacity: 1)
     stream.initialize(to: z_stream())
     let rc = prep_inflate_init_gzip(stream)
@@ -190,8 +192,8 @@ final class GzipCodec: Codec {
         throw DecompressError(description: "the file does not start with gzip's signature: it is not gzip data")
       }
       throw DecompressError(
-        description: "the bytes after the end of gzip member \(members) (at byte \(offset)) are not another gzip "
-          + "member: the file holds something else after its gzip data")
+        description: "the bytes after the end of a gzip member (at byte \(offset)) are not another gzip member: "
+          + "the file holds something else after its gzip data")
     }
     let inCount = UInt32(min(input.count, Int(UInt32.max)))
     let outCount = UInt32(min(output.count, Int(UInt32.max)))
@@ -229,10 +231,10 @@ final class Bzip2Codec: Codec {
   private let stream: UnsafeMutablePointer<bz_stream>
   private var open = false
   private(set) var insideUnit = false
-  private var streams = 0
-  private var offset = 0
+  private var offset: Int
 
-  init() throws(DecompressError) {
+  init(offset: Int) throws(DecompressError) {
+    self.offset = offset
     stream = .allocate(capacity: 1)
     stream.initialize(to: bz_stream())
     try start()
@@ -275,16 +277,15 @@ final class Bzip2Codec: Codec {
     offset += consumed
     switch rc {
     case BZ_STREAM_END:
-      streams += 1
       insideUnit = false
       BZ2_bzDecompressEnd(stream)
       open = false
     case BZ_OK:
       if consumed > 0 { insideUnit = true }
-    case BZ_DATA_ERROR_MAGIC where streams > 0 && !insideUnit:
+    case BZ_DATA_ERROR_MAGIC where at > 0 && !insideUnit:
       throw DecompressError(
-        description: "the bytes after the end of bzip2 stream \(streams) (at byte \(at)) are not another bzip2 "
-          + "stream: the file holds something else after its bzip2 data")
+        description: "the bytes after the end of a bzip2 stream (at byte \(at)) are not another bzip2 stream: the "
+          + "file holds something else after its bzip2 data")
     case BZ_DATA_ERROR_MAGIC:
       throw DecompressError(description: "the file does not start with bzip2's signature: it is not bzip2 data")
     case BZ_DATA_ERROR:
@@ -304,10 +305,14 @@ final class Bzip2Codec: Codec {
 final class XzCodec: Codec {
   private let stream: UnsafeMutablePointer<lzma_stream>
   private(set) var insideUnit = false
-  private var offset = 0
+  private var offset: Int
+  /// Where the input started.
+  private let start: Int
 
   /// The corresponding C function is `lzma_stream_decoder`.
-  init() throws(DecompressError) {
+  init(offset: Int) throws(DecompressError) {
+    self.offset = offset
+    start = offset
     stream = .allocate(capacity: 1)
     stream.initialize(to: lzma_stream())
     let rc = lzma_stream_decoder(stream, UInt64.max, prep_lzma_concatenated)
@@ -333,7 +338,7 @@ final class XzCodec: Codec {
   /// liblzma reports a stream that is not complete only on the second call in a row that makes no progress.
   func endsInsideUnit() throws(DecompressError) -> Bool {
     // An empty file is an empty input, as for the other formats.
-    if offset == 0 { return false }
+    if offset == start { return false }
     var byte: UInt8 = 0
     return try withUnsafeMutableBytes(of: &byte) { (out) throws(DecompressError) -> Bool in
       for _ in 0..<4 {

@@ -140,7 +140,11 @@ final class InputFile {
 /// block expands: memory stays bounded on a file that compresses a thousand to one.
 final class ByteSource {
   let file: InputFile
-  private let decoder: StreamDecoder?
+  private var decoder: StreamDecoder?
+  /// A bzip2 file decoded on several threads, until it ends or goes back to `decoder`.
+  private var parallel: ParallelStreams?
+  /// Compressed bytes to decode, in order, before reading the file on (what `parallel` handed back).
+  private var replay: [[UInt8]] = []
   private(set) var atEnd = false
   /// The read block being decoded, and how far into it the decoder is.
   private var pending: [UInt8] = []
@@ -152,8 +156,17 @@ final class ByteSource {
   /// The kind of error a corrupt or cut-off file raises.
   private let errorKind: InputError.Kind
 
-  init(path: String, compression: InputCompression, blockSize: Int) throws(InputError) {
+  /// Opens `path`. With `decodeThreads` above 1, a bzip2 file of many streams is decoded on that many threads, in
+  /// jobs of at least `decodeJobBytes`, unless no second stream starts within its first `decodeScanBytes`.
+  init(
+    path: String, compression: InputCompression, blockSize: Int, decodeThreads: Int = 1,
+    decodeJobBytes: Int = 1 << 20, decodeScanBytes: Int = 16 << 20
+  ) throws(InputError) {
     file = try InputFile(path: path, blockSize: blockSize)
+    if compression == .bzip2 && decodeThreads > 1 {
+      parallel = ParallelStreams(
+        file: file, offset: 0, threads: decodeThreads, jobBytes: decodeJobBytes, maxScanBytes: decodeScanBytes)
+    }
     outputLimit = max(1, blockSize) * 4
     errorKind = compression == .zstd ? .zstd : .decompress
     if let format = compression.streamFormat {
@@ -165,7 +178,7 @@ final class ByteSource {
 
   /// Appends more bytes to `buffer`; returns false (appending nothing) once the input is exhausted.
   func fill(_ buffer: inout [UInt8]) throws(InputError) -> Bool {
-    guard let decoder else {
+    if self.decoder == nil {
       if atEnd { return false }
       if try file.readBlock(appendingTo: &buffer) == 0 {
         atEnd = true
@@ -173,8 +186,29 @@ final class ByteSource {
       }
       return true
     }
+    if let parallel {
+      switch try parallel.next(limit: outputLimit) {
+      case .bytes(let piece):
+        buffer.append(contentsOf: piece)
+        return true
+      case .end:
+        self.parallel = nil
+        atEnd = true
+        return false
+      case .fallback(let rest):
+        self.parallel = nil
+        replay = rest.pieces.filter { !$0.isEmpty }
+        do { self.decoder = try StreamDecoder(.bzip2, offset: rest.offset) } catch {
+          throw InputError(errorKind, file: file.path, error.description)
+        }
+      }
+    }
+    guard let decoder = self.decoder else { return false }
     while !atEnd {
-      if !outputHeld && pendingAt >= pending.count {
+      if !outputHeld && pendingAt >= pending.count && !replay.isEmpty {
+        pending = replay.removeFirst()
+        pendingAt = 0
+      } else if !outputHeld && pendingAt >= pending.count {
         pending.removeAll(keepingCapacity: true)
         pendingAt = 0
         if try file.readBlock(appendingTo: &pending) == 0 {

@@ -124,12 +124,17 @@ public struct InputOptions: Sendable, Equatable {
   public var compression: InputCompression?
   /// What makes a record in XML inputs.
   public var xml: XMLRecordSpec
+  /// Threads that decode a bzip2 file of many streams at once (1: the reading thread alone; see
+  /// `ParallelStreams`).
+  public var decodeThreads: Int
+  /// Compressed bytes per job of those threads (at least; a job ends where a stream starts).
+  public var decodeJobBytes: Int
 
   /// Creates options.
   public init(
     chunkSize: Int = 4 << 20, maxRecordsPerChunk: Int = 1 << 17, maxRecordBytes: Int = 64 << 20,
     readBlockSize: Int = 256 << 10, format: InputFormat? = nil, compression: InputCompression? = nil,
-    xml: XMLRecordSpec = .wikipedia
+    xml: XMLRecordSpec = .wikipedia, decodeThreads: Int = 1, decodeJobBytes: Int = 1 << 20
   ) {
     self.chunkSize = max(1, chunkSize)
     self.maxRecordsPerChunk = max(1, maxRecordsPerChunk)
@@ -138,6 +143,8 @@ public struct InputOptions: Sendable, Equatable {
     self.format = format
     self.compression = compression
     self.xml = xml
+    self.decodeThreads = max(1, decodeThreads)
+    self.decodeJobBytes = max(1, decodeJobBytes)
   }
 
   /// The kind of `path` under these options.

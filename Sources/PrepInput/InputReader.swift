@@ -106,7 +106,9 @@ public final class InputReader {
         let slice = slices[sliceIndex]
         let path = files[sliceIndex]
         let kind = options.kind(of: path)
-        let source = try ByteSource(path: path, compression: kind.compression, blockSize: options.readBlockSize)
+        let source = try ByteSource(
+          path: path, compression: kind.compression, blockSize: options.readBlockSize,
+          decodeThreads: options.decodeThreads, decodeJobBytes: options.decodeJobBytes)
         // A file's first bytes tell what cannot be read as UTF-8 text. The splitter of a JSON file's first slice
         // looks at them as it reads (plain, piped or decompressed: `RecordSplitter.prepare`); a later slice of a
         // plain file and an XML dump look here. XML may be UTF-16: libxml2 reads it.

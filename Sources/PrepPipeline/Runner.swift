@@ -178,8 +178,11 @@ public final class PipelineRunner {
     summary.output = dir
 
     let reader: InputReader
+    var inputOptions = config.inputOptions
+    // A bzip2 dump of many streams is decoded on as many threads as there are workers (never changes the output).
+    inputOptions.decodeThreads = options.workers
     do {
-      reader = try InputReader(paths: config.inputPaths, options: config.inputOptions, partition: partition)
+      reader = try InputReader(paths: config.inputPaths, options: inputOptions, partition: partition)
     } catch {
       throw RunError.input(error)
     }

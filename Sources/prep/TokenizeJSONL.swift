@@ -26,6 +26,7 @@ struct TokenizeJSONL {
     let reader: InputReader
     var options = InputOptions()
     options.chunkSize = 1 << 20  // small units of work balance two or more workers on inputs of any size
+    options.decodeThreads = workers
     do { reader = try InputReader(paths: [path], options: options) } catch { fail(error.description, code: 1) }
     let components = field.split(separator: ".").map(String.init)
     guard let first = components.first else { throw ValidationError("--field must name a field") }

@@ -21,6 +21,8 @@ let goldenCases: [GoldenCase] = [
   GoldenCase(pipeline: "monkey", overrides: ["input=fixtures/monkey/train.jsonl.gz"], golden: "monkey/golden.jsonl"),
   GoldenCase(pipeline: "monkey", overrides: ["input=fixtures/monkey/train.jsonl.bz2"], golden: "monkey/golden.jsonl"),
   GoldenCase(pipeline: "monkey", overrides: ["input=fixtures/monkey/train.jsonl.xz"], golden: "monkey/golden.jsonl"),
+  GoldenCase(
+    pipeline: "monkey", overrides: ["input=fixtures/monkey/train-multistream.jsonl.bz2"], golden: "monkey/golden.jsonl"),
   GoldenCase(pipeline: "monkey", overrides: ["recipe.seed_compat=true"], golden: "monkey/golden_seed_compat.jsonl"),
   GoldenCase(
     pipeline: "monkey-xml", overrides: ["block_size=128", "recipe.empty_text=keep"], golden: "monkey/golden_xml.jsonl"),

@@ -221,3 +221,100 @@ import Testing
     #expect(InputKind.detect(path: "gz.jsonl") == InputKind(format: .jsonl, compression: .none))
   }
 }
+
+/// A bzip2 file of many streams decoded on several threads (`ParallelStreams`) gives the bytes, records and errors
+/// the single decoder gives, whatever the thread count, the job size and the read block.
+@Suite struct ParallelBzip2Tests {
+  let multistream = TestPaths.fixture("monkey/train-multistream.jsonl.bz2")
+
+  @Test func readsLikeOneDecoder() throws {
+    let (reference, _) = try readAll([TestPaths.fixture("monkey/train.jsonl")], InputOptions())
+    #expect(reference.count == 200)
+    for threads in [1, 2, 4] {
+      for jobBytes in [1, 1000, 20_000, 1 << 20] {
+        for block in [7, 4096, 1 << 18] {
+          let options = InputOptions(readBlockSize: block, decodeThreads: threads, decodeJobBytes: jobBytes)
+          let (seen, _) = try readAll([multistream], options)
+          #expect(seen.map(\.bytes) == reference.map(\.bytes), "threads \(threads), job \(jobBytes), block \(block)")
+          #expect(seen.map(\.offset) == reference.map(\.offset))
+        }
+      }
+    }
+  }
+
+  /// Every cut: at a stream's end the file reads as the streams before it (a shorter file cannot be told from
+  /// it); anywhere else the error is the single decoder's, word for word.
+  @Test func cutFilesGiveTheSingleDecodersResult() throws {
+    let bytes = fileBytes(multistream)
+    let dir = TestPaths.temporaryDirectory("input-parallel-cut")
+    var cuts = Array(stride(from: 1, to: bytes.count, by: 3001))
+    cuts += streamStarts(bytes).dropFirst().flatMap { [$0 - 1, $0, $0 + 1, $0 + 11] }
+    for cut in cuts {
+      let path = dir + "/cut-\(cut).jsonl.bz2"
+      writeFile(path, Array(bytes[0..<cut]))
+      let single = outcome(path, InputOptions(readBlockSize: 4096))
+      for threads in [2, 3] {
+        let parallel = outcome(path, InputOptions(readBlockSize: 4096, decodeThreads: threads, decodeJobBytes: 5000))
+        #expect(parallel == single, "cut \(cut), threads \(threads)")
+      }
+    }
+  }
+
+  /// A changed byte in any stream, or other bytes between two streams, gives the single decoder's error.
+  @Test func corruptOrForeignBytesGiveTheSingleDecodersError() throws {
+    let bytes = fileBytes(multistream)
+    let starts = streamStarts(bytes)
+    #expect(starts.count == 10)
+    let dir = TestPaths.temporaryDirectory("input-parallel-corrupt")
+    var files: [(String, [UInt8])] = []
+    for (i, start) in starts.enumerated() where i % 3 == 1 {
+      var changed = bytes
+      changed[start + 2000] ^= 0x55
+      files.append(("corrupt-\(i)", changed))
+      files.append(("foreign-\(i)", Array(bytes[0..<start]) + Array("not bzip2 data".utf8) + Array(bytes[start...])))
+    }
+    for (name, content) in files {
+      let path = dir + "/\(name).jsonl.bz2"
+      writeFile(path, content)
+      let single = outcome(path, InputOptions())
+      #expect(single.error != nil, "\(name)")
+      let parallel = outcome(path, InputOptions(decodeThreads: 2, decodeJobBytes: 3000))
+      #expect(parallel == single, "\(name)")
+    }
+  }
+
+  /// A file whose second stream does not start within the scan limit (an ordinary one-stream file) goes to one
+  /// decoder: same bytes.
+  @Test func aOneStreamFileGoesToOneDecoder() throws {
+    let path = TestPaths.fixture("monkey/train.jsonl.bz2")
+    let plain = fileBytes(TestPaths.fixture("monkey/train.jsonl"))
+    for scan in [1, 4096, 1 << 20] {
+      let source = try ByteSource(
+        path: path, compression: .bzip2, blockSize: 1000, decodeThreads: 2, decodeJobBytes: 1, decodeScanBytes: scan)
+      var out: [UInt8] = []
+      while try source.fill(&out) {}
+      #expect(out == plain, "scan \(scan)")
+    }
+  }
+
+  /// The offsets where a stream starts.
+  func streamStarts(_ bytes: [UInt8]) -> [Int] {
+    let signature = Array("BZh9".utf8) + [0x31, 0x41, 0x59, 0x26, 0x53, 0x59]
+    return (0...(bytes.count - signature.count)).filter { Array(bytes[$0..<($0 + signature.count)]) == signature }
+  }
+
+  struct Outcome: Equatable {
+    var records: [[UInt8]] = []
+    var error: String? = nil
+  }
+
+  func outcome(_ path: String, _ options: InputOptions) -> Outcome {
+    do {
+      return Outcome(records: try readAll([path], options).records.map(\.bytes))
+    } catch let error as InputError {
+      return Outcome(error: "\(error.kind) \(error.description)")
+    } catch {
+      return Outcome(error: "\(error)")
+    }
+  }
+}
