@@ -65,16 +65,11 @@ import Testing
       let path = dir + "/cut-\(cut).jsonl" + compression.suffix
       writeFile(path, Array(whole[0..<cut]))
       for block in [7, 4096, 1 << 20] {
-        do {
-          _ = try readAll([path], InputOptions(readBlockSize: block))
-          Issue.record("\(compression.suffix) cut at byte \(cut) of \(whole.count) was read (block \(block))")
-        } catch let error as InputError {
-          #expect(error.kind == .decompress)
-          #expect(error.file == path)
-          #expect(
-            error.message == "the file (\(cut) bytes) ends inside \(compression.unit): it is truncated, perhaps by "
-              + "an interrupted download or copy", "\(error.message)")
-        }
+        let message = decompressError(
+          path, InputOptions(readBlockSize: block), "\(compression.suffix) cut at \(cut), block \(block)")
+        #expect(
+          message == "the file (\(cut) bytes) ends inside \(compression.unit): it is truncated, perhaps by an "
+            + "interrupted download or copy")
       }
     }
   }
@@ -88,14 +83,8 @@ import Testing
       bytes[at] ^= 0x55
       let path = dir + "/corrupt-\(at).jsonl" + suffix
       writeFile(path, bytes)
-      do {
-        _ = try readAll([path], InputOptions())
-        Issue.record("\(suffix) with byte \(at) changed was read")
-      } catch let error as InputError {
-        #expect(error.kind == .decompress)
-        #expect(error.file == path)
-        #expect(error.message.contains("corrupt"), "\(error.message)")
-      }
+      let message = decompressError(path, InputOptions(), "\(suffix) with byte \(at) changed")
+      #expect(message?.contains("corrupt") == true, "\(message ?? "")")
       bytes[at] ^= 0x55
     }
   }
@@ -109,15 +98,10 @@ import Testing
       let path = dir + "/junk.jsonl" + suffix
       writeFile(path, fileBytes(TestPaths.fixture("monkey/train.jsonl" + suffix)) + junk)
       for block in [5, 1 << 16] {
-        do {
-          _ = try readAll([path], InputOptions(readBlockSize: block))
-          Issue.record("\(suffix) followed by other bytes was read (block \(block))")
-        } catch let error as InputError {
-          #expect(error.kind == .decompress)
-          #expect(error.file == path)
-          // xz reads on for a next stream, so other bytes look to it like a corrupt or cut-off one.
-          if suffix != ".xz" { #expect(error.message.contains("holds something else after its"), "\(error.message)") }
-        }
+        let message = decompressError(
+          path, InputOptions(readBlockSize: block), "\(suffix) followed by other bytes, block \(block)")
+        // xz reads on for a next stream, so other bytes look to it like a corrupt or cut-off one.
+        if suffix != ".xz" { #expect(message?.contains("holds something else after its") == true, "\(message ?? "")") }
       }
     }
     let gz = fileBytes(TestPaths.fixture("monkey/train.jsonl.gz"))
@@ -148,13 +132,8 @@ import Testing
       let path = dir + "/plain.jsonl" + suffix
       writeFile(path, Array(#"{"text": "plain text under a compressed name"}"#.utf8) + [0x0A])
       for block in [1, 1 << 16] {
-        do {
-          _ = try readAll([path], InputOptions(readBlockSize: block))
-          Issue.record("plain text named \(suffix) was read")
-        } catch let error as InputError {
-          #expect(error.kind == .decompress)
-          #expect(error.message.contains(expected), "\(error.message)")
-        }
+        let message = decompressError(path, InputOptions(readBlockSize: block), "plain text named \(suffix)")
+        #expect(message?.contains(expected) == true, "\(message ?? "")")
       }
     }
   }
@@ -209,6 +188,22 @@ import Testing
     try decoder.finish(size: compressed.count)
     #expect(out.count == (8 << 20) + 45)
     #expect(calls > 8000)
+  }
+
+  /// The message of the `decompress` error that reading `path` stops with (which must name the file); an issue is
+  /// recorded, and nil returned, when it reads or stops otherwise.
+  func decompressError(_ path: String, _ options: InputOptions, _ what: String) -> String? {
+    do {
+      _ = try readAll([path], options)
+      Issue.record("\(what) was read")
+    } catch let error as InputError {
+      #expect(error.kind == .decompress, "\(what)")
+      #expect(error.file == path)
+      return error.message
+    } catch {
+      Issue.record("\(what): \(error)")
+    }
+    return nil
   }
 
   /// Path endings choose the compression, before the format's own ending.
