@@ -140,6 +140,9 @@ final class InputFile {
 /// block expands: memory stays bounded on a file that compresses a thousand to one.
 final class ByteSource {
   let file: InputFile
+  /// The file's compression (nil: plain bytes).
+  private let format: StreamFormat?
+  /// The streaming decoder of a compressed file, from the start or from where `parallel` handed over.
   private var decoder: StreamDecoder?
   /// A bzip2 file decoded on several threads, until it ends or goes back to `decoder`.
   private var parallel: ParallelStreams?
@@ -153,8 +156,6 @@ final class ByteSource {
   private var outputHeld = false
   /// The most a `fill` of a compressed file appends: four read blocks (1 MiB by default).
   let outputLimit: Int
-  /// The kind of error a corrupt or cut-off file raises.
-  private let errorKind: InputError.Kind
 
   /// Opens `path`. With `decodeThreads` above 1, a bzip2 file of many streams is decoded on that many threads, in
   /// jobs of at least `decodeJobBytes`, unless no second stream starts within its first `decodeScanBytes`.
@@ -163,22 +164,29 @@ final class ByteSource {
     decodeJobBytes: Int = 1 << 20, decodeScanBytes: Int = 16 << 20
   ) throws(InputError) {
     file = try InputFile(path: path, blockSize: blockSize)
-    if compression == .bzip2 && decodeThreads > 1 {
-      parallel = ParallelStreams(
-        file: file, offset: 0, threads: decodeThreads, jobBytes: decodeJobBytes, maxScanBytes: decodeScanBytes)
-    }
+    format = compression.streamFormat
     outputLimit = max(1, blockSize) * 4
-    errorKind = compression == .zstd ? .zstd : .decompress
-    if let format = compression.streamFormat {
-      do { decoder = try StreamDecoder(format) } catch { throw InputError(errorKind, file: path, error.description) }
-    } else {
-      decoder = nil
+    if format == .bzip2 && decodeThreads > 1 {
+      parallel = ParallelStreams(
+        file: file, threads: decodeThreads, jobBytes: decodeJobBytes, maxScanBytes: decodeScanBytes)
+    } else if let format {
+      try startDecoder(format, at: 0)
+    }
+  }
+
+  /// The kind of error a corrupt or cut-off file raises.
+  private var errorKind: InputError.Kind { format == .zstd ? .zstd : .decompress }
+
+  /// Starts the streaming decoder on input that begins at file offset `offset`.
+  private func startDecoder(_ format: StreamFormat, at offset: Int) throws(InputError) {
+    do { decoder = try StreamDecoder(format, offset: offset) } catch {
+      throw InputError(errorKind, file: file.path, error.description)
     }
   }
 
   /// Appends more bytes to `buffer`; returns false (appending nothing) once the input is exhausted.
   func fill(_ buffer: inout [UInt8]) throws(InputError) -> Bool {
-    if self.decoder == nil {
+    guard let format else {
       if atEnd { return false }
       if try file.readBlock(appendingTo: &buffer) == 0 {
         atEnd = true
@@ -198,9 +206,7 @@ final class ByteSource {
       case .fallback(let rest):
         self.parallel = nil
         replay = rest.pieces.filter { !$0.isEmpty }
-        do { self.decoder = try StreamDecoder(.bzip2, offset: rest.offset) } catch {
-          throw InputError(errorKind, file: file.path, error.description)
-        }
+        try startDecoder(format, at: rest.offset)
       }
     }
     guard let decoder = self.decoder else { return false }

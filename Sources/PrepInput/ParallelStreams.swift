@@ -70,10 +70,10 @@ final class ParallelStreams {
   private var jobs: [Job] = []
   private static let queue = DispatchQueue(label: "prep.bzip2", attributes: .concurrent)
 
-  /// Reads `file` from its current position (`offset`).
-  init(file: InputFile, offset: Int, threads: Int, jobBytes: Int, maxScanBytes: Int = 16 << 20) {
+  /// Reads `file` from its current position.
+  init(file: InputFile, threads: Int, jobBytes: Int, maxScanBytes: Int = 16 << 20) {
     self.file = file
-    self.scanOffset = offset
+    self.scanOffset = file.consumed
     self.threads = max(2, threads)
     self.jobBytes = max(1, jobBytes)
     self.maxScanBytes = max(maxScanBytes, self.jobBytes)
@@ -91,7 +91,7 @@ final class ParallelStreams {
         Self.queue.async { job.run(cap: cap) }
       }
       if jobs.isEmpty {
-        if case .giveUp = pendingState { return .fallback(takeFallback()) }
+        if gaveUp { return .fallback(takeFallback()) }
         return .end
       }
       let head = jobs[0]
@@ -116,11 +116,8 @@ final class ParallelStreams {
     case fallback(Fallback)
   }
 
-  private enum PendingState {
-    case reading
-    case giveUp
-  }
-  private var pendingState = PendingState.reading
+  /// Whether no stream signature turned up within `maxScanBytes`: no more jobs are made.
+  private var gaveUp = false
 
   /// Everything not yet handed out, for a streaming decoder: the first unusable (or unfinished) job on. Waits for
   /// the jobs in flight, so that no thread is left decoding.
@@ -140,7 +137,7 @@ final class ParallelStreams {
   /// The next job: the scanned bytes up to the first stream signature at or after `jobBytes`, or all that is left
   /// at the end of the file. Nil when nothing is left, or when no signature turns up within `maxScanBytes`.
   private func makeJob() throws(InputError) -> Job? {
-    guard case .reading = pendingState else { return nil }
+    guard !gaveUp else { return nil }
     while true {
       if let cut = findSignature(from: max(1, jobBytes)) {
         let job = Job(input: Array(scan[0..<cut]), offset: scanOffset)
@@ -158,7 +155,7 @@ final class ParallelStreams {
         return job
       }
       if scan.count >= maxScanBytes {
-        pendingState = .giveUp
+        gaveUp = true
         return nil
       }
       if try file.readBlock(appendingTo: &scan) == 0 { eof = true }

@@ -192,7 +192,7 @@ public final class PipelineRunner {
     if let split = config.split {
       var total = 0
       do {
-        let counter = try InputReader(paths: config.inputPaths, options: config.inputOptions)
+        let counter = try InputReader(paths: config.inputPaths, options: inputOptions)
         while let chunk = try counter.next() { total += chunk.count }
       } catch { throw RunError.input(error) }
       if let m = config.maxSamples { total = min(total, m) }

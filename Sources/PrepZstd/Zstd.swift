@@ -133,30 +133,4 @@ private final class ContextPool: Sendable {
     insideFrame = code != 0
     return unsafe (inBuf.pos, outBuf.pos)
   }
-
-  /// Decompresses `input` (any piece of the compressed stream), appending all of its output to `output`.
-  public func decode(_ input: [UInt8], appendingTo output: inout [UInt8]) throws(ZstdError) {
-    let room = ZSTD_DStreamOutSize()
-    var at = 0
-    while true {
-      var produced = 0
-      var failure: ZstdError? = nil
-      unsafe input.withUnsafeBytes { src in
-        output.append(addingCapacity: room) { span in
-          unsafe span.withUnsafeMutableBufferPointer { dst, initialized in
-            do throws(ZstdError) {
-              let (consumed, made) = try unsafe step(
-                UnsafeRawBufferPointer(rebasing: src[at...]), into: UnsafeMutableRawBufferPointer(dst))
-              at += consumed
-              produced = made
-            } catch { failure = error }
-            initialized = produced
-          }
-        }
-      }
-      if let failure { throw failure }
-      // Done once all input is consumed and the output had room to spare (nothing left inside the decoder).
-      if at >= input.count && produced < room { return }
-    }
-  }
 }

@@ -1,5 +1,6 @@
 import Dispatch
 import PrepCore
+import PrepDecompress
 import PrepInput
 import PrepJSON
 import PrepTestSupport
@@ -216,14 +217,17 @@ import Testing
   @Test func decoderTellsAnOpenFrame() throws {
     let frame = try Zstd.compress(Array(repeating: 0x61, count: 500_000) + Array("end".utf8), level: 1)
     for piece in [1, 3, 1000, frame.count] {
-      let decoder = try ZstdStreamDecoder()
+      let decoder = try StreamDecoder(.zstd)
       var out: [UInt8] = []
       var at = 0
       while at < frame.count {
         let end = min(at + piece, frame.count)
-        try decoder.decode(Array(frame[at..<end]), appendingTo: &out)
+        let bytes = Array(frame[at..<end])
+        var used = 0
+        while try decoder.decode(bytes, at: &used, appendingTo: &out, limit: 1 << 16) {}
+        #expect(used == bytes.count)
         at = end
-        #expect(decoder.insideFrame == (at < frame.count))
+        #expect(decoder.insideUnit == (at < frame.count))
       }
       #expect(out.count == 500_003)
     }
