@@ -1135,11 +1135,11 @@ struct CacheKey {
     self.init(k0: k0, k1: k1, length: n)
   }
 
-  /// For `n` in 0...15, `masks(n)` at `2 * n` and `2 * n + 1`.
+  /// For `n` in 1...15, `masks(n)` at `2 * n` and `2 * n + 1`; for 0, two zero masks (`masks` takes 1 to 15).
   static func keyMasks() -> [UInt64] {
     var table: [UInt64] = []
     for n in 0..<16 {
-      let (low, high) = masks(n)
+      let (low, high) = n == 0 ? (0, 0) : masks(n)
       table += [low, high]
     }
     return table

@@ -93,11 +93,12 @@ private func readSlice(_ paths: [String], _ options: InputOptions, _ partition: 
     writeFile(dir + "/a.json", array)
     writeFile(dir + "/b.jsonl", Array(#"{"text": "four"}"#.utf8 + [0x0A]))
     let paths = [dir + "/a.json", dir + "/b.jsonl"]
+    let secondSlice = try #require(InputPartition(index: 1, count: 2))
     let first = try readSlice(paths, InputOptions(), try #require(InputPartition(index: 0, count: 2)))
-    let second = try readSlice(paths, InputOptions(), try #require(InputPartition(index: 1, count: 2)))
+    let second = try readSlice(paths, InputOptions(), secondSlice)
     #expect(first.map(\.text) == [#"{"text": "one"}"#, #"{"text": "two"}"#, #"{"text": "three"}"#])
     #expect(second.map(\.text) == [#"{"text": "four"}"#])
-    let reader = try InputReader(paths: paths, partition: try #require(InputPartition(index: 1, count: 2)))
+    let reader = try InputReader(paths: paths, partition: secondSlice)
     #expect(reader.files == [dir + "/b.jsonl"])
   }
 

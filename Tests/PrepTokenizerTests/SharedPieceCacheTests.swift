@@ -27,13 +27,13 @@ import Testing
   }
 
   /// The key of an ASCII window's pre-token, masked by `EncodeScratch.keyMasks`, is the key read byte by byte
-  /// (what every other path builds): for every length a key can have, over random bytes (zeros and the
+  /// (what every other path builds): for every length a key can have (and the empty key), over random bytes (zeros and the
   /// bytes past the pre-token included), the words, the length and the hash agree.
   @Test func windowKeysAreTheKeysOfTheirBytes() {
     let scratch = EncodeScratch()
     var random = SplitMix64(seed: 2026_11_24)
     var buffer = [UInt8](repeating: 0, count: 16)
-    for n in 1...EncodeScratch.maxCachedLength {
+    for n in 0...EncodeScratch.maxCachedLength {
       for _ in 0..<200 {
         for k in 0..<16 { buffer[k] = random.next() % 4 == 0 ? 0 : UInt8(truncatingIfNeeded: random.next()) }
         buffer.withUnsafeBufferPointer { bytes in
