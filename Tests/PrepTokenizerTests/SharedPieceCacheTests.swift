@@ -27,8 +27,8 @@ import Testing
   }
 
   /// The key of an ASCII window's pre-token, masked by `EncodeScratch.keyMasks`, is the key read byte by byte
-  /// (what every other path builds): for every length a key can have (and the empty key), over random bytes (zeros and the
-  /// bytes past the pre-token included), the words, the length and the hash agree.
+  /// (what every other path builds): for every length a key can have, and the empty key, over random bytes
+  /// (zeros and the bytes past the pre-token included), the words, the length and the hash agree.
   @Test func windowKeysAreTheKeysOfTheirBytes() {
     let scratch = EncodeScratch()
     var random = SplitMix64(seed: 2026_11_24)
