@@ -66,6 +66,8 @@ final class ParallelStreams {
   /// Where the search for a stream signature goes on.
   private var searched = 0
   private var eof = false
+  /// Whether no stream signature turned up within `maxScanBytes`: no more jobs are made.
+  private var gaveUp = false
   /// Jobs in flight, in file order.
   private var jobs: [Job] = []
   private static let queue = DispatchQueue(label: "prep.bzip2", attributes: .concurrent)
@@ -116,9 +118,6 @@ final class ParallelStreams {
     case fallback(Fallback)
   }
 
-  /// Whether no stream signature turned up within `maxScanBytes`: no more jobs are made.
-  private var gaveUp = false
-
   /// Everything not yet handed out, for a streaming decoder: the first unusable (or unfinished) job on. Waits for
   /// the jobs in flight, so that no thread is left decoding.
   private func takeFallback() -> Fallback {
@@ -162,24 +161,31 @@ final class ParallelStreams {
     }
   }
 
-  /// The first offset at or after `from` in `scan` where a bzip2 stream starts ("BZh", a block size digit and the
-  /// block signature 31 41 59 26 53 59), or nil.
+  /// The first offset at or after `from` in `scan` where a bzip2 stream starts (`Bzip2Signature`), or nil.
   private func findSignature(from: Int) -> Int? {
     let count = scan.count
     var i = max(from, searched)
     let found: Int? = scan.withUnsafeBufferPointer { b -> Int? in
-      while i + 10 <= count {
-        if b[i] == 0x42 && b[i + 1] == 0x5A && b[i + 2] == 0x68 && b[i + 3] >= 0x31 && b[i + 3] <= 0x39
-          && b[i + 4] == 0x31 && b[i + 5] == 0x41 && b[i + 6] == 0x59 && b[i + 7] == 0x26 && b[i + 8] == 0x53
-          && b[i + 9] == 0x59
-        {
-          return i
-        }
+      while i + Bzip2Signature.length <= count {
+        if Bzip2Signature.starts(b, at: i) { return i }
         i += 1
       }
       return nil
     }
     searched = max(searched, min(i, count))
     return found
+  }
+}
+
+/// The first bytes of a bzip2 stream: "BZh", a block size digit (1-9), and the first block's signature
+/// 31 41 59 26 53 59.
+enum Bzip2Signature {
+  static let length = 10
+
+  /// Whether a stream starts at `i` of `b`, which must hold `length` bytes from `i` on.
+  @inline(__always)
+  static func starts(_ b: UnsafeBufferPointer<UInt8>, at i: Int) -> Bool {
+    b[i] == 0x42 && b[i + 1] == 0x5A && b[i + 2] == 0x68 && b[i + 3] >= 0x31 && b[i + 3] <= 0x39 && b[i + 4] == 0x31
+      && b[i + 5] == 0x41 && b[i + 6] == 0x59 && b[i + 7] == 0x26 && b[i + 8] == 0x53 && b[i + 9] == 0x59
   }
 }

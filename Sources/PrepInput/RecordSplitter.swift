@@ -147,8 +147,8 @@ final class RecordSplitter {
     return true
   }
 
-  /// Bytes enough to tell every signature `unsupportedFormat` knows.
-  static let signatureBytes = 10
+  /// Bytes enough to tell every signature `unsupportedFormat` knows (bzip2's is the longest).
+  static let signatureBytes = Bzip2Signature.length
 
   /// What the file at `path` is, when its first bytes `head` (after the decompression its name asks for, if any)
   /// say it is something prep cannot read as JSON text: compressed data that its name does not say is compressed
@@ -175,9 +175,7 @@ final class RecordSplitter {
     var found: InputCompression? = nil
     if starts([0x1F, 0x8B]) {
       found = .gzip
-    } else if b.count >= 10 && starts(Array("BZh".utf8)) && (0x31...0x39).contains(b[3])
-      && Array(b[4..<10]) == [0x31, 0x41, 0x59, 0x26, 0x53, 0x59]
-    {
+    } else if b.count >= Bzip2Signature.length && b.withUnsafeBufferPointer({ Bzip2Signature.starts($0, at: 0) }) {
       found = .bzip2
     } else if starts([0xFD, 0x37, 0x7A, 0x58, 0x5A, 0x00]) {
       found = .xz

@@ -175,8 +175,8 @@ public struct JSONWriter: Sendable {
 /// whatever the count: every caller reserves 8 bytes more than the widest text it writes (the `&+ 8`s). Below
 /// 10^8 (every token id) the digits are made side by side in one word, two halves of four digits by multiplies
 /// and shifts, and stored at once without the leading zeros; larger values go two digits per division from the
-/// last. A division loop per digit, run once to count the digits and
-/// once to write them, was a fifth of `prep tokenize --jsonl`.
+/// last. A division loop per digit, run once to count the digits and once to write them, was a fifth of
+/// `prep tokenize --jsonl`.
 @inline(__always)
 private func formatUnsigned(_ v: UInt64, _ out: UnsafeMutablePointer<UInt8>) -> Int {
   if v < 10 {
