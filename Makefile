@@ -17,7 +17,7 @@ export PREP_TOKENIZER ?= $(abspath $(TOKENIZER_DIR))
 
 .PHONY: all build run test deps tokenizer venv lint format golden conformance conformance-fuzz clean help corpus \
         bench-tokenizer bench-fudan bench-monkey train-demo test-python bench-train bench-packing conformance-stress \
-        conformance-locales bench-sources conformance-recipes
+        conformance-locales conformance-code bench-sources conformance-recipes
 
 help:
 	@echo "make run          build prep and run pipelines/fudan.pipeline on the shipped fixture"
@@ -28,6 +28,7 @@ help:
 	@echo "make conformance-stress    the same on seeded adversarial multilingual text (SEED=, DOCS=)"
 	@echo "make conformance-fuzz      the same on character-level fuzz over all of Unicode (SEED=, DOCS=)"
 	@echo "make conformance-locales   the same on this machine's translated message catalogs (~200 languages)"
+	@echo "make conformance-code      the same on this machine's source code, manual pages and package docs"
 	@echo "make conformance-recipes   every shipped pipeline vs the oracle recipes on seeded random records (SEED=, RECORDS=)"
 	@echo "make bench-tokenizer FILE=x.jsonl  prep vs peers, same run"
 
@@ -139,6 +140,11 @@ conformance-fuzz: build venv
 conformance-locales: build venv
 	$(VENV_PY) scripts/conformance/make_locale_corpus.py $(CACHE)/locales.jsonl
 	$(VENV_PY) scripts/conformance/conformance.py $(CACHE)/locales.jsonl --prep $(PREP) --tokenizer $(TOKENIZER_DIR)
+
+# The same on code and documentation: C headers, Python sources, manual pages, package docs (one file a document).
+conformance-code: build venv
+	$(VENV_PY) scripts/conformance/make_code_corpus.py $(CACHE)/code.jsonl --seed $(or $(SEED),1)
+	$(VENV_PY) scripts/conformance/conformance.py $(CACHE)/code.jsonl --prep $(PREP) --tokenizer $(TOKENIZER_DIR)
 
 # SwiftPM does not see files added to or removed from the main package in a benchmark package's existing build
 # (its build then fails with "cannot find X in scope"): a changed file list starts those builds afresh.
