@@ -14,6 +14,8 @@ final class InputFile {
   private let fd: Int32
   /// On-disk size at open time.
   let size: Int
+  /// Whether it is a regular file (a pipe's size says nothing of what it will deliver).
+  let isRegular: Bool
   /// On-disk bytes read so far.
   private(set) var consumed = 0
   private var block: [UInt8]
@@ -31,6 +33,7 @@ final class InputFile {
     }
     self.fd = fd
     self.size = Int(st.st_size)
+    self.isRegular = st.st_mode & S_IFMT == S_IFREG
     self.block = [UInt8](repeating: 0, count: blockSize)
   }
 

@@ -118,6 +118,14 @@ public final class InputReader {
         {
           throw InputError(.unsupportedFormat, file: path, problem)
         }
+        if kind.compression != .none && source.file.isRegular && source.file.size == 0 {
+          // Every compressed format starts with a header: an empty file is not one (a download that failed).
+          let tool = kind.compression.rawValue
+          throw InputError(
+            kind.compression == .zstd ? .zstd : .decompress, file: path,
+            "the file is empty (0 bytes), so it holds no \(tool) data: even an empty \(tool) file has a header "
+              + "(a download that failed?)")
+        }
         if kind.format == .xml {
           current = .xml(try XMLRecordReader(source: source, path: path, options: options))
         } else if slice.from == 0 {

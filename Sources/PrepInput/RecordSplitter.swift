@@ -191,7 +191,7 @@ final class RecordSplitter {
       return "\(tool)-compressed, but its name does not end in \(found.suffixes[0]), so it was read as plain text: "
         + "rename it (\(name)\(found.suffixes[0])) and prep decompresses it while reading"
     }
-    func convert(_ encoding: String) -> String {
+    func convert(_ encoding: String, _ why: String = "it starts with a byte order mark") -> String {
       let converted =
         without([".jsonl", ".json"], from: inner)
         + (inner.lowercased().hasSuffix(".json") ? ".utf8.json" : ".utf8.jsonl")
@@ -199,12 +199,18 @@ final class RecordSplitter {
         outer == .none
         ? "iconv -f \(encoding) -t UTF-8 \(name) > \(converted)"
         : "\(decompressOuter)iconv -f \(encoding) -t UTF-8 > \(converted)"
-      return "\(encoding) text (it starts with a byte order mark); prep reads UTF-8: convert it first, for example "
-        + "`\(command)`"
+      return "\(encoding) text (\(why)); prep reads UTF-8: convert it first, for example `\(command)`"
     }
     guard byteOrderMarks else { return nil }
     if starts([0xFF, 0xFE, 0x00, 0x00]) || starts([0x00, 0x00, 0xFE, 0xFF]) { return convert("UTF-32") }
     if starts([0xFF, 0xFE]) || starts([0xFE, 0xFF]) { return convert("UTF-16") }
+    // Without a byte order mark, UTF-16 and UTF-32 show by the zero bytes around their first character: a zero
+    // byte is never part of UTF-8 JSON text (raw, it is neither whitespace nor allowed in a string).
+    let zeros = "its first character has zero bytes beside it, and it has no byte order mark"
+    if b.count >= 4 && b[0] != 0 && b[1] == 0 && b[2] == 0 && b[3] == 0 { return convert("UTF-32LE", zeros) }
+    if b.count >= 4 && b[0] == 0 && b[1] == 0 && b[2] == 0 && b[3] != 0 { return convert("UTF-32BE", zeros) }
+    if b.count >= 2 && b[0] != 0 && b[1] == 0 { return convert("UTF-16LE", zeros) }
+    if b.count >= 2 && b[0] == 0 && b[1] != 0 { return convert("UTF-16BE", zeros) }
     return nil
   }
 

@@ -140,12 +140,17 @@ public struct ConfigReader {
 
   /// Fails on the first key that was never read, suggesting the nearest key that was.
   public func finish() throws(ConfigError) {
-    for entry in entries where !known.contains(entry.key) {
-      let hint = nearest(entry.key, in: known).map { "; did you mean '\($0)'?" } ?? ""
-      let valid = Array(Set(known)).sorted().joined(separator: ", ")
+    try checkKeys(known)
+  }
+
+  /// Throws for the first key of the mapping that is not in `valid`, naming the nearest valid one.
+  public func checkKeys(_ valid: [String]) throws(ConfigError) {
+    for entry in entries where !valid.contains(entry.key) {
+      let hint = nearest(entry.key, in: valid).map { "; did you mean '\($0)'?" } ?? ""
+      let list = Array(Set(valid)).sorted().joined(separator: ", ")
       throw ConfigError(
         file: file, line: entry.line, key: keyPath(entry.key),
-        message: "unknown key\(hint) (valid here: \(valid))")
+        message: "unknown key\(hint) (valid here: \(list))")
     }
   }
 }

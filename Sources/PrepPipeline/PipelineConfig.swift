@@ -102,6 +102,8 @@ public struct PipelineConfig: Sendable {
     file = f
     tree = pipeline.tree
     var top = try ConfigReader(pipeline.tree, file: f, path: "")
+    // Unknown sections first: a misspelt `recipes:` would otherwise be reported as a recipe without a kind.
+    try top.checkKeys(PipelineFile.sections)
     description = try top.string("description", default: "")
     tokenizer = try top.string("tokenizer", default: "default")
     maxSamples = try top.int("max_samples")
@@ -122,7 +124,7 @@ public struct PipelineConfig: Sendable {
 
     // input
     var input = try top.section("input")
-    guard let paths = try input.strings("path"), !paths.isEmpty else {
+    guard let paths = try input.strings("path"), !paths.isEmpty, !paths.contains("") else {
       throw input.error("path", "required: the input file(s), e.g. path: data/train.jsonl (or --set input=PATH)")
     }
     inputPaths = paths
@@ -150,6 +152,14 @@ public struct PipelineConfig: Sendable {
     let seedCompat: Bool
     (recipe, seedCompat) = try Self.recipe(kind: recipeKind, &r, variables: variables)
     try r.finish()
+    if recipeKind != "alpaca", let name = variables.keys.sorted().first {
+      // Only the alpaca recipe fills {{…}} placeholders: anywhere else a variable is a key that does nothing.
+      throw ConfigError(
+        file: f, line: top.value("variables")?.line ?? 0, key: "variables." + name,
+        message: "recipe '\(recipeKind)' has no {{…}} placeholders to fill (only the alpaca recipe does); "
+          + "--set \(name)=… is not one of its keys (short names: "
+          + PipelineFile.aliases.keys.sorted().joined(separator: ", ") + ")")
+    }
 
     // packing
     var p = try top.section("packing")
@@ -222,7 +232,7 @@ public struct PipelineConfig: Sendable {
 
     // output
     var o = try top.section("output")
-    guard let dir = try o.string("dir") else {
+    guard let dir = try o.string("dir"), !dir.isEmpty else {
       throw o.error("dir", "required: the dataset directory, e.g. dir: out/fudan (or --set output=DIR)")
     }
     outputDirectory = dir

@@ -71,6 +71,13 @@ public struct PipelineFile: Sendable {
         let hint = nearest(first, in: Self.sections).map { "; did you mean '\($0)'?" } ?? ""
         throw ConfigError(file: "--set", line: 0, key: key, message: "unknown section '\(first)'\(hint)")
       }
+      // A near miss of a short name is a typo (`outptu`), not a placeholder: taken as a variable, it would
+      // leave the value it meant to set as it was, without a word.
+      if let meant = nearest(key, in: Array(Self.aliases.keys) + Self.sections) {
+        throw ConfigError(
+          file: "--set", line: 0, key: key,
+          message: "unknown key; did you mean '\(meant)'? (a {{\(key)}} placeholder is set with variables.\(key)=…)")
+      }
       dotted = "variables." + key
     }
     let value: ConfigValue

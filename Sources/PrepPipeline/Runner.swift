@@ -237,6 +237,10 @@ public final class PipelineRunner {
           validation = try DatasetSink(
             directory: dir + "/validation", config: config, padID: padID,
             force: options.force, gate: gate, workers: options.workers)
+        } else {
+          // An earlier run's validation split belongs to the dataset being replaced: left behind, it would
+          // pair the new training data with validation data of the old input.
+          try ShardWriter.removeLeftoverDataset(in: dir + "/validation", force: options.force)
         }
         removeStaleRejects(rejectsFile.path)
       }
@@ -313,7 +317,9 @@ public final class PipelineRunner {
           tokens += out.tokens
           chunksReduced += 1
           if stop { done = true }
-          if let limit, limit.exceeded(rejects: summary.rejectCount, records: summary.records) {
+          // A count can only grow, so it stops the run as soon as it is passed; a share is judged on the
+          // whole input (below), never on the records of the first chunks.
+          if let limit, case .count = limit, limit.exceeded(rejects: summary.rejectCount, records: summary.records) {
             throw RunError.tooManyRejects(
               rejects: summary.rejectCount, records: summary.records, limit: limit,
               rejectsFile: rejectsFile.path)
@@ -344,6 +350,10 @@ public final class PipelineRunner {
             records: summary.records, bytes: reader.bytesConsumed, tokens: tokens,
             rejects: summary.rejectCount)
         })
+      if let limit, limit.exceeded(rejects: summary.rejectCount, records: summary.records) {
+        throw RunError.tooManyRejects(
+          rejects: summary.rejectCount, records: summary.records, limit: limit, rejectsFile: rejectsFile.path)
+      }
       try rejectsFile.close()
       summary.seconds = progress.elapsed
       let stats = summaryJSON(summary, inputFiles: reader.files, firstFile: reader.fileNumbers.first ?? 0)

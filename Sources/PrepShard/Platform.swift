@@ -116,6 +116,12 @@ enum Platform {
     return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
   }
 
+  /// Removes `path` if it is an empty directory (`rmdir(2)`); whether it was removed.
+  @discardableResult
+  static func removeEmptyDirectory(_ path: String) -> Bool {
+    rmdir(path) == 0
+  }
+
   /// `mkdir -p`.
   static func makeDirectories(_ path: String) throws(ShardError) {
     if isDirectory(path) { return }

@@ -61,19 +61,32 @@ public final class ShardWriter {
     self.configuration = configuration
     self.batcher = FrameBatcher(configuration: configuration)
     try Platform.makeDirectories(directory)
-    let old = try Platform.listDirectory(directory).filter(Self.isDatasetFile)
-    if !old.isEmpty {
-      guard force else {
-        let named =
-          old.contains(DatasetIndex.fileName)
-          ? DatasetIndex.fileName : old.contains(ResumeCheckpoint.fileName) ? ResumeCheckpoint.fileName : old[0]
-        throw .existingDataset(directory: directory, file: named)
-      }
-      try Platform.remove(directory + "/" + DatasetIndex.fileName)
-      for name in old { try Platform.remove(directory + "/" + name) }
-      try Platform.syncDirectory(directory)
-    }
+    try Self.removeDataset(in: directory, force: force)
     state = .open
+  }
+
+  /// Removes the dataset files in `directory` (index.json first, so that nothing looks complete while the
+  /// rest goes), leaving any other file. A directory holding them is refused unless `force`.
+  public static func removeDataset(in directory: String, force: Bool) throws(ShardError) {
+    let old = try Platform.listDirectory(directory).filter(Self.isDatasetFile)
+    guard !old.isEmpty else { return }
+    guard force else {
+      let named =
+        old.contains(DatasetIndex.fileName)
+        ? DatasetIndex.fileName : old.contains(ResumeCheckpoint.fileName) ? ResumeCheckpoint.fileName : old[0]
+      throw .existingDataset(directory: directory, file: named)
+    }
+    try Platform.remove(directory + "/" + DatasetIndex.fileName)
+    for name in old { try Platform.remove(directory + "/" + name) }
+    try Platform.syncDirectory(directory)
+  }
+
+  /// `removeDataset(in:force:)` for a directory that may not exist, which is then removed too if nothing
+  /// else is left in it.
+  public static func removeLeftoverDataset(in directory: String, force: Bool) throws(ShardError) {
+    guard Platform.isDirectory(directory) else { return }
+    try removeDataset(in: directory, force: force)
+    Platform.removeEmptyDirectory(directory)
   }
 
   deinit {

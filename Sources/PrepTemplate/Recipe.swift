@@ -57,7 +57,7 @@ public enum TemplateError: Error, Sendable, Equatable, CustomStringConvertible {
     case .missingSpecialToken(let s): "the tokenizer has no added token \(s)"
     case .invalidSetting(let k, let m): "\(k): \(m)"
     case .unfilledPlaceholder(let n, let f):
-      "field '\(f)' holds the placeholder {{\(n)}} but no variable '\(n)' is set (set it, e.g. --set \(n)=..., or allow unfilled placeholders)"
+      "field '\(f)' holds the placeholder {{\(n)}} but no variable '\(n)' is set (set it with --set \(n)=…, or keep such text as it is with --set recipe.placeholders=allow)"
     }
   }
 }

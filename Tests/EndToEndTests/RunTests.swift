@@ -115,6 +115,39 @@ func outputIsIdenticalForAnyWorkerCountAndOnRerun(_ pipeline: String) throws {
   #expect(lenient.status == 0, "\(lenient.stderr)")
 }
 
+/// A percentage limit is judged on the whole input: a bad start that is a small share of the whole passes, with
+/// any chunk size; a count limit stops the run as soon as it is passed.
+@Test func aRejectShareIsJudgedOnTheWholeInput() throws {
+  let out = TestPaths.temporaryDirectory("maxrej-share")
+  var lines = Array(repeating: "not json", count: 20)
+  lines += (0..<980).map { "{\"text\": \"document number \($0) with a few words of text in it\"}" }
+  let input = out + "/input.jsonl"
+  try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: input))
+  for chunk in ["4096", "1048576"] {
+    let args = [
+      "run", "monkey", "--set", "input=\(input)", "--set", "input.chunk_bytes=\(chunk)", "--quiet", "--force",
+    ]
+    let passes = try prep(args + ["--set", "output=\(out)/pass", "--max-rejects", "5%"])
+    #expect(passes.status == 0, "chunk \(chunk): \(passes.stderr)")
+    let fails = try prep(args + ["--set", "output=\(out)/fail", "--max-rejects", "1%"])
+    #expect(fails.status == 3, "chunk \(chunk)")
+    #expect(fails.stderr.contains("20 of 1000 records rejected"), "\(fails.stderr)")
+    #expect(!FileManager.default.fileExists(atPath: out + "/fail/index.json"))
+  }
+}
+
+/// A rebuild without a split removes the validation split of the dataset it replaces (left behind, it would pair
+/// the new training data with validation data of the old input).
+@Test func aRebuildWithoutASplitRemovesTheOldValidationSplit() throws {
+  let out = TestPaths.temporaryDirectory("stale-validation")
+  #expect(try prep(["run", "alpaca", "--set", "output=\(out)", "--set", "val_size=7", "--quiet"]).status == 0)
+  #expect(FileManager.default.fileExists(atPath: out + "/validation/index.json"))
+  let again = try prep(["run", "alpaca", "--set", "output=\(out)", "--set", "val_size=0", "--quiet", "--force"])
+  #expect(again.status == 0, "\(again.stderr)")
+  #expect(!FileManager.default.fileExists(atPath: out + "/validation"))
+  #expect(try prep(["export", out]).text.split(separator: "\n").count == 39)
+}
+
 @Test func aRecipeErrorStopsTheRunAndLeavesNothingThatLooksComplete() throws {
   let out = TestPaths.temporaryDirectory("unfilled")
   // identity.json holds {{name}} placeholders: without --set name=... the run must refuse.

@@ -118,14 +118,21 @@ import Testing
     #expect(throws: InputError.self) { try readAll([dir + "/zeros-then-junk.jsonl.gz"], InputOptions()) }
   }
 
-  /// An empty file is an empty input, whatever its name says; a file that is not the data its name says is an
-  /// error that says so.
-  @Test func emptyFilesHoldNoRecordsAndOtherDataIsRefused() throws {
+  /// An empty file under a compressed name is refused (every format has a header, as gzip, bzip2, xz and zstd
+  /// themselves say: a download that failed leaves such a file), while an empty plain file is an empty input;
+  /// a file that is not the data its name says is an error that says so.
+  @Test func emptyCompressedFilesAndOtherDataAreRefused() throws {
     let dir = TestPaths.temporaryDirectory("input-compressed-empty")
     for suffix in [".gz", ".bz2", ".xz", ".zst"] {
-      writeFile(dir + "/empty.jsonl" + suffix, [])
-      #expect(try readAll([dir + "/empty.jsonl" + suffix], InputOptions()).records.isEmpty)
+      let path = dir + "/empty.jsonl" + suffix
+      writeFile(path, [])
+      let error = #expect(throws: InputError.self) { try readAll([path], InputOptions()) }
+      #expect(error?.kind == (suffix == ".zst" ? .zstd : .decompress))
+      #expect(error?.file == path)
+      #expect(error?.message.contains("the file is empty (0 bytes)") == true, "\(suffix): \(String(describing: error))")
     }
+    writeFile(dir + "/empty.jsonl", [])
+    #expect(try readAll([dir + "/empty.jsonl"], InputOptions()).records.isEmpty)
     for (suffix, expected) in [
       (".gz", "it is not gzip data"), (".bz2", "it is not bzip2 data"), (".xz", "not xz data"),
     ] {

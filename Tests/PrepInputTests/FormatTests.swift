@@ -255,6 +255,11 @@ import Testing
       ("e.jsonl", utf16, "`iconv -f UTF-16 -t UTF-8 e.jsonl > e.utf8.jsonl`"),
       ("f.json", utf16BE, "`iconv -f UTF-16 -t UTF-8 f.json > f.utf8.json`"),
       ("g.jsonl", utf32, "`iconv -f UTF-32 -t UTF-8 g.jsonl > g.utf8.jsonl`"),
+      // Without a byte order mark (what iconv -t UTF-16LE writes): told by the zero bytes of the first character.
+      ("j.jsonl", text.flatMap { [$0, 0] }, "`iconv -f UTF-16LE -t UTF-8 j.jsonl > j.utf8.jsonl`"),
+      ("k.jsonl", text.flatMap { [0, $0] }, "`iconv -f UTF-16BE -t UTF-8 k.jsonl > k.utf8.jsonl`"),
+      ("l.json", text.flatMap { [$0, 0, 0, 0] }, "`iconv -f UTF-32LE -t UTF-8 l.json > l.utf8.json`"),
+      ("m.jsonl", text.flatMap { [0, 0, 0, $0] }, "`iconv -f UTF-32BE -t UTF-8 m.jsonl > m.utf8.jsonl`"),
       // Inside a compressed file: the advice decompresses the outer layer first.
       (
         "h.jsonl.zst", try Zstd.compress(gzip, level: 3),

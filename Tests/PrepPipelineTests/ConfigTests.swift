@@ -83,6 +83,46 @@ private let sample = """
   #expect(throws: ConfigError.self) { try file.apply("novalue") }
 }
 
+/// A short key that is nearly a short name or a section is a typo, not a variable: taken as a variable it would
+/// leave the value it meant to set unchanged without a word. A variable named like one goes through `variables.`.
+@Test func nearMissesOfShortNamesAreTyposNotVariables() throws {
+  var file = PipelineFile(path: "demo.pipeline", tree: try ConfigValue.parse(yaml: sample, file: "demo.pipeline"))
+  for (typo, meant) in [("outptu", "output"), ("inptu", "input"), ("max_lenght", "max_length"), ("recpie", "recipe")] {
+    let error = #expect(throws: ConfigError.self) { try file.apply("\(typo)=x") }
+    #expect(error?.key == typo)
+    #expect(error?.description.contains("did you mean '\(meant)'?") == true, "\(String(describing: error))")
+  }
+  try file.apply("variables.outptu=x")
+  #expect(file.tree.value(at: ["variables", "outptu"]) == .scalar("x", quoted: false, line: 0))
+  try file.apply("name=PrepBot")
+  #expect(file.tree.value(at: ["variables", "name"]) == .scalar("PrepBot", quoted: false, line: 0))
+}
+
+/// Only the alpaca recipe fills placeholders: a variable given to another recipe is a key that would do
+/// nothing, and a misspelt section is named as such (not reported as a recipe without a kind).
+@Test func variablesOutsideAlpacaAndUnknownSectionsAreErrors() throws {
+  func config(_ yaml: String, _ overrides: [String]) throws -> PipelineConfig {
+    var file = PipelineFile(path: "demo.pipeline", tree: try ConfigValue.parse(yaml: yaml, file: "demo.pipeline"))
+    for o in overrides { try file.apply(o) }
+    return try PipelineConfig(file)
+  }
+  let pretrain = "input:\n  path: a.jsonl\nrecipe:\n  kind: pretrain\noutput:\n  dir: out/a\n"
+  let error = #expect(throws: ConfigError.self) { try config(pretrain, ["maxlen=64"]) }
+  #expect(error?.key == "variables.maxlen")
+  #expect(error?.description.contains("only the alpaca recipe") == true)
+  let alpaca = pretrain.replacingOccurrences(of: "kind: pretrain", with: "kind: alpaca")
+  #expect(try config(alpaca, ["name=PrepBot"]).variables == ["name": "PrepBot"])
+  let section = #expect(throws: ConfigError.self) {
+    try config(pretrain.replacingOccurrences(of: "recipe:", with: "recipes:"), [])
+  }
+  #expect(section?.key == "recipes")
+  #expect(section?.line == 3)
+  #expect(section?.description.contains("did you mean 'recipe'?") == true)
+  // Empty paths are missing paths, not files named "".
+  #expect(throws: ConfigError.self) { try config(pretrain, ["input="]) }
+  #expect(throws: ConfigError.self) { try config(pretrain, ["output="]) }
+}
+
 /// A variable is text as given, even when it looks like a YAML list or mapping (it fills `{{name}}` in the data).
 @Test func variablesAreTakenAsWritten() throws {
   var file = PipelineFile(path: "demo.pipeline", tree: try ConfigValue.parse(yaml: sample, file: "demo.pipeline"))
