@@ -104,8 +104,10 @@ public struct Chunk: Sendable {
   /// Parses record `i` into an object (what the workers call). Failures, as `Reject`s with the record's
   /// location: the reader's own (`line_too_long`), `invalid_utf8` (raw bytes that are not UTF-8, with the
   /// offset inside the record), `malformed_json` (the parser's message and offset inside the record) and
-  /// `not_an_object` (valid JSON of another type). Lone surrogate escapes become U+FFFD (see PrepJSON).
-  public func parseRecord(_ i: Int, options: JSONParseOptions = JSONParseOptions()) -> RecordOutcome<JSONObject> {
+  /// `not_an_object` (valid JSON of another type). A lone surrogate escape (`\ud800` without its pair) is an
+  /// `invalid_utf8` reject by default (`recordOptions`): it has no UTF-8 form, and HF `tokenizers` and
+  /// `datasets` refuse it too.
+  public func parseRecord(_ i: Int, options: JSONParseOptions = recordOptions) -> RecordOutcome<JSONObject> {
     if let reject = readerReject(i) { return .failure(reject) }
     let parsed: Result<JSONValue, JSONError> = withRecordBytes(i) { raw in
       do throws(JSONError) { return .success(try JSONValue.parse(raw, options: options)) } catch {
@@ -126,7 +128,7 @@ public struct Chunk: Sendable {
 
   /// Like `parseRecord` but builds only the values of `keys` (nil where absent), after validating the whole
   /// record exactly as `parseRecord` does.
-  public func extractFields(_ i: Int, _ keys: [String], options: JSONParseOptions = JSONParseOptions())
+  public func extractFields(_ i: Int, _ keys: [String], options: JSONParseOptions = recordOptions)
     -> RecordOutcome<[JSONValue?]>
   {
     if let reject = readerReject(i) { return .failure(reject) }
@@ -150,7 +152,7 @@ public struct Chunk: Sendable {
   /// field `key` to `body` (in place, or decoded once: no `String` is built). The same rejects as
   /// `parseRecord`; a missing field or a value of another type comes back as `.missing` / `.notAString`.
   public func withStringField<R: Sendable>(
-    _ i: Int, _ key: String, options: JSONParseOptions = JSONParseOptions(),
+    _ i: Int, _ key: String, options: JSONParseOptions = recordOptions,
     _ body: (ValidUTF8) -> R
   ) -> RecordOutcome<StringField<R>> {
     if let reject = readerReject(i) { return .failure(reject) }
@@ -179,9 +181,18 @@ public struct Chunk: Sendable {
       return Reject(
         location: location(i), reason: .invalidUTF8, detail: "invalid UTF-8 at byte \(bad) of the record")
     }
+    if e.kind == .loneSurrogate {
+      return Reject(
+        location: location(i), reason: .invalidUTF8,
+        detail: "lone surrogate escape (\\ud800-\\udfff without its pair) at byte \(e.offset) of the record: "
+          + "it has no UTF-8 form")
+    }
     let reason: RejectReason = e.kind == .invalidUTF8 ? .invalidUTF8 : .malformedJSON
     return Reject(location: location(i), reason: reason, detail: "\(e.message) at byte \(e.offset) of the record")
   }
+
+  /// How records are parsed: a lone surrogate escape is an error (see `parseRecord`).
+  public static let recordOptions = JSONParseOptions(loneSurrogates: .reject)
 }
 
 /// Parses record `i` of `chunk` (see `Chunk.parseRecord`).

@@ -81,17 +81,76 @@ enum TokenizerFileReader {
     }
     try scanner.expectEnd()
     guard sawVocab else { throw .inconsistent(file: path, message: "model has no vocab") }
-    if !sawMerges { spec.mergeBounds = [] }
+    // HF refuses a BPE model without merges ("Missing vocab/merges") rather than encode byte by byte.
+    guard sawMerges else { throw .inconsistent(file: path, message: "model has no merges") }
     try checkModel(.object(modelConfig), file: path, spec: &spec)
     try checkNormalizer(config["normalizer"] ?? .null, file: path, spec: &spec)
     try checkPreTokenizer(config["pre_tokenizer"] ?? .null, file: path)
     try checkDecoder(config["decoder"] ?? .null, file: path)
     if case .array(let tokens) = config["added_tokens"] ?? .array([]) {
-      for token in tokens { spec.added.append(try addedToken(token, id: nil, file: path)) }
+      for token in tokens {
+        // HF refuses an entry of added_tokens without all five flags ("missing field `normalized`").
+        for key in ["single_word", "lstrip", "rstrip", "normalized", "special"] where token[key] == nil {
+          throw .inconsistent(file: path, message: "added token \(token["content"]?.description ?? "") has no '\(key)'")
+        }
+        spec.added.append(try addedToken(token, id: nil, file: path))
+      }
     } else {
       throw .inconsistent(file: path, message: "added_tokens is not an array")
     }
+    for key in ["truncation", "padding"] where config[key].map({ $0 != .null }) ?? false {
+      throw .unsupported(
+        file: path, component: key, found: config[key]?.description ?? "",
+        reason: "HF would \(key == "truncation" ? "cut" : "pad") every text it encodes; prep encodes texts whole "
+          + "(the pipeline's max_length, cutoff_len and packing shape samples): set it to null")
+    }
+    try checkAddedIDs(spec, file: path)
     return spec
+  }
+
+  /// HF `tokenizers` does not take the ids of `added_tokens` from the file: loading it, it adds them in order,
+  /// a token whose text is a vocabulary entry taking that entry's id, any other the next free one (the
+  /// vocabulary's entry count for the first, then one past the highest added id). Files HF saved agree with
+  /// that; one that does not is refused, since prep would otherwise give other ids than HF for its tokens.
+  static func checkAddedIDs(_ spec: TokenizerSpec, file: String) throws(TokenizerError) {
+    let entries = UInt32(spec.vocabIDs.count)
+    var given: [String: UInt32] = [:]
+    var highest: UInt32? = nil
+    for token in spec.added {
+      let id: UInt32
+      if let earlier = given[token.content] {
+        id = earlier
+      } else if let entry = vocabularyID(of: token.content, in: spec) {
+        id = entry
+      } else if let highest, highest >= entries || entries == 0 {
+        id = highest &+ 1
+      } else {
+        id = entries
+      }
+      given[token.content] = id
+      highest = max(highest ?? id, id)
+      guard id == token.id else {
+        throw .unsupported(
+          file: file, component: "added token id", found: "\(token.content) with id \(token.id)",
+          reason: "HF tokenizers gives it id \(id) when it loads this file (it numbers added tokens itself: an entry "
+            + "of the vocabulary keeps its id, any other follows the \(entries) entries of the vocabulary, in the "
+            + "order of added_tokens); save the tokenizer again with HF, or number the added tokens that way")
+      }
+    }
+  }
+
+  /// The id of the vocabulary entry whose text is `text` (an entry's text is byte-level when it decodes as such).
+  static func vocabularyID(of text: String, in spec: TokenizerSpec) -> UInt32? {
+    let utf8 = Array(text.utf8)
+    var raw: [UInt8] = []
+    let byteLevel = utf8.withUnsafeBufferPointer { ByteLevel.decode($0, into: &raw) }
+    let key = byteLevel ? raw : utf8
+    for k in 0..<spec.vocabIDs.count where spec.vocabIsByteLevel[k] == byteLevel {
+      let start = Int(spec.vocabOffsets[k])
+      let end = Int(spec.vocabOffsets[k + 1])
+      if end - start == key.count && spec.vocabBytes[start..<end].elementsEqual(key) { return spec.vocabIDs[k] }
+    }
+    return nil
   }
 
   private static func readVocab(_ scanner: inout JSONScanner, into spec: inout TokenizerSpec) throws(TokenizerError) {
@@ -127,8 +186,13 @@ enum TokenizerFileReader {
     var scratch = MergeScratch()
     try scanner.beginArray()
     var first = true
+    // HF reads the list as one of its two forms, never a mix ("did not match any variant of MergeType").
+    var pairs: Bool? = nil
     while try scanner.nextElement(first: &first) {
-      if try scanner.peek() == 0x5B {
+      let pair = try scanner.peek() == 0x5B
+      if pairs == nil { pairs = pair }
+      guard pair == pairs else { throw scanner.error("merges mix [\"a\", \"b\"] pairs and \"a b\" strings") }
+      if pair {
         try scanner.beginArray()
         var firstSide = true
         guard try scanner.nextElement(first: &firstSide) else { throw scanner.error("empty merge") }

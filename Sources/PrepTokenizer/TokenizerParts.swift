@@ -172,8 +172,12 @@ extension TokenizerParts {
       lengths[id] = Int(spec.vocabOffsets[index + 1] - spec.vocabOffsets[index])
       byteLevel[id] = spec.vocabIsByteLevel[index]
     }
+    // Added tokens that are not vocabulary entries. One that is (its text is the entry's, and so is its id, as
+    // HF numbers it) is matched in raw text like any added token, and stays in the vocabulary for BPE too.
     var addedContentBytes = [Int: [UInt8]]()
-    for token in spec.added { addedContentBytes[Int(token.id)] = Array(token.content.utf8) }
+    for token in spec.added where TokenizerFileReader.vocabularyID(of: token.content, in: spec) != token.id {
+      addedContentBytes[Int(token.id)] = Array(token.content.utf8)
+    }
     var bytes = [UInt8]()
     var offsets = [UInt32]()
     var exists = [Bool](repeating: false, count: size)

@@ -14,20 +14,26 @@ struct Tokenize: ParsableCommand {
     abstract: "Tokenize text (or decode ids) with the Qwen tokenizer.",
     discussion: """
       prep tokenize "你好, world"                   ids and pieces
-      prep tokenize --jsonl FILE [--field text]     one JSON array of ids per input line, in input order
+      prep tokenize --jsonl FILE [--field text]     one JSON array of ids per record, in input order
       cat a.jsonl b.jsonl | prep tokenize --jsonl -  the same from standard input
       prep tokenize --jsonl FILE --count            totals only: documents, bytes, tokens, seconds (JSON)
       prep tokenize --decode "108386 11 1879"       ids (spaces, commas or a JSON array) back to text
+      prep tokenize -- "-1 is negative"             text that starts with - goes after --
       """)
 
-  @Argument(help: "Text to tokenize (or ids to decode with --decode). Reads standard input when omitted.")
+  @Argument(
+    help: """
+      Text to tokenize (or ids to decode with --decode). When omitted, standard input without one final line \
+      break (\\n or \\r\\n, as echo adds).
+      """)
   var text: String?
 
   @Option(
     name: .long,
     help: """
       A JSONL file (or a JSON array file; .zst, .gz, .bz2 or .xz compressed) to tokenize record by record; - reads \
-      standard input.
+      standard input. Blank lines are not records; a record that cannot be read prints null (and why, on standard \
+      error).
       """)
   var jsonl: String?
 
@@ -117,11 +123,13 @@ func parseIDs(_ text: String, vocabularySize: Int) throws -> [UInt32] {
   return ids
 }
 
-/// All of standard input as text.
+/// All of standard input as text, without one final line break (`\n` or `\r\n`, as `echo` adds).
 func readStandardInput() -> String {
   var bytes: [UInt8] = []
   while let line = readLine(strippingNewline: false) { bytes += Array(line.utf8) }
-  var text = String(decoding: bytes, as: UTF8.self)
-  if text.hasSuffix("\n") { text.removeLast() }
-  return text
+  if bytes.last == 0x0A {
+    bytes.removeLast()
+    if bytes.last == 0x0D { bytes.removeLast() }
+  }
+  return String(decoding: bytes, as: UTF8.self)
 }

@@ -90,6 +90,17 @@ func exportEqualsTheOracle(_ c: GoldenCase) throws {
   #expect(counted.text.contains("\"documents\":200"))
 }
 
+/// Text from standard input loses one final line break, \n or \r\n alike (what echo adds), and nothing else.
+@Test func tokenizeStandardInputDropsOneFinalLineBreak() throws {
+  let dir = TestPaths.temporaryDirectory("tokenize-stdin")
+  for (text, ids) in [("x\n", "[87]"), ("x\r\n", "[87]"), ("x\n\n", "[87, 198]"), ("x", "[87]")] {
+    try Data(text.utf8).write(to: URL(fileURLWithPath: dir + "/in.txt"))
+    let run = try prep(["tokenize"], input: dir + "/in.txt")
+    #expect(run.status == 0)
+    #expect(run.text.split(separator: "\n").first.map(String.init) == ids, "\(text.debugDescription)")
+  }
+}
+
 @Test func tokenizeJSONLEqualsHFIdsLineByLine() throws {
   let run = try prep(["tokenize", "--jsonl", "fixtures/monkey/train.jsonl", "--workers", "2"])
   #expect(run.status == 0)

@@ -95,6 +95,25 @@ import Testing
     #expect(chunk.parseRecord(1).reject?.detail == "invalid UTF-8 at byte 14 of the record")
   }
 
+  /// A lone surrogate escape has no UTF-8 form (HF `tokenizers` and `datasets` refuse it): the record is an
+  /// `invalid_utf8` reject, whichever way the workers read it, while a surrogate pair is one character.
+  @Test func loneSurrogateEscapesAreInvalidUTF8Rejects() throws {
+    let dir = TestPaths.temporaryDirectory("input-surrogates")
+    let lines = [#"{"text": "a\ud800b"}"#, #"{"text": "pair \ud83d\ude00"}"#, #"{"text": "\udfff", "n": 1}"#]
+    writeFile(dir + "/s.jsonl", Array((lines.joined(separator: "\n") + "\n").utf8))
+    let chunk = try #require(try InputReader(paths: [dir + "/s.jsonl"]).next())
+    #expect(chunk.parseRecord(0).reject?.reason == .invalidUTF8)
+    #expect(chunk.parseRecord(0).reject?.detail.hasPrefix("lone surrogate escape") == true)
+    #expect(chunk.parseRecord(1).value?["text"] == .string("pair \u{1F600}"))
+    #expect(chunk.extractFields(2, ["n"]).reject?.reason == .invalidUTF8)
+    let field = chunk.withStringField(0, "text") { _ in 0 }
+    guard case .failure(let reject) = field else {
+      Issue.record("a lone surrogate was read")
+      return
+    }
+    #expect(reject.reason == .invalidUTF8)
+  }
+
   @Test func maxRecordsPerChunkBoundsTheChunks() throws {
     let (seen, chunks) = try readAll([messy], InputOptions(maxRecordsPerChunk: 3))
     #expect(chunks.map(\.count) == [3, 3, 2])

@@ -21,8 +21,12 @@ struct TinyFile {
     #""type":"BPE","dropout":null,"unk_token":null,"continuing_subword_prefix":"","#
     + #""end_of_word_suffix":"","fuse_unk":false,"byte_fallback":false,"ignore_merges":false"#
   var decoder = #"{"type":"ByteLevel","add_prefix_space":true,"trim_offsets":true,"use_regex":true}"#
-  var merges = #"[["a","b"],["ab","c"],["Ġ","a"]]"#
+  var merges: String? = #"[["a","b"],["ab","c"],["Ġ","a"]]"#
   var addedFlags = #""single_word":false,"lstrip":false,"rstrip":false,"normalized":false,"special":true"#
+  /// The added tokens: (content, id).
+  var added: [(String, Int)] = [("<|end|>", 259)]
+  var truncation = "null"
+  var padding = "null"
   var skipByte: Int? = nil
 
   static func quote(_ s: String) -> String {
@@ -46,11 +50,12 @@ struct TinyFile {
       preTokenizer
       ?? #"{"type":"Sequence","pretokenizers":[{"type":"Split","pattern":{"Regex":""#
       + escapedPattern + #""},"# + split + "}," + byteLevel + "]}"
+    let addedTokens = added.map { #"{"id":\#($0.1),"content":\#(TinyFile.quote($0.0)),\#(addedFlags)}"# }
     return """
-      {"version":"1.0","truncation":null,"padding":null,
-       "added_tokens":[{"id":259,"content":"<|end|>",\(addedFlags)}],
+      {"version":"1.0","truncation":\(truncation),"padding":\(padding),
+       "added_tokens":[\(addedTokens.joined(separator: ","))],
        "normalizer":\(normalizer),"pre_tokenizer":\(pre),"post_processor":null,"decoder":\(decoder),
-       "model":{\(model),"vocab":{\(vocab.joined(separator: ","))},"merges":\(merges)}}
+       "model":{\(model),"vocab":{\(vocab.joined(separator: ","))}\(merges.map { #","merges":"# + $0 } ?? "")}}
       """
   }
 
@@ -154,6 +159,41 @@ struct LoadingTests {
       }, mentions: "single_word")
   }
 
+  /// HF numbers added tokens itself when it loads a file (a vocabulary entry keeps its id, any other token
+  /// follows the vocabulary's entries in order) and ignores the ids written there; prep refuses a file whose ids
+  /// differ from that numbering instead of giving other ids than HF.
+  @Test func addedTokenIdsMustBeTheOnesHFGives() throws {
+    var high = TinyFile()
+    high.added = [("<|end|>", 300)]
+    #expect(refusal(high)?.contains("<|end|> with id 300") == true, "\(refusal(high) ?? "loaded")")
+    #expect(refusal(high)?.contains("HF tokenizers gives it id 259") == true)
+    var entry = TinyFile()
+    entry.added = [("<|end|>", 259), ("ab", 256), ("<|next|>", 260)]
+    #expect(try entry.load().encode("x<|next|>ab") == [120, 260, 256])
+    var skipped = TinyFile()
+    skipped.added = [("ab", 256), ("<|end|>", 260)]
+    #expect(refusal(skipped)?.contains("HF tokenizers gives it id 259") == true)
+  }
+
+  /// What HF itself refuses to load, or would apply to every text, prep refuses too.
+  @Test func refusesTruncationPaddingAndFilesHFCannotLoad() {
+    var truncation = TinyFile()
+    truncation.truncation = #"{"direction":"Right","max_length":16,"strategy":"LongestFirst","stride":0}"#
+    #expect(refusal(truncation)?.contains("unsupported truncation") == true)
+    var padding = TinyFile()
+    padding.padding = #"{"strategy":{"Fixed":64},"direction":"Right","pad_id":0,"pad_type_id":0,"pad_token":"a"}"#
+    #expect(refusal(padding)?.contains("unsupported padding") == true)
+    var noMerges = TinyFile()
+    noMerges.merges = nil
+    #expect(refusal(noMerges)?.contains("model has no merges") == true)
+    var mixed = TinyFile()
+    mixed.merges = #"[["a","b"],"ab c"]"#
+    #expect(refusal(mixed)?.contains("merges mix") == true)
+    var flags = TinyFile()
+    flags.addedFlags = flags.addedFlags.replacing(#","normalized":false"#, with: "")
+    #expect(refusal(flags)?.contains("has no 'normalized'") == true)
+  }
+
   @Test func rejectsInconsistentFiles() {
     var unknownMerge = TinyFile()
     unknownMerge.merges = #"[["a","zz"]]"#
@@ -164,6 +204,7 @@ struct LoadingTests {
     var missingByte = TinyFile()
     missingByte.skipByte = 0x7A
     missingByte.merges = "[]"
+    missingByte.added = [("<|end|>", 258)]  // the vocabulary has 258 entries: HF numbers the token 258
     #expect(refusal(missingByte)?.contains("byte 122") == true)
   }
 
