@@ -91,8 +91,7 @@ public final class StreamDecoder {
   }
 
   /// Whether the bytes decoded so far end inside a unit (a frame, member or stream): the input is cut short if
-  /// no more come. For xz it is also true right after a stream's end (liblzma reads on for the next stream):
-  /// only `finish` tells.
+  /// no more come.
   public var insideUnit: Bool { codec.insideUnit }
 
   /// Checks, once the input has ended, that it did not end inside a unit; `size` (the file's size in bytes) goes
@@ -116,7 +115,7 @@ protocol Codec: AnyObject {
   ) throws(DecompressError) -> (consumed: Int, produced: Int)
   /// Whether the input consumed so far ends inside a unit.
   var insideUnit: Bool { get }
-  /// Whether the input, now ended, ends inside a unit (for xz, the library is asked).
+  /// Whether the input, now ended, ends inside a unit (for xz, the library is asked, and padding checked).
   func endsInsideUnit() throws(DecompressError) -> Bool
 }
 
@@ -300,25 +299,33 @@ final class Bzip2Codec: Codec {
   }
 }
 
-/// xz streams, through liblzma (`LZMA_CONCATENATED`: streams one after another, with padding between them, as
-/// `xz` itself reads them).
+/// xz streams, through liblzma, one decoder per stream. Between streams, stream padding (zero bytes, four at a
+/// time) is skipped as `xz` itself does; other bytes there start a next stream or are an error that says the file
+/// holds something else after its xz data. (liblzma's own `LZMA_CONCATENATED` mode cannot tell those bytes from a
+/// stream that is corrupt or cut short.)
 final class XzCodec: Codec {
   private let stream: UnsafeMutablePointer<lzma_stream>
   private(set) var insideUnit = false
   private var offset: Int
   /// Where the input started.
   private let start: Int
+  /// After a stream's end: zero bytes of padding seen since, and whether a next stream has started.
+  private var betweenStreams = false
+  private var padding = 0
+  /// Where the stream being decoded started, and whether one ended before it.
+  private var streamStart: Int
+  private var streamsEnded = 0
 
   /// The corresponding C function is `lzma_stream_decoder`.
   init(offset: Int) throws(DecompressError) {
     self.offset = offset
     start = offset
+    streamStart = offset
     stream = .allocate(capacity: 1)
     stream.initialize(to: lzma_stream())
-    let rc = lzma_stream_decoder(stream, UInt64.max, prep_lzma_concatenated)
-    guard rc == LZMA_OK else {
+    do throws(DecompressError) { try startDecoder() } catch {
       stream.deallocate()
-      throw DecompressError(description: "xz: could not start a decoder (code \(rc.rawValue))")
+      throw error
     }
   }
 
@@ -327,18 +334,50 @@ final class XzCodec: Codec {
     stream.deallocate()
   }
 
+  /// The corresponding C function is `lzma_stream_decoder` (one stream, no flags).
+  private func startDecoder() throws(DecompressError) {
+    let rc = lzma_stream_decoder(stream, UInt64.max, 0)
+    guard rc == LZMA_OK else {
+      throw DecompressError(description: "xz: could not start a decoder (code \(rc.rawValue))")
+    }
+  }
+
   /// The corresponding C function is `lzma_code` with `LZMA_RUN`.
   func step(
     _ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer
   ) throws(DecompressError) -> (consumed: Int, produced: Int) {
-    try code(input, output, LZMA_RUN)
+    guard betweenStreams else { return try code(input, output, LZMA_RUN) }
+    var zeros = 0
+    while zeros < input.count && input[zeros] == 0 { zeros += 1 }
+    padding += zeros
+    offset += zeros
+    if zeros == input.count { return (zeros, 0) }
+    // A byte other than padding: a next stream starts here, after padding of whole four-byte groups.
+    guard padding % 4 == 0 else { throw somethingElse(at: offset) }
+    betweenStreams = false
+    padding = 0
+    streamStart = offset
+    try startDecoder()
+    let (consumed, produced) = try code(UnsafeRawBufferPointer(rebasing: input[zeros...]), output, LZMA_RUN)
+    return (zeros + consumed, produced)
+  }
+
+  private func somethingElse(at byte: Int) -> DecompressError {
+    DecompressError(description: "the file holds something else (at byte \(byte)) after its xz data")
   }
 
   /// The corresponding C function is `lzma_code` with `LZMA_FINISH`, called until it ends the stream or fails:
   /// liblzma reports a stream that is not complete only on the second call in a row that makes no progress.
   func endsInsideUnit() throws(DecompressError) -> Bool {
-    // An empty file is an empty input, as for the other formats.
+    if betweenStreams {
+      // Padding at the end too comes in whole four-byte groups.
+      if padding % 4 != 0 { throw somethingElse(at: offset - padding) }
+      return false
+    }
+    // An empty input (a pipe that delivered nothing) holds no stream.
     if offset == start { return false }
+    // After a whole stream, fewer bytes than a stream header (12) are not a next stream cut short but other data.
+    if streamsEnded > 0 && offset - streamStart < 12 { throw somethingElse(at: streamStart) }
     var byte: UInt8 = 0
     return try withUnsafeMutableBytes(of: &byte) { (out) throws(DecompressError) -> Bool in
       for _ in 0..<4 {
@@ -376,14 +415,16 @@ final class XzCodec: Codec {
       if consumed > 0 { insideUnit = true }
     case LZMA_STREAM_END:
       insideUnit = false
+      betweenStreams = true
+      streamsEnded += 1
     case LZMA_BUF_ERROR where action == LZMA_FINISH:
       throw DecompressError(description: "xz: the input ends inside a stream")
     case LZMA_BUF_ERROR:
       break
     case LZMA_FORMAT_ERROR:
-      throw DecompressError(
-        description: "the bytes near byte \(at + consumed) are not xz data"
-          + (at + consumed > 0 ? ": the file holds something else after its xz data" : ""))
+      // No xz stream header where a stream must start.
+      if streamsEnded > 0 { throw somethingElse(at: streamStart) }
+      throw DecompressError(description: "the file does not start with an xz stream header: it is not xz data")
     case LZMA_DATA_ERROR:
       throw DecompressError(description: "the xz data is corrupt near byte \(at + consumed)")
     case LZMA_OPTIONS_ERROR:

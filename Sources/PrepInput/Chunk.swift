@@ -188,7 +188,14 @@ public struct Chunk: Sendable {
           + "it has no UTF-8 form")
     }
     let reason: RejectReason = e.kind == .invalidUTF8 ? .invalidUTF8 : .malformedJSON
-    return Reject(location: location(i), reason: reason, detail: "\(e.message) at byte \(e.offset) of the record")
+    var detail = "\(e.message) at byte \(e.offset) of the record"
+    if e.kind == .trailingData && withRecordBytes(i, { $0.contains(0x0D) }) {
+      // Records separated by carriage returns alone (old Mac line ends) read as one line with a CR inside.
+      detail +=
+        " (a carriage return separates it from the value before: JSON Lines ends each line with \\n, so "
+        + "convert the line ends first, for example `tr '\\r' '\\n' < in.jsonl > out.jsonl`)"
+    }
+    return Reject(location: location(i), reason: reason, detail: detail)
   }
 
   /// How records are parsed: a lone surrogate escape is an error (see `parseRecord`).

@@ -105,6 +105,9 @@ private final class ContextPool: Sendable {
   private nonisolated(unsafe) let dctx: OpaquePointer
   /// Whether the bytes fed so far end inside a frame: the stream is cut short if no more come.
   public private(set) var insideFrame = false
+  /// Compressed bytes consumed so far, and where the last whole frame ended (for the error messages).
+  private var consumed = 0
+  private var lastFrameEnd: Int? = nil
 
   /// Creates a decoder. The corresponding C function is `ZSTD_createDCtx`.
   public init() throws(ZstdError) {
@@ -127,10 +130,20 @@ private final class ContextPool: Sendable {
     let code = unsafe ZSTD_decompressStream(dctx, &outBuf, &inBuf)
     if ZSTD_isError(code) != 0 {
       let name = unsafe String(cString: ZSTD_getErrorName(code))
-      throw ZstdError(description: "zstd stream: " + name)
+      // An unknown prefix where a frame should start: the bytes are not zstd, or no longer are.
+      if ZSTD_getErrorCode(code) == ZSTD_error_prefix_unknown {
+        guard let end = lastFrameEnd else {
+          throw ZstdError(description: "the file does not start with a zstd frame: it is not zstd data (zstd: \(name))")
+        }
+        throw ZstdError(
+          description: "the file holds something else (at byte \(end)) after its zstd data (zstd: \(name))")
+      }
+      throw ZstdError(description: "the zstd data is corrupt near byte \(unsafe consumed + inBuf.pos) (zstd: \(name))")
     }
+    unsafe consumed += inBuf.pos
     // 0: a frame is complete and all of it was written out; anything else asks for more.
     insideFrame = code != 0
+    if code == 0 { lastFrameEnd = consumed }
     return unsafe (inBuf.pos, outBuf.pos)
   }
 }

@@ -175,10 +175,25 @@ import Testing
     #expect(seen.map(\.offset) == reference.map(\.offset))
   }
 
+  /// Bytes that are not zstd at all, and bytes after the last whole frame (garbage, zero padding), stop the read
+  /// with a message that says which, and where.
   @Test func corruptStreamsThrow() throws {
     let dir = TestPaths.temporaryDirectory("input-zstd-bad")
-    writeFile(dir + "/bad.jsonl.zst", Array("this is not zstd at all".utf8))
-    #expect(throws: InputError.self) { try readAll([dir + "/bad.jsonl.zst"], InputOptions()) }
+    let frame = try Zstd.compress(Array(#"{"text": "hello"}"#.utf8) + [0x0A], level: 3)
+    for (name, bytes, expected) in [
+      ("bad", Array("this is not zstd at all".utf8), "it is not zstd data"),
+      ("junk", frame + Array("garbage!".utf8), "holds something else (at byte \(frame.count)) after its zstd data"),
+      ("zeros", frame + [UInt8](repeating: 0, count: 16), "holds something else (at byte \(frame.count))"),
+    ] {
+      writeFile(dir + "/\(name).jsonl.zst", bytes)
+      for block in [3, 1 << 16] {
+        let error = #expect(throws: InputError.self) {
+          try readAll([dir + "/\(name).jsonl.zst"], InputOptions(readBlockSize: block))
+        }
+        #expect(error?.kind == .zstd)
+        #expect(error?.message.contains(expected) == true, "\(name): \(String(describing: error))")
+      }
+    }
   }
 
   /// A stream cut short (an interrupted download) is an error naming the file, wherever the cut falls

@@ -114,6 +114,18 @@ import Testing
     #expect(reject.reason == .invalidUTF8)
   }
 
+  /// Records separated by carriage returns alone are one line to a JSON Lines reader; its reject says why and
+  /// how to convert the file.
+  @Test func carriageReturnLineEndsAreExplained() throws {
+    let dir = TestPaths.temporaryDirectory("input-cr")
+    writeFile(dir + "/cr.jsonl", Array("{\"text\": \"a\"}\r{\"text\": \"b\"}\r".utf8))
+    let chunk = try #require(try InputReader(paths: [dir + "/cr.jsonl"]).next())
+    #expect(chunk.count == 1)
+    let reject = chunk.parseRecord(0).reject
+    #expect(reject?.reason == .malformedJSON)
+    #expect(reject?.detail.contains("a carriage return separates it") == true, "\(String(describing: reject))")
+  }
+
   @Test func maxRecordsPerChunkBoundsTheChunks() throws {
     let (seen, chunks) = try readAll([messy], InputOptions(maxRecordsPerChunk: 3))
     #expect(chunks.map(\.count) == [3, 3, 2])
