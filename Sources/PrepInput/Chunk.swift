@@ -36,14 +36,19 @@ public struct ChunkRecord: Sendable, Equatable {
   public var byteOffset: Int
   /// Set when the reader rejected the record (its bytes were never kept).
   public var readerReject: RejectReason?
+  /// Set for what follows a JSON array's closing `]` (a second array, stray bytes): never a record.
+  public var afterArray: Bool
 
   /// Creates a record entry.
-  public init(start: Int, end: Int, line: Int, byteOffset: Int, readerReject: RejectReason? = nil) {
+  public init(
+    start: Int, end: Int, line: Int, byteOffset: Int, readerReject: RejectReason? = nil, afterArray: Bool = false
+  ) {
     self.start = start
     self.end = end
     self.line = line
     self.byteOffset = byteOffset
     self.readerReject = readerReject
+    self.afterArray = afterArray
   }
 }
 
@@ -90,6 +95,12 @@ public struct Chunk: Sendable {
 
   /// The reject for a record the reader already rejected, or nil.
   public func readerReject(_ i: Int) -> Reject? {
+    if records[i].afterArray {
+      return Reject(
+        location: location(i), reason: .malformedJSON,
+        detail: "data after the JSON array's closing ']' (a file holds one array: give several arrays as "
+          + "several files)")
+    }
     guard let reason = records[i].readerReject else { return nil }
     let detail: String
     switch reason {
@@ -189,6 +200,10 @@ public struct Chunk: Sendable {
     }
     let reason: RejectReason = e.kind == .invalidUTF8 ? .invalidUTF8 : .malformedJSON
     var detail = "\(e.message) at byte \(e.offset) of the record"
+    if records[i].start == records[i].end {
+      // Only an array has empty elements: two commas in a row, or a comma before the closing ']'.
+      detail = "an empty element of the JSON array (a comma with no value after it)"
+    }
     if e.kind == .trailingData && withRecordBytes(i, { $0.contains(0x0D) }) {
       // Records separated by carriage returns alone (old Mac line ends) read as one line with a CR inside.
       detail +=

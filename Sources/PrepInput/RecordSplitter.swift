@@ -50,6 +50,10 @@ final class RecordSplitter {
   var phase = ArrayPhase.open
   /// Whether the array's closing ']' was read (what follows it is junk, not a cut).
   var arrayClosed = false
+  /// Whether the last element ended with a comma (a ']' next is then an empty element, as JSON has no
+  /// trailing comma), and whether the element being scanned follows the closing ']'.
+  var afterComma = false
+  var recAfterArray = false
   var recStart = 0
   var recLine = 0
   var recOffset = 0
@@ -326,7 +330,7 @@ final class RecordSplitter {
           i &+= 1
           continue scan
         }
-        if c == UInt8(ascii: "]") && phase == .beforeElement {
+        if c == UInt8(ascii: "]") && phase == .beforeElement && !afterComma {
           phase = .afterArray
           arrayClosed = true
           i &+= 1
@@ -387,10 +391,12 @@ final class RecordSplitter {
             } else {
               var end = i
               while end > recStart && isWS(buf[end &- 1]) { end &-= 1 }
-              records.append(ChunkRecord(start: recStart, end: end, line: recLine, byteOffset: recOffset))
+              records.append(
+                ChunkRecord(start: recStart, end: end, line: recLine, byteOffset: recOffset, afterArray: recAfterArray))
               i &+= 1
               keptEnd = i
             }
+            afterComma = !closing
             phase = closing ? .afterArray : .beforeElement
             if closing { arrayClosed = true }
             if chunkFull {
@@ -425,7 +431,8 @@ final class RecordSplitter {
       if phase == .inElement && !dropping && recStart < buf.count {
         var end = buf.count
         while end > recStart && isWS(buf[end &- 1]) { end &-= 1 }
-        records.append(ChunkRecord(start: recStart, end: end, line: recLine, byteOffset: recOffset))
+        records.append(
+          ChunkRecord(start: recStart, end: end, line: recLine, byteOffset: recOffset, afterArray: recAfterArray))
       }
       keptEnd = buf.count
       dropping = false
@@ -470,6 +477,8 @@ final class RecordSplitter {
   }
 
   func startElement(_ i: Int, _ ln: Int, _ offset: Int) {
+    recAfterArray = phase == .afterArray
+    afterComma = false
     phase = .inElement
     recStart = i
     recLine = ln

@@ -68,6 +68,35 @@ import Testing
     #expect(junk.map(\.text) == [#"{"a": 1}"#, "x"])
     #expect(junk.allSatisfy { $0.reject == nil })
     #expect(junkChunks[0].parseRecord(1).reject?.reason == .malformedJSON)
+    #expect(junkChunks[0].parseRecord(1).reject?.detail.contains("after the JSON array's closing ']'") == true)
+  }
+
+  /// What Python's json refuses in an array is rejected, each good element still read: a trailing comma and two
+  /// commas in a row are empty elements; a second array after the first (`cat a.json b.json`) is data after the
+  /// array, not a list where an object should be.
+  @Test func emptyElementsAndASecondArrayAreRejectedWithTheirReason() throws {
+    let dir = TestPaths.temporaryDirectory("input-array-edges")
+    let cases: [(String, [String?], String)] = [
+      (#"[{"a": 1}, {"a": 2},]"#, [nil, nil, "an empty element"], "trailing comma"),
+      (#"[{"a": 1},, {"a": 2}]"#, [nil, "an empty element", nil], "two commas"),
+      (#"[{"a": 1}][{"a": 2}]"#, [nil, "after the JSON array's closing ']'"], "two arrays"),
+      ("[ ]", [], "empty array"),
+    ]
+    for (text, expected, name) in cases {
+      writeFile(dir + "/a.json", Array((text + "\n").utf8))
+      for block in [1, 1 << 16] {
+        let (_, chunks) = try readAll([dir + "/a.json"], InputOptions(readBlockSize: block))
+        let details = chunks.flatMap { chunk in (0..<chunk.count).map { chunk.parseRecord($0).reject?.detail } }
+        #expect(details.count == expected.count, "\(name), block \(block)")
+        for (detail, want) in zip(details, expected) {
+          if let want {
+            #expect(detail?.contains(want) == true, "\(name): \(detail ?? "read")")
+          } else {
+            #expect(detail == nil, "\(name): \(detail ?? "")")
+          }
+        }
+      }
+    }
   }
 
   @Test func chunkingAtEverySizeGivesTheSameElements() throws {
