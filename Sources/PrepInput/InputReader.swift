@@ -126,6 +126,10 @@ public final class InputReader {
             "the file is empty (0 bytes), so it holds no \(tool) data: even an empty \(tool) file has a header "
               + "(a download that failed?)")
         }
+        if kind.format == .xml && kind.compression == .none && source.file.isRegular && source.file.size == 0 {
+          // libxml2 would say "Extra content at the end of the document".
+          throw InputError(.xml, file: path, "the file is empty: it holds no XML document")
+        }
         if kind.format == .xml {
           current = .xml(try XMLRecordReader(source: source, path: path, options: options))
         } else if slice.from == 0 {
@@ -162,7 +166,8 @@ public final class InputReader {
 }
 
 /// Expands each entry of `patterns` that contains `*`, `?` or `[` with POSIX `glob` (matches sorted by byte
-/// order, no tilde or brace expansion); other entries must exist. Order: pattern by pattern.
+/// order, no tilde or brace expansion); one that matches nothing but names a file is that file; other entries
+/// must exist. Order: pattern by pattern.
 public func expandInputPaths(_ patterns: [String]) throws(InputError) -> [String] {
   var out: [String] = []
   for pattern in patterns {
@@ -175,7 +180,14 @@ public func expandInputPaths(_ patterns: [String]) throws(InputError) -> [String
     defer { globfree(&g) }
     // The corresponding C function is `glob` (sorted output: GLOB_NOSORT is not set).
     let rc = glob(pattern, 0, nil, &g)
-    guard rc == 0 else { throw InputError(.noMatch, file: pattern, "the pattern matches no file") }
+    guard rc == 0 else {
+      // A name that holds `[`, `*` or `?` itself (`data[1].jsonl`): the file it names, as the shell would leave it.
+      if access(pattern, F_OK) == 0 {
+        out.append(pattern)
+        continue
+      }
+      throw InputError(.noMatch, file: pattern, "the pattern matches no file")
+    }
     var matches: [String] = []
     for i in 0..<Int(g.gl_pathc) {
       if let p = g.gl_pathv[i] { matches.append(String(cString: p)) }

@@ -62,6 +62,11 @@ extension ConfigValue {
     let node: Node?
     do {
       node = try Yams.compose(yaml: yaml)
+    } catch YamlError.duplicatedKeysInMapping(let duplicates, let context) {
+      let keys = duplicates.sorted().map { "'\($0)'" }.joined(separator: ", ")
+      throw ConfigError(
+        file: file, line: context.mark.line, key: "",
+        message: "\(keys) appears more than once in the mapping that starts here (a key may appear once)")
     } catch let error as YamlError {
       throw ConfigError(file: file, line: Self.line(of: error), key: "", message: "not valid YAML: \(error)")
     } catch {

@@ -4,6 +4,12 @@ import PrepJSON
 import PrepPipeline
 import PrepShard
 
+#if canImport(FoundationEssentials)
+  import FoundationEssentials
+#else
+  import Foundation
+#endif
+
 /// `prep stats`: what is in a dataset.
 struct Stats: ParsableCommand {
   static let configuration = CommandConfiguration(
@@ -98,7 +104,16 @@ struct Stats: ParsableCommand {
     }
     if rejected.count > 0 {
       let parts = zip(rejected.keys, rejected.values).map { "\($0.0) \($0.1.intValue ?? 0)" }
-      lines.append("rejected  " + parts.joined(separator: ", ") + " (see \(directory)/rejects.jsonl)")
+      // The run's rejects file is beside its training part: a validation part points there.
+      var file = directory + "/rejects.jsonl"
+      let up = directory.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
+      let parent = up.isEmpty ? "." : up
+      if !FileManager.default.fileExists(atPath: file)
+        && FileManager.default.fileExists(atPath: parent + "/rejects.jsonl")
+      {
+        file = parent + "/rejects.jsonl"
+      }
+      lines.append("rejected  " + parts.joined(separator: ", ") + " (see \(file))")
     } else {
       lines.append("rejected  none")
     }

@@ -148,6 +148,20 @@ func outputIsIdenticalForAnyWorkerCountAndOnRerun(_ pipeline: String) throws {
   #expect(try prep(["export", out]).text.split(separator: "\n").count == 39)
 }
 
+/// The run's rejects file sits beside its training part; the statistics of the validation part point there.
+@Test func validationStatsPointToTheRunsRejectsFile() throws {
+  let out = TestPaths.temporaryDirectory("validation-rejects")
+  var lines = (0..<20).map { #"{"instruction": "q\#($0)", "input": "", "output": "a\#($0)"}"# }
+  lines.insert("not json", at: 3)
+  try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: out + "/in.jsonl"))
+  let run = try prep([
+    "run", "alpaca", "--set", "input=\(out)/in.jsonl", "--set", "output=\(out)/d", "--set", "val_size=4", "--quiet",
+  ])
+  #expect(run.status == 0, "\(run.stderr)")
+  let stats = try prep(["stats", "\(out)/d/validation"])
+  #expect(stats.text.contains("(see \(out)/d/rejects.jsonl)"), "\(stats.text)")
+}
+
 @Test func aRecipeErrorStopsTheRunAndLeavesNothingThatLooksComplete() throws {
   let out = TestPaths.temporaryDirectory("unfilled")
   // identity.json holds {{name}} placeholders: without --set name=... the run must refuse.

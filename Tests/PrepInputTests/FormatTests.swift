@@ -474,6 +474,9 @@ private func pageEnds(_ bytes: [UInt8]) -> [Int] {
     }
     writeFile(dir + "/notxml.xml", Array("this is not XML at all\n".utf8))
     #expect(throws: InputError.self) { _ = try readAll([dir + "/notxml.xml"], InputOptions()) }
+    writeFile(dir + "/empty.xml", [])
+    let empty = #expect(throws: InputError.self) { _ = try readAll([dir + "/empty.xml"], InputOptions()) }
+    #expect(empty?.message == "the file is empty: it holds no XML document")
   }
 
   /// Broken pages (an invalid character, a tag mismatch, a truncated end) are each reported with their line and
@@ -655,6 +658,9 @@ private func pageEnds(_ bytes: [UInt8]) -> [Int] {
     #expect(chunks.map(\.file) == seen.map(\.file))
     #expect(throws: InputError.self) { try expandInputPaths([dir + "/*.parquet"]) }
     #expect(throws: InputError.self) { try expandInputPaths([dir + "/missing.jsonl"]) }
+    // A name with glob characters in it that match nothing is the file of that name.
+    writeFile(dir + "/data[1].jsonl", Array("{}\n".utf8))
+    #expect(try expandInputPaths([dir + "/data[1].jsonl"]) == [dir + "/data[1].jsonl"])
   }
 
   @Test func totalBytesAndProgress() throws {

@@ -53,6 +53,15 @@ private let sample = """
   #expect(error?.description.contains("did you mean 'best_fit'?") == true)
 }
 
+/// A key written twice in one mapping is named, with the line where the mapping starts.
+@Test func aDuplicatedKeyIsNamedWithItsMapping() {
+  let error = #expect(throws: ConfigError.self) {
+    _ = try ConfigValue.parse(yaml: "input:\n  path: a.jsonl\n  path: b.jsonl\n", file: "dup.pipeline")
+  }
+  #expect(error?.line == 2)
+  #expect(error?.description.contains("'path' appears more than once") == true, "\(String(describing: error))")
+}
+
 @Test func invalidYAMLNamesTheLine() {
   let error = #expect(throws: ConfigError.self) {
     _ = try ConfigValue.parse(yaml: "input:\n  path: [a, b\nrecipe: x\n", file: "bad.pipeline")
