@@ -9,8 +9,9 @@ import PrepJSON
 /// system); user and later system messages `<|im_start|>{role}\n{content}<|im_end|>\n`; an assistant message
 /// after the last real user query that is the last message (or carries reasoning) gets
 /// `<think>\n{reasoning}\n</think>\n\n` before its content; reasoning written inline as `<think>…</think>` is
-/// split off as the template does; consecutive tool messages become one user turn of `<tool_response>`
-/// blocks. Not supported: `tools`, `tool_calls`, `reasoning_content`, generation prompt.
+/// split off as the template does, unless the message has a `reasoning_content`, which is then the reasoning;
+/// consecutive tool messages become one user turn of `<tool_response>` blocks. Not supported: `tools`,
+/// `tool_calls` (a message with some is rejected), generation prompt.
 public struct ChatRecipe: Recipe, Equatable {
   /// Which tokens are trained.
   public enum LabelPolicy: String, Sendable, Equatable {
@@ -98,12 +99,28 @@ public struct ChatRecipe: Recipe, Equatable {
     guard case .array(let items) = value else {
       throw RecordFailure(.wrongFieldType, "field '\(field)' is \(value.typeName), expected a list of messages")
     }
-    var messages = [(role: String, content: String)]()
+    var messages = [(role: String, content: String, reasoning: String?)]()
     for (index, item) in items.enumerated() {
       guard case .object(let message) = item else {
         throw RecordFailure(.wrongFieldType, "\(field)[\(index)] is \(item.typeName), expected an object")
       }
-      var pair = (role: "", content: "")
+      // The template renders tool calls (their arguments through its `tojson`): refused rather than dropped.
+      switch message["tool_calls"] {
+      case nil, .null?, .bool(false)?: break
+      case .array(let calls)? where calls.isEmpty: break
+      default:
+        throw RecordFailure(.invalidConversation, "\(field)[\(index)]: tool_calls are not supported")
+      }
+      // A reasoning_content that is not none replaces the reasoning written inline as <think>…</think>.
+      var reasoning: String? = nil
+      switch message["reasoning_content"] {
+      case nil, .null?: break
+      case .string(let text)?: reasoning = text
+      case let other?:
+        throw RecordFailure(
+          .wrongFieldType, "\(field)[\(index)].reasoning_content is \(other.typeName), expected a string")
+      }
+      var pair = (role: "", content: "", reasoning: reasoning)
       for (key, slot) in [(config.roleKey, 0), (config.contentKey, 1)] {
         guard let v = message[key] else {
           throw RecordFailure(.missingField, "\(field)[\(index)]: missing field '\(key)'")
@@ -151,9 +168,9 @@ public struct ChatRecipe: Recipe, Equatable {
         add("<|im_start|>" + m.role + "\n" + m.content + "<|im_end|>\n", false)
       case "assistant":
         var content = m.content
-        var reasoning = ""
+        var reasoning = m.reasoning ?? ""
         let parts = pythonSplit(content, "</think>")
-        if parts.count > 1 {
+        if m.reasoning == nil && parts.count > 1 {
           // content.split('</think>')[-1].lstrip('\n'), and
           // content.split('</think>')[0].rstrip('\n').split('<think>')[-1].lstrip('\n')
           let inner = pythonSplit(stripNewlines(parts[0], leading: false, trailing: true), "<think>")

@@ -62,4 +62,29 @@ private func messages(_ pairs: [(String, String)]) -> JSONObject {
     #expect(try recipe.apply(messages([("robot", "x")]), context: context()).rejectReason == .invalidConversation)
     #expect(try recipe.apply(messages([]), context: context()).rejectReason == .invalidConversation)
   }
+
+  /// A `reasoning_content` that is not none is the reasoning (the inline `<think>` split is not made); tool calls,
+  /// which the template renders, are refused rather than dropped; an empty list of them is nothing.
+  @Test func reasoningContentIsRenderedAndToolCallsRefused() throws {
+    let recipe = try ChatRecipe()
+    func record(_ assistant: [(String, JSONValue)]) -> JSONObject {
+      let user = JSONValue.object(object([("role", .string("user")), ("content", .string("U"))]))
+      let reply = JSONValue.object(object([("role", .string("assistant"))] + assistant))
+      return object([("messages", .array([user, reply]))])
+    }
+    let given = record([("content", .string("<think>x</think>A")), ("reasoning_content", .string("\nR\n"))])
+    let sample = try #require(try recipe.apply(given, context: context()).sample)
+    #expect(
+      sample.ids
+        == enc(
+          "<|im_start|>user\nU<|im_end|>\n<|im_start|>assistant\n<think>\nR\n</think>\n\n<think>x</think>A<|im_end|>\n")
+    )
+    let none = record([("content", .string("A")), ("reasoning_content", .null), ("tool_calls", .array([]))])
+    #expect(try recipe.apply(none, context: context()).sample != nil)
+    let call = JSONValue.object(object([("name", .string("f")), ("arguments", .object(object([])))]))
+    let calls = record([("content", .string("")), ("tool_calls", .array([call]))])
+    #expect(try recipe.apply(calls, context: context()).rejectReason == .invalidConversation)
+    let number = record([("content", .string("A")), ("reasoning_content", .number("1"))])
+    #expect(try recipe.apply(number, context: context()).rejectReason == .wrongFieldType)
+  }
 }

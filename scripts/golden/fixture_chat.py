@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Writes fixtures/chat/messages.jsonl: {"messages": [{role, content}]} records for the chat-template check
 (HF apply_chat_template on the whole rendered string). Contents start with newlines, spaces, CJK and digits
-so the boundaries between template text and content are exercised. Written for this fixture.
+so the boundaries between template text and content are exercised; the last records carry reasoning (inline as
+<think>...</think>, and as `reasoning_content`, which replaces the inline kind), tool results and an empty
+`tool_calls`. Written for this fixture.
 
 Usage: fixture_chat.py [OUT]   (default fixtures/chat/messages.jsonl)
 """
@@ -9,7 +11,7 @@ import json
 import os
 import sys
 
-S, U, A = "system", "user", "assistant"
+S, U, A, T = "system", "user", "assistant", "tool"
 
 CHATS = [
     [(U, "你好"), (A, "你好！有什么可以帮你的吗？")],
@@ -34,7 +36,19 @@ CHATS = [
     [(U, "   \n空白和换行混合开头"), (A, "\n  换行后再空格")],
     [(U, "😀 emoji 开头"), (A, "👍")],
     [(U, "１２３全角数字"), (A, "０开头的全角")],
+    [(U, "推理"), (A, "<think>\n先想一想\n</think>\n\n答案是 4")],
+    [(U, "q1"), (A, "a1", {"reasoning_content": "r1"}), (U, "q2"), (A, "a2", {"reasoning_content": "\nr2\n\n"})],
+    [(U, "q"), (A, "<think>inline</think>shown", {"reasoning_content": "given"})],
+    [(U, "q"), (A, "\n\nanswer", {"reasoning_content": ""})],
+    [(U, "q"), (A, "no reasoning", {"reasoning_content": None, "tool_calls": []})],
+    [(U, "天气？"), (A, "查一下", {"reasoning_content": "要调用工具"}), (T, "晴"), (T, "25°C"),
+     (A, "晴，25°C", {"reasoning_content": "工具答了"})],
 ]
+
+
+def message(turn):
+    role, content, *extra = turn
+    return {"role": role, "content": content, **(extra[0] if extra else {})}
 
 
 def main():
@@ -42,7 +56,7 @@ def main():
     os.makedirs(os.path.dirname(out), exist_ok=True)
     with open(out, "w", encoding="utf-8", newline="\n") as f:
         for chat in CHATS:
-            f.write(json.dumps({"messages": [{"role": r, "content": c} for r, c in chat]}, ensure_ascii=False) + "\n")
+            f.write(json.dumps({"messages": [message(turn) for turn in chat]}, ensure_ascii=False) + "\n")
     print(f"{out}: {len(CHATS)} records")
 
 
