@@ -53,6 +53,9 @@ struct Tokenize: ParsableCommand {
     if jsonl != nil && text != nil { throw ValidationError("give either TEXT or --jsonl FILE, not both") }
     if count && jsonl == nil { throw ValidationError("--count goes with --jsonl FILE") }
     if decode && jsonl != nil { throw ValidationError("--decode takes ids as TEXT, not --jsonl") }
+    if field.split(separator: ".", omittingEmptySubsequences: false).contains("") {
+      throw ValidationError("--field takes a field name or a dotted path of them (a.b), not '\(field)'")
+    }
   }
 
   func run() throws {

@@ -90,6 +90,15 @@ func exportEqualsTheOracle(_ c: GoldenCase) throws {
   #expect(counted.text.contains("\"documents\":200"))
 }
 
+/// A field path with an empty part is refused, not read as the path without it.
+@Test func tokenizeRefusesAFieldPathWithAnEmptyPart() throws {
+  for field in ["a..b", ".text", "text."] {
+    let run = try prep(["tokenize", "--jsonl", "fixtures/monkey/train.jsonl", "--field", field])
+    #expect(run.status == 64, "\(field)")
+    #expect(run.stderr.contains("dotted path"), "\(run.stderr)")
+  }
+}
+
 /// Text from standard input loses one final line break, \n or \r\n alike (what echo adds), and nothing else.
 @Test func tokenizeStandardInputDropsOneFinalLineBreak() throws {
   let dir = TestPaths.temporaryDirectory("tokenize-stdin")
