@@ -287,6 +287,7 @@ public struct PipelineConfig: Sendable {
       c.assistantRole = try r.string("assistant_role", default: c.assistantRole)
       c.system = try r.string("system", default: c.system)
       c.systemFromData = try r.bool("system_from_data", default: c.systemFromData)
+      c.systemField = try r.string("system_field")
       let labels = try r.choice("labels", ["qwen1", "assistant_only"], default: "qwen1")
       c.labels = labels == "qwen1" ? .qwen1 : .assistantOnly
       c.lastTurnOnly = try r.bool("last_turn_only", default: false)

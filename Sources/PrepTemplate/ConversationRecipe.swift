@@ -49,8 +49,12 @@ public struct ConversationRecipe: Recipe, Equatable {
     /// The system text (default "You are a helpful assistant."); empty = no system block.
     public var system: String
     /// Whether a leading system turn replaces `system` (default true; the oracle drops it like any other
-    /// leading non-user turn, which gives the same output when the data has none).
+    /// leading non-user turn, which gives the same output when the data has none). An empty one does not, as
+    /// LLaMA-Factory's `system or default_system`.
     public var systemFromData: Bool
+    /// A record field whose text is the system text when the conversation has no leading system turn
+    /// (LLaMA-Factory's sharegpt `system` column; default none). Missing, null or empty: `system`.
+    public var systemField: String? = nil
     /// The label policy (default `.qwen1`).
     public var labels: LabelPolicy
     /// Train only the last assistant turn (LLaMA-Factory `mask_history`; default false).
@@ -115,6 +119,11 @@ public struct ConversationRecipe: Recipe, Equatable {
     }
     if config.pad && config.maxLength == nil {
       throw .invalidSetting(key: "pad", message: "padding needs max_length")
+    }
+    if config.lastTurnOnly && config.trainOnPrompt {
+      throw .invalidSetting(
+        key: "train_on_prompt",
+        message: "cannot go with last_turn_only (LLaMA-Factory refuses mask_history with train_on_prompt): choose one")
     }
     self.config = config
   }
@@ -218,6 +227,13 @@ public struct ConversationRecipe: Recipe, Equatable {
       throw RecordFailure(.wrongFieldType, "field '\(field)' is \(value.typeName), expected a list of turns")
     }
     var system = config.system
+    if let key = config.systemField {
+      switch record[key] {
+      case nil, .null?: break
+      case .string(let text)?: if !text.isEmpty { system = text }
+      case let other?: throw RecordFailure(.wrongFieldType, "field '\(key)' is \(other.typeName), expected a string")
+      }
+    }
     var turns = [(role: Role, content: String)]()
     turns.reserveCapacity(items.count)
     for (index, item) in items.enumerated() {
@@ -229,7 +245,7 @@ public struct ConversationRecipe: Recipe, Equatable {
       if index == 0 && !config.userTags.contains(tag) {
         // The oracle drops a leading non-user turn; a system turn may supply the system text.
         if config.systemTags.contains(tag) {
-          if config.systemFromData { system = content }
+          if config.systemFromData && !content.isEmpty { system = content }
         } else if !config.assistantTags.contains(tag) {
           throw RecordFailure(.invalidConversation, "\(field)[0]: unknown role '\(tag)'")
         } else if config.labels == .assistantOnly {

@@ -169,6 +169,41 @@ private func sharegpt(_ turns: [(String, String)]) -> JSONObject {
     #expect(empty.ids == expected.ids && empty.labels == expected.labels)
   }
 
+  /// As LLaMA-Factory's `system or default_system`: an empty leading system turn leaves the default system text,
+  /// and so does a missing or empty system column; a system column gives the text when there is no system turn.
+  @Test func emptySystemTextsKeepTheDefaultAndASystemColumnSetsIt() throws {
+    var config = ConversationRecipe.Config.llamaFactory()
+    config.systemField = "system"
+    let recipe = try ConversationRecipe(config)
+    func systemText(_ record: JSONObject) throws -> String {
+      let sample = try #require(try recipe.apply(record, context: context()).sample)
+      let text = fake.decode(sample.ids)
+      let head = "<|im_start|>system\n"
+      guard text.hasPrefix(head) else { return "" }
+      return String(text.dropFirst(head.count).split(separator: "<|im_end|>", maxSplits: 1)[0])
+    }
+    let pair = [("human", "hi"), ("gpt", "hello")]
+    #expect(try systemText(sharegpt([("system", "")] + pair)) == "You are a helpful assistant.")
+    #expect(try systemText(sharegpt([("system", "Be brief.")] + pair)) == "Be brief.")
+    var column = sharegpt(pair)
+    column.append("system", .string("Answer in French."))
+    #expect(try systemText(column) == "Answer in French.")
+    var empty = sharegpt(pair)
+    empty.append("system", .string(""))
+    #expect(try systemText(empty) == "You are a helpful assistant.")
+    var wrong = sharegpt(pair)
+    wrong.append("system", .number("1"))
+    #expect(try recipe.apply(wrong, context: context()).rejectReason == .wrongFieldType)
+  }
+
+  /// LLaMA-Factory refuses mask_history together with train_on_prompt; so does the recipe.
+  @Test func lastTurnOnlyWithTrainOnPromptIsRefused() {
+    var config = ConversationRecipe.Config.llamaFactory()
+    config.lastTurnOnly = true
+    config.trainOnPrompt = true
+    #expect(throws: TemplateError.self) { try ConversationRecipe(config) }
+  }
+
   @Test func paddingNeedsAMaxLength() {
     #expect(throws: TemplateError.self) { try ConversationRecipe(.init(maxLength: nil, pad: true)) }
   }

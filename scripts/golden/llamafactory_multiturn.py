@@ -6,7 +6,8 @@ extends it to sharegpt conversations by following LLaMA-Factory's own code (src/
 `Template._encode` with the `qwen` template's formatters, and processor/supervised.py,
 `SupervisedDatasetProcessor._encode_data_example`), built on the oracle's `records`, `enc` and `infer_seqlen`:
 
-- the sharegpt converter: an optional leading `system` turn gives the system text; the other turns must
+- the sharegpt converter: an optional leading `system` turn gives the system text (an empty one leaves the
+  template's default: `Template._encode` takes `system or self.default_system`); the other turns must
   alternate user, assistant, starting with a user turn and ending with an assistant turn, else the example is
   dropped (LLaMA-Factory logs "Invalid role tag" and skips it);
 - pair i's prompt = enc("<|im_start|>system\\n{system}<|im_end|>\\n") (first pair only, when a system text is
@@ -44,7 +45,7 @@ def conversation(record, default_system):
     turns = record["conversations"]
     system = default_system
     if turns and turns[0]["from"] in SYSTEM_TAGS:
-        system = turns[0]["value"]
+        system = turns[0]["value"] or default_system  # Template._encode: system or self.default_system
         turns = turns[1:]
     if not turns or len(turns) % 2:
         return None
