@@ -130,7 +130,8 @@ final class DatasetSink {
   }
 
   /// Flushes the packer and the last frame, writes index.json. Returns the dataset's statistics.
-  func finish(metadata: IndexMetadata) throws(ShardError) -> DatasetStats {
+  /// Writes out everything pending and finishes the last shard (no index.json yet: see `publish`).
+  func prepare(metadata: IndexMetadata) throws(ShardError) -> ShardWriter.PreparedIndex {
     packer.finish(into: &blocks)
     try flushBlocks()
     if let group = batcher.flush() { try submit(group) }
@@ -149,7 +150,12 @@ final class DatasetSink {
       o.append("dropped_by_packing", .number(String(packer.stats.dropped)))
       m.stats = .object(o)
     }
-    _ = try writer.finish(m)
+    return try writer.prepareIndex(m)
+  }
+
+  /// Writes index.json: the dataset is complete.
+  func publish(_ prepared: ShardWriter.PreparedIndex) throws(ShardError) -> DatasetStats {
+    _ = try writer.publishIndex(prepared)
     return stats
   }
 

@@ -357,8 +357,12 @@ public final class PipelineRunner {
       try rejectsFile.close()
       summary.seconds = progress.elapsed
       let stats = summaryJSON(summary, inputFiles: reader.files, firstFile: reader.fileNumbers.first ?? 0)
-      summary.validation = try validation?.finish(metadata: metadata(stats: stats, part: "validation"))
-      let trainResult = try train.finish(metadata: metadata(stats: stats, part: "train"))
+      // Both parts are finished before either index.json is written (validation first, the top-level one last):
+      // a kill can then leave one part looking complete without the other only between two small writes.
+      let preparedValidation = try validation?.prepare(metadata: metadata(stats: stats, part: "validation"))
+      let preparedTrain = try train.prepare(metadata: metadata(stats: stats, part: "train"))
+      if let validation, let preparedValidation { summary.validation = try validation.publish(preparedValidation) }
+      let trainResult = try train.publish(preparedTrain)
       try ResumeCheckpoint.remove(directory: dir)
       summary.train = trainResult
       summary.packing = train.packStats

@@ -255,6 +255,20 @@ public final class ShardWriter {
   /// the writer is closed; on any error every file it wrote is removed.
   @discardableResult
   public func finish(_ metadata: IndexMetadata) throws(ShardError) -> DatasetIndex {
+    try publishIndex(try prepareIndex(metadata))
+  }
+
+  /// An index ready to be written: the bytes of index.json and what a reader will see in them.
+  public struct PreparedIndex: Sendable {
+    let bytes: [UInt8]
+    /// The index as a reader decodes it.
+    public let index: DatasetIndex
+  }
+
+  /// The first half of `finish`: writes out everything pending and finishes the last shard, but writes no
+  /// index.json, so nothing looks complete yet. A run that writes two datasets prepares both before it publishes
+  /// either, which leaves only the two index writes between a dataset that looks complete and one that does not.
+  public func prepareIndex(_ metadata: IndexMetadata) throws(ShardError) -> PreparedIndex {
     try checkOpen()
     do throws(ShardError) {
       if let group = batcher.flush() { waiting.append(group) }
@@ -275,14 +289,24 @@ public final class ShardWriter {
         totals: totals, shards: shards)
       let bytes = try index.encoded()
       // Return what a reader will see (object keys of pipeline and stats come back sorted).
-      let written = try DatasetIndex.decode(bytes, file: DatasetIndex.fileName)
-      try Platform.writeFileAtomically(bytes, directory: directory, name: DatasetIndex.fileName)
-      state = .finished
-      return written
+      return PreparedIndex(bytes: bytes, index: try DatasetIndex.decode(bytes, file: DatasetIndex.fileName))
     } catch {
       abort()
       throw error
     }
+  }
+
+  /// The second half of `finish`: writes index.json (atomically), after which the dataset is complete.
+  public func publishIndex(_ prepared: PreparedIndex) throws(ShardError) -> DatasetIndex {
+    try checkOpen()
+    do throws(ShardError) {
+      try Platform.writeFileAtomically(prepared.bytes, directory: directory, name: DatasetIndex.fileName)
+    } catch {
+      abort()
+      throw error
+    }
+    state = .finished
+    return prepared.index
   }
 
   /// Shards finished (renamed to their final names) so far, those of a resumed run included.

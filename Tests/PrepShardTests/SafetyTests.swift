@@ -39,6 +39,24 @@ private func names(_ dir: String) throws -> [String] {
   #expect(try readAll(Dataset(directory: dir)) == samples)
 }
 
+/// `finish` in two steps: after `prepareIndex` every shard is finished but nothing looks complete (no index.json);
+/// `publishIndex` writes the same index `finish` would, in one atomic write.
+@Test func aPreparedIndexIsWrittenOnlyWhenPublished() throws {
+  let samples = randomSamples(count: 40, seed: 31)
+  let configuration = ShardConfiguration(frameTokens: 1 << 12, shardTokens: 1 << 14)
+  let once = TestPaths.temporaryDirectory("finish-once")
+  let whole = try writeDataset(samples, to: once, configuration: configuration)
+  let twice = TestPaths.temporaryDirectory("finish-twice")
+  let writer = try ShardWriter(directory: twice, configuration: configuration)
+  for s in samples { try writer.append(s) }
+  let prepared = try writer.prepareIndex(testMetadata)
+  #expect(!FileManager.default.fileExists(atPath: twice + "/index.json"))
+  #expect(prepared.index.shards.map(\.file) == whole.shards.map(\.file))
+  let published = try writer.publishIndex(prepared)
+  #expect(published.shards.map(\.sha256) == whole.shards.map(\.sha256))
+  #expect(try directoryContents(twice) == directoryContents(once))
+}
+
 @Test func anErrorMidWriteLeavesNoIndexAndNoShard() throws {
   let dir = TestPaths.temporaryDirectory("shard-crash")
   defer { removeDirectory(dir) }

@@ -125,18 +125,33 @@ class ShardDataset:
                 foot = f.read(FOOTER)
                 if size != entry["bytes"] or head[:8] != MAGIC or foot[32:] != END_MAGIC:
                     raise FormatError(path + ": not a prep shard, or not the size index.json records")
-                table_at, frames, samples = np.frombuffer(foot, "<u8", 3)
-                f.seek(int(table_at))
-                table = np.frombuffer(f.read(FRAME_ENTRY * int(frames)), np.uint8).reshape(-1, FRAME_ENTRY)
+                version, flags = np.frombuffer(head, "<u4", 2, 8)
+                if version != 1 or flags != 0:
+                    raise FormatError(path + ": shard version %d, flags %d (this reader knows 1, 0)" % (version, flags))
+                table_at, frames, samples, tokens = (int(x) for x in np.frombuffer(foot, "<u8", 4))
+                if frames < 1 or table_at + FRAME_ENTRY * frames + FOOTER != size:
+                    raise FormatError(path + ": the footer does not match the file size")
+                f.seek(table_at)
+                table = np.frombuffer(f.read(FRAME_ENTRY * frames), np.uint8).reshape(-1, FRAME_ENTRY)
             if verify and hashlib.sha256(data).hexdigest() != entry["sha256"]:
                 raise FormatError(path + ": SHA-256 does not match index.json")
             if samples != entry["counts"]["samples"]:
                 raise FormatError(path + ": sample count does not match index.json")
-            offsets = table[:, 0:8].copy().view("<u8").ravel()
-            sizes = table[:, 8:16].copy().view("<u4").reshape(-1, 2)
-            first = table[:, 16:24].copy().view("<u8").ravel()
+            offsets = table[:, 0:8].copy().view("<u8").ravel().astype(np.int64)
+            sizes = table[:, 8:16].copy().view("<u4").reshape(-1, 2).astype(np.int64)
+            first = table[:, 16:24].copy().view("<u8").ravel().astype(np.int64)
+            counts = table[:, 24:32].copy().view("<u4").reshape(-1, 2).astype(np.int64)
+            # The table's own rules (docs/shard-format.md), checked without reading the frames: a damaged table
+            # would otherwise send reads to the wrong frame or sample.
+            ends = np.cumsum(sizes[:, 0])
+            if (offsets != HEADER + np.concatenate(([0], ends[:-1]))).any() or HEADER + ends[-1] != table_at:
+                raise FormatError(path + ": frame offsets are not contiguous")
+            if (counts[:, 0] < 1).any() or (first != np.concatenate(([0], np.cumsum(counts[:, 0])[:-1]))).any():
+                raise FormatError(path + ": frame first-sample indices are not cumulative")
+            if counts[:, 0].sum() != samples or counts[:, 1].sum() != tokens:
+                raise FormatError(path + ": the frame table does not add up to the footer")
             self._files.append(path)
-            self._frames.append((offsets.astype(np.int64), sizes.astype(np.int64), first.astype(np.int64)))
+            self._frames.append((offsets, sizes, first))
             self._starts.append(self._starts[-1] + int(samples))
         self._cache, self._cache_size = OrderedDict(), cache_frames
         self._dctx = zstandard.ZstdDecompressor()

@@ -72,6 +72,23 @@ def test_verify_catches_a_flipped_shard_byte(tmp_path):
         ShardDataset(d, verify=True)
 
 
+def test_a_damaged_frame_table_or_header_is_refused_without_verify(tmp_path):
+    d = copy_fixture(tmp_path)
+    path = os.path.join(d, "shard-00000.bin")
+    raw = open(path, "rb").read()
+    table_at, frames = (int(x) for x in np.frombuffer(raw[-40:], "<u8", 2))
+    # The header's version and flags, then each field of every frame-table entry, one bit at a time.
+    places = [8, 12] + [table_at + 32 * k + field for k in range(frames) for field in (0, 8, 16, 24, 28)]
+    for at in places:
+        damaged = bytearray(raw)
+        damaged[at] ^= 1
+        open(path, "wb").write(bytes(damaged))
+        with pytest.raises(FormatError):
+            ShardDataset(d)
+    open(path, "wb").write(raw)
+    assert len(ShardDataset(d)) == len(expected())
+
+
 def test_a_flipped_index_byte_is_refused(tmp_path):
     d = copy_fixture(tmp_path)
     path = os.path.join(d, "index.json")
