@@ -104,23 +104,7 @@ public struct ChatRecipe: Recipe, Equatable {
       guard case .object(let message) = item else {
         throw RecordFailure(.wrongFieldType, "\(field)[\(index)] is \(item.typeName), expected an object")
       }
-      // The template renders tool calls (their arguments through its `tojson`): refused rather than dropped.
-      switch message["tool_calls"] {
-      case nil, .null?, .bool(false)?: break
-      case .array(let calls)? where calls.isEmpty: break
-      default:
-        throw RecordFailure(.invalidConversation, "\(field)[\(index)]: tool_calls are not supported")
-      }
-      // A reasoning_content that is not none replaces the reasoning written inline as <think>…</think>.
-      var reasoning: String? = nil
-      switch message["reasoning_content"] {
-      case nil, .null?: break
-      case .string(let text)?: reasoning = text
-      case let other?:
-        throw RecordFailure(
-          .wrongFieldType, "\(field)[\(index)].reasoning_content is \(other.typeName), expected a string")
-      }
-      var pair = (role: "", content: "", reasoning: reasoning)
+      var pair = (role: "", content: "", reasoning: String?.none)
       for (key, slot) in [(config.roleKey, 0), (config.contentKey, 1)] {
         guard let v = message[key] else {
           throw RecordFailure(.missingField, "\(field)[\(index)]: missing field '\(key)'")
@@ -132,6 +116,24 @@ public struct ChatRecipe: Recipe, Equatable {
       }
       guard ["system", "user", "assistant", "tool"].contains(pair.role) else {
         throw RecordFailure(.invalidConversation, "\(field)[\(index)]: unsupported role '\(pair.role)'")
+      }
+      if pair.role == "assistant" {
+        // The template renders an assistant's tool calls (their arguments through its `tojson`): refused rather
+        // than dropped.
+        switch message["tool_calls"] {
+        case nil, .null?, .bool(false)?: break
+        case .array(let calls)? where calls.isEmpty: break
+        default:
+          throw RecordFailure(.invalidConversation, "\(field)[\(index)]: tool_calls are not supported")
+        }
+        // A reasoning_content that is not none replaces the reasoning written inline as <think>…</think>.
+        switch message["reasoning_content"] {
+        case nil, .null?: break
+        case .string(let text)?: pair.reasoning = text
+        case let other?:
+          throw RecordFailure(
+            .wrongFieldType, "\(field)[\(index)].reasoning_content is \(other.typeName), expected a string")
+        }
       }
       messages.append(pair)
     }
