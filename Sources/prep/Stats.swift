@@ -32,6 +32,9 @@ struct Stats: ParsableCommand {
     while let sample = try iterator.next() { stats.add(sample, padID: padID) }
     let rejected = index.stats.lookup("rejected")?.objectValue ?? JSONObject()
     let truncated = index.stats.lookup("truncated")?.intValue ?? 0
+    // Samples longer than a packed block, cut (or dropped) by the packer rather than by the recipe.
+    let packTruncated = index.stats.lookup("truncated_by_packing")?.intValue ?? 0
+    let packDropped = index.stats.lookup("dropped_by_packing")?.intValue ?? 0
     let records = index.stats.lookup("records")?.intValue
     let packing = index.stats.lookup("packing")?.stringValue ?? "none"
     // A part of a partitioned run records {index, count}; a merged dataset {count, parts}.
@@ -57,6 +60,8 @@ struct Stats: ParsableCommand {
       o.append("packing", .string(packing))
       o.append("packing_efficiency", .number(String(stats.packingEfficiency)))
       o.append("truncated", .number(String(truncated)))
+      o.append("truncated_by_packing", .number(String(packTruncated)))
+      o.append("dropped_by_packing", .number(String(packDropped)))
       o.append("rejected", .object(rejected))
       var lengths = JSONObject()
       lengths.append("min", .number(String(stats.minLength)))
@@ -90,7 +95,10 @@ struct Stats: ParsableCommand {
       }
     }
     if let records { lines.append("records   \(group(records)) read") }
-    lines.append("samples   \(group(stats.samples))" + (truncated > 0 ? ", \(group(truncated)) truncated" : ""))
+    var cut = truncated > 0 ? ", \(group(truncated)) truncated by the recipe" : ""
+    if packTruncated > 0 { cut += ", \(group(packTruncated)) cut to the block by packing" }
+    if packDropped > 0 { cut += ", \(group(packDropped)) longer than the block dropped by packing" }
+    lines.append("samples   \(group(stats.samples))" + cut)
     lines.append(
       "tokens    \(group(stats.tokens)), \(group(stats.trainedTokens)) trained (\(percent(stats.trainedShare)))")
     if packing != "none" || stats.padTokens > 0 {

@@ -189,6 +189,20 @@ func outputIsIdenticalForAnyWorkerCountAndOnRerun(_ pipeline: String) throws {
   #expect(run.text.contains("max_length: 512"))
 }
 
+/// Samples cut to the block by the packer are counted apart from the recipe's cuts, in index.json and in stats.
+@Test func statsShowWhatPackingCut() throws {
+  let out = TestPaths.temporaryDirectory("stats-packing")
+  let run = try prep([
+    "run", "belle-assistant", "--set", "output=\(out)", "--set", "block_size=64", "--set", "max_length=2048",
+    "--quiet",
+  ])
+  #expect(run.status == 0, "\(run.stderr)")
+  let json = try JSONSerialization.jsonObject(with: try prep(["stats", out, "--json"]).stdout) as? [String: Any]
+  let cut = try #require(json?["truncated_by_packing"] as? Int)
+  #expect(cut > 0)
+  #expect(try prep(["stats", out]).text.contains("\(cut) cut to the block by packing"))
+}
+
 @Test func statsVerifyAndInspectDescribeTheDataset() throws {
   let out = TestPaths.temporaryDirectory("stats")
   #expect(try prep(["run", "fudan", "--set", "output=\(out)", "--quiet"]).status == 0)
