@@ -156,7 +156,11 @@ public enum PartitionMerge {
   static func partDirectories(_ directory: String) throws(MergeError) -> [(InputPartition, String)] {
     let names: [String]
     do { names = try FileManager.default.contentsOfDirectory(atPath: directory) } catch {
-      throw .output(.io(path: directory, operation: "list", message: "cannot read the directory (\(error))"))
+      let message =
+        FileManager.default.fileExists(atPath: directory)
+        ? "cannot read the directory (is it one?)"
+        : "no such directory (give the output directory of the partitioned runs, which holds part-*-of-*)"
+      throw .output(.io(path: directory, operation: "list", message: message))
     }
     var out: [(InputPartition, String)] = []
     for name in names {

@@ -170,6 +170,8 @@ public enum DatasetVerifier {
     switch error {
     case .corruptShard(_, let offset?, let reason): return "byte \(offset): \(reason)"
     case .corruptShard(_, nil, let reason), .badIndex(_, let reason): return reason
+    // The fault already names the file.
+    case .io(_, let operation, let message): return "\(operation) failed: \(message)"
     default: return error.description
     }
   }
