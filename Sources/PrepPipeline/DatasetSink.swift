@@ -148,6 +148,7 @@ final class DatasetSink {
       o.append("packing_efficiency", .number(String(stats.packingEfficiency)))
       o.append("truncated_by_packing", .number(String(packer.stats.truncated)))
       o.append("dropped_by_packing", .number(String(packer.stats.dropped)))
+      o.append("dropped_tokens_by_packing", .number(String(packer.stats.droppedTokens)))
       m.stats = .object(o)
     }
     return try writer.prepareIndex(m)

@@ -20,6 +20,17 @@ extension RunSummary {
       samples += ", packing truncated \(packing.truncated) and dropped \(packing.dropped)"
     }
     lines.append(samples)
+    if packing.droppedTokens > 0 {
+      // Pretraining blocks drop what is left after the last whole block (seed compat: after every batch too).
+      let what =
+        packing.dropped > 0
+        ? "of samples longer than a block" : "after the last whole block (packing.remainder: pad keeps them)"
+      lines.append("  dropped   \(group(packing.droppedTokens)) tokens \(what)")
+    }
+    if train.samples == 0 && records > rejectCount {
+      lines.append(
+        "  warning   no sample was written: see the lines above (a smaller block_size, or padding, keeps them)")
+    }
     lines.append(
       "  tokens    \(group(train.tokens)), \(group(train.trainedTokens)) trained (\(percent(train.trainedShare)))")
     if train.padTokens > 0 {

@@ -189,6 +189,19 @@ func outputIsIdenticalForAnyWorkerCountAndOnRerun(_ pipeline: String) throws {
   #expect(run.text.contains("max_length: 512"))
 }
 
+/// Pretraining tokens after the last whole block are dropped by default: the summary and index.json say how many,
+/// and a run that writes no sample at all says so.
+@Test func droppedRemainderTokensAreReported() throws {
+  let out = TestPaths.temporaryDirectory("dropped-remainder")
+  let run = try prep(["run", "monkey-xml", "--set", "output=\(out)"])
+  #expect(run.status == 0, "\(run.stderr)")
+  #expect(run.text.contains("tokens after the last whole block"), "\(run.text)")
+  #expect(run.text.contains("no sample was written"))
+  let index = try JSONSerialization.jsonObject(with: contents(out + "/index.json")) as? [String: Any]
+  let stats = index?["stats"] as? [String: Any]
+  #expect((stats?["dropped_tokens_by_packing"] as? Int ?? 0) > 0)
+}
+
 /// Samples cut to the block by the packer are counted apart from the recipe's cuts, in index.json and in stats.
 @Test func statsShowWhatPackingCut() throws {
   let out = TestPaths.temporaryDirectory("stats-packing")
