@@ -522,7 +522,24 @@ final class XMLRecordReader {
           for k in 0..<fieldText.count { fieldText[k] = [] }
           continue
         }
-        fieldText[activeField].append(contentsOf: UnsafeRawBufferPointer(start: value, count: n))
+        let bytes = UnsafeRawBufferPointer(start: value, count: n)
+        if type == 4 && bytes.contains(0x0D) {
+          // XML ends every line with \n before parsing (\r\n and a lone \r alike, CDATA included); libxml2
+          // leaves CDATA sections as written.
+          var k = 0
+          while k < n {
+            let b = bytes[k]
+            if b == 0x0D {
+              fieldText[activeField].append(0x0A)
+              if k + 1 < n && bytes[k + 1] == 0x0A { k += 1 }
+            } else {
+              fieldText[activeField].append(b)
+            }
+            k += 1
+          }
+        } else {
+          fieldText[activeField].append(contentsOf: bytes)
+        }
       default:
         continue
       }

@@ -411,6 +411,17 @@ private func pageEnds(_ bytes: [UInt8]) -> [Int] {
 @Suite struct XMLInputTests {
   let path = TestPaths.fixture("input/wiki.xml")
 
+  /// XML ends every line with \n before it is parsed, inside CDATA sections too (libxml2 normalizes only text).
+  @Test func lineEndsInCDATAAreNormalizedAsInText() throws {
+    let dir = TestPaths.temporaryDirectory("input-xml-cdata")
+    let xml =
+      "<mediawiki><page><title>t</title><revision><text><![CDATA[a\r\nb\rc]]> d\r\ne\rf</text></revision></page>"
+      + "</mediawiki>\n"
+    writeFile(dir + "/cdata.xml", Array(xml.utf8))
+    let (_, chunks) = try readAll([dir + "/cdata.xml"], InputOptions())
+    #expect(try #require(chunks.first?.parseRecord(0).value)["text"] == .string("a\nb\nc d\ne\nf"))
+  }
+
   @Test func pagesBecomeJSONObjectRecords() throws {
     for block in [1, 64, 1 << 20] {
       let (seen, chunks) = try readAll([path], InputOptions(readBlockSize: block))
