@@ -118,7 +118,9 @@ public final class InputReader {
         {
           throw InputError(.unsupportedFormat, file: path, problem)
         }
-        if kind.compression != .none && source.file.isRegular && source.file.size == 0 {
+        // An empty regular file (a pipe's size says nothing) under a name that promises some content.
+        let empty = source.file.isRegular && source.file.size == 0
+        if kind.compression != .none && empty {
           // Every compressed format starts with a header: an empty file is not one (a download that failed).
           let tool = kind.compression.rawValue
           throw InputError(
@@ -126,7 +128,7 @@ public final class InputReader {
             "the file is empty (0 bytes), so it holds no \(tool) data: even an empty \(tool) file has a header "
               + "(a download that failed?)")
         }
-        if kind.format == .xml && kind.compression == .none && source.file.isRegular && source.file.size == 0 {
+        if kind.format == .xml && kind.compression == .none && empty {
           // libxml2 would say "Extra content at the end of the document".
           throw InputError(.xml, file: path, "the file is empty: it holds no XML document")
         }

@@ -92,13 +92,7 @@ public struct AlpacaRecipe: Recipe, Equatable {
         throw RecordFailure(.wrongFieldType, "field '\(config.inputField)' is \(other.typeName), expected a string")
       }
       output = try requireString(record, config.outputField)
-      if let field = config.systemField, let value = record[field] {
-        switch value {
-        case .null: break
-        case .string(let s): if !s.isEmpty { system = s }
-        default: throw RecordFailure(.wrongFieldType, "field '\(field)' is \(value.typeName), expected a string")
-        }
-      }
+      system = try systemText(record, field: config.systemField, fallback: system)
     } catch { return error.outcome }
     prompt = try fillPlaceholders(prompt, field: config.instructionField)
     output = try fillPlaceholders(output, field: config.outputField)

@@ -226,14 +226,7 @@ public struct ConversationRecipe: Recipe, Equatable {
     guard case .array(let items) = value else {
       throw RecordFailure(.wrongFieldType, "field '\(field)' is \(value.typeName), expected a list of turns")
     }
-    var system = config.system
-    if let key = config.systemField {
-      switch record[key] {
-      case nil, .null?: break
-      case .string(let text)?: if !text.isEmpty { system = text }
-      case let other?: throw RecordFailure(.wrongFieldType, "field '\(key)' is \(other.typeName), expected a string")
-      }
-    }
+    var system = try systemText(record, field: config.systemField, fallback: config.system)
     var turns = [(role: Role, content: String)]()
     turns.reserveCapacity(items.count)
     for (index, item) in items.enumerated() {

@@ -11,6 +11,17 @@ public enum RecipeOutcome: Sendable, Equatable {
   case rejected(RejectReason, detail: String)
 }
 
+/// The system text of a record: the string in `field` when there is one and it is not empty, else `fallback`
+/// (LLaMA-Factory's `system or default_system`; a missing or null field counts as empty).
+func systemText(_ record: JSONObject, field: String?, fallback: String) throws(RecordFailure) -> String {
+  guard let field, let value = record[field] else { return fallback }
+  switch value {
+  case .null: return fallback
+  case .string(let s): return s.isEmpty ? fallback : s
+  default: throw RecordFailure(.wrongFieldType, "field '\(field)' is \(value.typeName), expected a string")
+  }
+}
+
 /// Why one record cannot be used: a reject reason and a detail naming the field.
 public struct RecordFailure: Error, Sendable, Equatable, CustomStringConvertible {
   /// The reject key.

@@ -141,16 +141,21 @@ enum TokenizerFileReader {
 
   /// The id of the vocabulary entry whose text is `text` (an entry's text is byte-level when it decodes as such).
   static func vocabularyID(of text: String, in spec: TokenizerSpec) -> UInt32? {
-    let utf8 = Array(text.utf8)
-    var raw: [UInt8] = []
-    let byteLevel = utf8.withUnsafeBufferPointer { ByteLevel.decode($0, into: &raw) }
-    let key = byteLevel ? raw : utf8
+    let (byteLevel, key) = vocabularyKey(of: text)
     for k in 0..<spec.vocabIDs.count where spec.vocabIsByteLevel[k] == byteLevel {
       let start = Int(spec.vocabOffsets[k])
       let end = Int(spec.vocabOffsets[k + 1])
       if end - start == key.count && spec.vocabBytes[start..<end].elementsEqual(key) { return spec.vocabIDs[k] }
     }
     return nil
+  }
+
+  /// How a vocabulary entry with the text `text` is stored: whether it is byte-level, and its bytes (`readVocab`).
+  static func vocabularyKey(of text: String) -> (byteLevel: Bool, bytes: [UInt8]) {
+    let utf8 = Array(text.utf8)
+    var raw: [UInt8] = []
+    let byteLevel = utf8.withUnsafeBufferPointer { ByteLevel.decode($0, into: &raw) }
+    return (byteLevel, byteLevel ? raw : utf8)
   }
 
   private static func readVocab(_ scanner: inout JSONScanner, into spec: inout TokenizerSpec) throws(TokenizerError) {

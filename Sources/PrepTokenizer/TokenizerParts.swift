@@ -175,8 +175,15 @@ extension TokenizerParts {
     // Added tokens that are not vocabulary entries. One that is (its text is the entry's, and so is its id, as
     // HF numbers it) is matched in raw text like any added token, and stays in the vocabulary for BPE too.
     var addedContentBytes = [Int: [UInt8]]()
-    for token in spec.added where TokenizerFileReader.vocabularyID(of: token.content, in: spec) != token.id {
-      addedContentBytes[Int(token.id)] = Array(token.content.utf8)
+    for token in spec.added {
+      let id = Int(token.id)
+      if starts[id] >= 0 {
+        let (isByteLevel, key) = TokenizerFileReader.vocabularyKey(of: token.content)
+        if byteLevel[id] == isByteLevel && spec.vocabBytes[starts[id]..<(starts[id] + lengths[id])].elementsEqual(key) {
+          continue
+        }
+      }
+      addedContentBytes[id] = Array(token.content.utf8)
     }
     var bytes = [UInt8]()
     var offsets = [UInt32]()
