@@ -22,7 +22,8 @@ public protocol TokenEncoder: Sendable {
   /// The number of ids, added tokens included (ids are below this).
   var vocabularySize: Int { get }
 
-  /// The contents of every added token matched in raw text, or nil when unknown. Knowing them lets a recipe
+  /// The contents of every added token, or nil when unknown or when what a token matches depends on the text
+  /// around it (HF's `single_word`, `lstrip`, `rstrip` and `normalized` options). Knowing them lets a recipe
   /// prove that a constant prefix tokenizes the same on its own as inside a longer text (and encode it once).
   var addedTokenContents: [String]? { get }
 }

@@ -15,17 +15,20 @@ public struct ConstantPrefix: Sendable, Equatable {
 
   /// The prefix's ids when splitting after it is provably exact, else nil.
   public static func make<E: TokenEncoder>(_ text: String, endingWith last: String, encoder: E) -> ConstantPrefix? {
-    guard let added = encoder.addedTokenContents, added.contains(last), text.hasSuffix(last) else { return nil }
+    // Bytes, not `String`s, which compare canonically equivalent texts equal.
+    let lastBytes = Array(last.utf8)
     let bytes = Array(text.utf8)
+    guard let added = encoder.addedTokenContents?.map({ Array($0.utf8) }), added.contains(lastBytes),
+      bytes.count >= lastBytes.count, bytes.suffix(lastBytes.count).elementsEqual(lastBytes)
+    else { return nil }
     let end = bytes.count
-    let lastStart = end - last.utf8.count
-    for token in added {
-      let t = Array(token.utf8)
+    let lastStart = end - lastBytes.count
+    for t in added {
       guard !t.isEmpty else { continue }
       // Any start that would overlap the final token or run past the end of the prefix.
       var p = max(0, lastStart - t.count + 1)
       while p < end {
-        if !(p == lastStart && token == last) {
+        if !(p == lastStart && t == lastBytes) {
           let n = min(t.count, end - p)
           if bytes[p..<(p + n)].elementsEqual(t[0..<n]) { return nil }
         }

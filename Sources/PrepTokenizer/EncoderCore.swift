@@ -9,6 +9,12 @@ struct AddedEntry {
   let offset: Int
   let length: Int
   let id: UInt32
+  /// `AddedToken.options`.
+  let options: UInt8
+
+  var singleWord: Bool { options & 1 != 0 }
+  var lstrip: Bool { options & 2 != 0 }
+  var rstrip: Bool { options & 4 != 0 }
 }
 
 /// Per-thread working memory of `encode`: the pre-token cache and the BPE buffers. Only one thread uses
@@ -293,11 +299,7 @@ struct EncoderCore {
   let pairFilter: UnsafeMutablePointer<UInt64>
   let pieceBytes: [UInt8]
   let pieceOffsets: [UInt32]
-  let addedBytes: UnsafeMutablePointer<UInt8>
-  let addedEntries: [AddedEntry]
-  let addedFirst: [UInt8]
-  /// The first byte shared by every added token, or -1.
-  let addedSingleFirst: Int
+  let added: AddedMatching
   let normalizeNFC: Bool
   let ignoreMerges: Bool
   /// Whether `preTokenize` cuts ASCII text in windows (see `AsciiWindow`); the scanner alone gives the
@@ -422,14 +424,20 @@ struct EncoderCore {
   // MARK: encode
 
   func encode(_ p: UnsafePointer<UInt8>, _ n: Int, scratch: EncodeScratch, into ids: inout IDWriter) {
+    if !added.plain {
+      encodeWithOptions(p, n, scratch: scratch, into: &ids)
+      return
+    }
+    let addedEntries = added.entries
     if addedEntries.isEmpty {
       encodeSegment(p, n, scratch: scratch, into: &ids)
       return
     }
-    addedFirst.withUnsafeBufferPointer { first in
+    let addedBytes = added.bytes
+    added.first.withUnsafeBufferPointer { first in
       var segment = 0
       var i = 0
-      let single = addedSingleFirst
+      let single = added.singleFirst
       while i < n {
         if single >= 0 {
           // All added tokens start with one byte (`<` for Qwen): look for it eight bytes at a time.
@@ -464,6 +472,111 @@ struct EncoderCore {
       }
       if n > segment { encodeSegment(p + segment, n - segment, scratch: scratch, into: &ids) }
     }
+  }
+
+  /// `encode` when some added token has options (see `AddedToken`), as HF's `AddedVocabulary` splits text: the
+  /// tokens matched in the raw text first; then each text between them is normalized and split by the
+  /// normalized tokens; what remains is pre-tokenized.
+  @inline(never)
+  func encodeWithOptions(_ p: UnsafePointer<UInt8>, _ n: Int, scratch: EncodeScratch, into ids: inout IDWriter) {
+    var start = 0
+    for match in addedMatches(p, n, entries: added.entries, first: added.first) {
+      if match.start > start { encodeNormalizing(p + start, match.start &- start, scratch: scratch, into: &ids) }
+      ids.reserve(1)
+      ids.append(match.id)
+      start = match.stop
+    }
+    if n > start { encodeNormalizing(p + start, n &- start, scratch: scratch, into: &ids) }
+  }
+
+  /// A text between raw-text added tokens (see `encodeWithOptions`): normalized, then split by the normalized
+  /// added tokens.
+  private func encodeNormalizing(
+    _ p: UnsafePointer<UInt8>, _ n: Int, scratch: EncodeScratch, into ids: inout IDWriter
+  ) {
+    if added.normalizedEntries.isEmpty {
+      encodeSegment(p, n, scratch: scratch, into: &ids)
+      return
+    }
+    var text = Array(UnsafeBufferPointer(start: p, count: n))
+    let normalizer = HFNormalizer(data: unicode)
+    if normalizeNFC, let first = normalizer.firstWork(p, n) {
+      var scalars: [UInt32] = []
+      normalizer.normalize(p, n, firstWork: first, into: &text, scratch: &scalars)
+    }
+    text.withUnsafeBufferPointer { buffer in
+      guard let q = buffer.baseAddress else { return }
+      var start = 0
+      // The pieces are already normalized: straight to the pre-tokenizer, as HF does.
+      func pieces(upTo end: Int, into ids: inout IDWriter) {
+        guard end > start else { return }
+        ids.reserve(end &- start &+ 8)
+        scratch.reserveBuffers(end &- start)
+        preTokenize(q + start, end &- start, stopAt: 0, scratch: scratch, into: &ids)
+      }
+      for match in addedMatches(q, buffer.count, entries: added.normalizedEntries, first: added.normalizedFirst) {
+        pieces(upTo: match.start, into: &ids)
+        ids.reserve(1)
+        ids.append(match.id)
+        start = match.stop
+      }
+      pieces(upTo: buffer.count, into: &ids)
+    }
+  }
+
+  /// The added tokens of `entries` in `p[0..<n]` as HF's `find_matches` finds them: leftmost-longest without
+  /// overlaps; a `singleWord` match with a word character (`UnicodeData.word`) right before or after it is
+  /// dropped (and the search goes on after it); `lstrip` and `rstrip` widen a match over the whitespace
+  /// (`UnicodeData.whiteSpace`) before it (not into the match before) and after it.
+  func addedMatches(
+    _ p: UnsafePointer<UInt8>, _ n: Int, entries: [AddedEntry], first: [UInt8]
+  ) -> [(start: Int, stop: Int, id: UInt32)] {
+    var matches: [(start: Int, stop: Int, id: UInt32)] = []
+    let flags = unicode.flags
+    // The scalar that ends at `end` (> 0) and its start.
+    func scalar(before end: Int) -> (UInt32, Int) {
+      var start = end &- 1
+      while start > 0 && p[start] & 0xC0 == 0x80 { start &-= 1 }
+      return (decodeScalar(p, start).0, start)
+    }
+    func has(_ scalar: UInt32, _ bit: UInt8) -> Bool { flags[Int(scalar)] & bit != 0 }
+    var taken = 0
+    var i = 0
+    while i < n {
+      guard first[Int(p[i])] != 0,
+        let entry = entries.first(where: {
+          $0.length <= n &- i && bytesEqual(p + i, added.bytes + $0.offset, $0.length)
+        })
+      else {
+        i &+= 1
+        continue
+      }
+      var start = i
+      var stop = i &+ entry.length
+      i = stop
+      if entry.singleWord {
+        if start > 0 && has(scalar(before: start).0, UnicodeData.word) { continue }
+        if stop < n && has(decodeScalar(p, stop).0, UnicodeData.word) { continue }
+      }
+      if entry.lstrip {
+        while start > 0 {
+          let (s, at) = scalar(before: start)
+          guard has(s, UnicodeData.whiteSpace) else { break }
+          start = at
+        }
+        start = max(start, taken)
+      }
+      if entry.rstrip {
+        while stop < n {
+          let (s, length) = decodeScalar(p, stop)
+          guard has(s, UnicodeData.whiteSpace) else { break }
+          stop &+= length
+        }
+      }
+      matches.append((start, stop, entry.id))
+      taken = stop
+    }
+    return matches
   }
 
   /// Text between added tokens: NFC, then the pre-tokenizer, then BPE per pre-token.

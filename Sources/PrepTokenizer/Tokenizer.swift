@@ -19,7 +19,11 @@ public final class Tokenizer: TokenEncoder, @unchecked Sendable {
   /// The tables (owned: freed in deinit) and what describes them.
   let parts: TokenizerParts
   private let addedBytes: UnsafeMutablePointer<UInt8>
-  private let addedByContent: [String: UInt32]
+  /// Keyed by the contents' bytes: a `String` key would take `\u{212B}` (Angstrom sign) for `\u{C5}` (Å),
+  /// canonically equivalent but other tokens.
+  private let addedByContent: [[UInt8]: UInt32]
+  /// Whether every added token is matched in the raw text without options (`AddedMatching.plain`).
+  private let addedPlain: Bool
   private let scratchPool = Mutex<[EncodeScratch]>([])
   /// The second levels of the pre-token cache, shared by every scratch.
   private let sharedCache = SharedPieceCache()
@@ -37,10 +41,11 @@ public final class Tokenizer: TokenEncoder, @unchecked Sendable {
   /// A tokenizer over built tables (see `TokenizerParts`), which it owns from now on.
   init(parts: TokenizerParts) {
     self.parts = parts
-    var byContent = [String: UInt32]()
-    for token in parts.added { byContent[token.content] = token.id }
+    var byContent = [[UInt8]: UInt32]()
+    for token in parts.added { byContent[Array(token.content.utf8)] = token.id }
     addedByContent = byContent
-    let matching = AddedMatching(parts.added)
+    let matching = AddedMatching(parts.added, normalizeNFC: parts.normalizeNFC)
+    addedPlain = matching.plain
     addedBytes = matching.bytes
     core = parts.core(added: matching)
   }
@@ -134,14 +139,17 @@ public final class Tokenizer: TokenEncoder, @unchecked Sendable {
   }
 
   /// The id of an added token given by its exact content, or nil.
-  public func addedTokenID(_ content: String) -> UInt32? { addedByContent[content] }
+  public func addedTokenID(_ content: String) -> UInt32? { addedByContent[Array(content.utf8)] }
 
-  /// The contents of every added token (all are matched in raw text), sorted.
-  public var addedTokenContents: [String]? { addedByContent.keys.sorted() }
+  /// The contents of every added token, sorted; nil when some token has options (see `AddedToken`): then
+  /// what a token matches depends on the text around it, which `ConstantPrefix` does not model.
+  public var addedTokenContents: [String]? {
+    addedPlain ? addedByContent.keys.map { String(decoding: $0, as: UTF8.self) }.sorted() : nil
+  }
 
   /// The id of a vocabulary piece written as in the file (`"Ġthe"`), or of an added token; nil if none.
   public func id(forToken token: String) -> UInt32? {
-    if let id = addedByContent[token] { return id }
+    if let id = addedByContent[Array(token.utf8)] { return id }
     var raw = [UInt8]()
     let piece = Array(token.utf8)
     guard piece.withUnsafeBufferPointer({ ByteLevel.decode($0, into: &raw) }) else { return nil }

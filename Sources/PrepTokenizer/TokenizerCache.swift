@@ -49,7 +49,7 @@ public struct TokenizerCache: Sendable, Equatable {
   /// How many remembered fingerprints (`fingerprint(directory:)`) it keeps.
   static let keepFingerprints = 64
   static let magic: [UInt8] = Array("PREPTOKC".utf8)
-  static let formatVersion: UInt64 = 2
+  static let formatVersion: UInt64 = 3
   /// Bytes of the checksum at the end of a file (see `checksum`).
   static let checksumBytes = 8
 
@@ -257,7 +257,7 @@ extension Tokenizer {
     w.array(parts.pieceExists.map { $0 ? 1 : 0 })
     w.u64(UInt64(parts.added.count))
     for token in parts.added {
-      w.u64(UInt64(token.id) | (token.special ? 1 << 32 : 0))
+      w.u64(UInt64(token.id) | (token.special ? 1 << 32 : 0) | token.options << 33)
       w.array(Array(token.content.utf8))
     }
     for table in parts.tables { w.array(UnsafeRawBufferPointer(start: table.pointer, count: table.bytes)) }
@@ -340,7 +340,7 @@ struct ImageReader {
       guard let word = u64(), let content = array() else { return nil }
       let id = UInt32(truncatingIfNeeded: word)
       guard Int(id) < vocabularySize, let text = String(validating: content, as: UTF8.self) else { return nil }
-      added.append(AddedToken(content: text, id: id, special: word >> 32 & 1 == 1))
+      added.append(AddedToken(content: text, id: id, special: word >> 32 & 1 == 1, options: word >> 33 & 15))
     }
     guard let text = String(validating: fingerprint, as: UTF8.self) else { return nil }
     var tables: [UnsafeRawPointer] = []

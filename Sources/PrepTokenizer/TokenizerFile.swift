@@ -4,7 +4,8 @@
   import Foundation
 #endif
 
-/// An added token: matched in raw text before normalization, leftmost-longest, as HF's AddedVocabulary does.
+/// An added token, matched before the pre-tokenizer as HF's AddedVocabulary does: leftmost-longest, in the raw
+/// text, or with `normalized` in the normalized text between the raw-text matches.
 public struct AddedToken: Sendable, Equatable {
   /// The exact text (`<|im_end|>`).
   public let content: String
@@ -12,6 +13,37 @@ public struct AddedToken: Sendable, Equatable {
   public let id: UInt32
   /// HF's `special` flag (`skip_special_tokens` would drop it when decoding; prep's decode keeps it).
   public let special: Bool
+  /// HF's matching options: `singleWord`, a match is dropped when a word character (the `regex` crate's
+  /// `\w`) touches it; `lstrip` and `rstrip`, the token takes the whitespace before or after it; `normalized`,
+  /// the token is matched after normalization. Qwen's own files set none of them.
+  public let singleWord: Bool
+  public let lstrip: Bool
+  public let rstrip: Bool
+  public let normalized: Bool
+
+  public init(
+    content: String, id: UInt32, special: Bool, singleWord: Bool = false, lstrip: Bool = false, rstrip: Bool = false,
+    normalized: Bool = false
+  ) {
+    self.content = content
+    self.id = id
+    self.special = special
+    self.singleWord = singleWord
+    self.lstrip = lstrip
+    self.rstrip = rstrip
+    self.normalized = normalized
+  }
+
+  /// The matching options as bits (0 for a token matched plainly in the raw text).
+  var options: UInt64 {
+    (singleWord ? 1 : 0) | (lstrip ? 2 : 0) | (rstrip ? 4 : 0) | (normalized ? 8 : 0)
+  }
+
+  init(content: String, id: UInt32, special: Bool, options: UInt64) {
+    self.init(
+      content: content, id: id, special: special, singleWord: options & 1 != 0, lstrip: options & 2 != 0,
+      rstrip: options & 4 != 0, normalized: options & 8 != 0)
+  }
 }
 
 /// What a tokenizer file says, resolved to ids and raw bytes, before the tables are built.
@@ -114,11 +146,12 @@ enum TokenizerFileReader {
   /// that; one that does not is refused, since prep would otherwise give other ids than HF for its tokens.
   static func checkAddedIDs(_ spec: TokenizerSpec, file: String) throws(TokenizerError) {
     let entries = UInt32(spec.vocabIDs.count)
-    var given: [String: UInt32] = [:]
+    // By bytes, as HF's map is keyed: canonically equivalent contents are other tokens.
+    var given: [[UInt8]: UInt32] = [:]
     var highest: UInt32? = nil
     for token in spec.added {
       let id: UInt32
-      if let earlier = given[token.content] {
+      if let earlier = given[Array(token.content.utf8)] {
         id = earlier
       } else if let entry = vocabularyID(of: token.content, in: spec) {
         id = entry
@@ -127,7 +160,7 @@ enum TokenizerFileReader {
       } else {
         id = entries
       }
-      given[token.content] = id
+      given[Array(token.content.utf8)] = id
       highest = max(highest ?? id, id)
       guard id == token.id else {
         throw .unsupported(
@@ -316,17 +349,12 @@ enum TokenizerFileReader {
     var id = given
     if id == nil, case .number(let text)? = node["id"] { id = UInt32(text) }
     guard let id else { throw .inconsistent(file: file, message: "added token without id: \(node)") }
-    for key in ["single_word", "lstrip", "rstrip"] where flag(node, key) == true {
-      throw .unsupported(
-        file: file, component: "added token \(key)", found: "\(content) with \(key)=true",
-        reason: "only single_word, lstrip and rstrip false are implemented")
-    }
-    if flag(node, "normalized") == true {
-      throw .unsupported(
-        file: file, component: "added token normalized", found: "\(content) with normalized=true",
-        reason: "only tokens matched in the raw text (normalized=false) are implemented")
-    }
-    return AddedToken(content: content, id: id, special: flag(node, "special") ?? false)
+    // A missing flag is HF's default (tokenizer.json must have them all: see `read`).
+    let special = flag(node, "special") ?? false
+    return AddedToken(
+      content: content, id: id, special: special, singleWord: flag(node, "single_word") ?? false,
+      lstrip: flag(node, "lstrip") ?? false, rstrip: flag(node, "rstrip") ?? false,
+      normalized: flag(node, "normalized") ?? !special)
   }
 
   static func checkNormalizer(_ node: ConfigNode, file: String, spec: inout TokenizerSpec) throws(TokenizerError) {

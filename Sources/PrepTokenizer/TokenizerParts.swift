@@ -120,37 +120,70 @@ struct TokenizerParts {
       mergedIsOffset: mergedIsOffset, mergedOffset: mergedOffset, mergeMask: mergeCapacity - 1,
       mergeShift: 64 - mergeBits, mergeFilter: mergeFilter, densePairs: densePairs, vocabSlots: vocabSlots,
       vocabMask: vocabCapacity - 1, byteTokens: byteTokens, charStart: charStart, rightLeads: rightLeads,
-      pairFilter: pairFilter, pieceBytes: pieceBytes, pieceOffsets: pieceOffsets, addedBytes: matching.bytes,
-      addedEntries: matching.entries, addedFirst: matching.first, addedSingleFirst: matching.singleFirst,
+      pairFilter: pairFilter, pieceBytes: pieceBytes, pieceOffsets: pieceOffsets, added: matching,
       normalizeNFC: normalizeNFC, ignoreMerges: ignoreMerges,
       asciiWindows: AsciiWindow.matches(UnicodeData.shared))
   }
 }
 
-/// The added tokens as the encoder matches them: contents side by side, longest first.
+/// The added tokens as the encoder matches them: contents side by side, longest first; those matched in the
+/// raw text apart from those matched after normalization (`AddedToken.normalized`).
 struct AddedMatching {
   /// The contents, concatenated (owned by the `Tokenizer`, which frees it).
   let bytes: UnsafeMutablePointer<UInt8>
+  /// The tokens matched in the raw text.
   let entries: [AddedEntry]
-  /// 1 for every byte that starts some added token.
+  /// 1 for every byte that starts one of `entries`.
   let first: [UInt8]
-  /// The first byte shared by every added token, or -1.
+  /// The first byte shared by all of `entries`, or -1.
   let singleFirst: Int
+  /// The tokens matched in normalized text, by their normalized content.
+  let normalizedEntries: [AddedEntry]
+  /// 1 for every byte that starts one of `normalizedEntries`.
+  let normalizedFirst: [UInt8]
+  /// Whether every token is matched in the raw text without options (`EncoderCore.encode`'s fast path).
+  let plain: Bool
 
-  init(_ added: [AddedToken]) {
+  /// `normalizeNFC`: whether the tokenizer normalizes, and so the contents of normalized tokens with it.
+  init(_ added: [AddedToken], normalizeNFC: Bool) {
     var flat = [UInt8]()
     var entries = [AddedEntry]()
-    for token in added.sorted(by: { $0.content.utf8.count > $1.content.utf8.count }) {
-      entries.append(AddedEntry(offset: flat.count, length: token.content.utf8.count, id: token.id))
-      flat.append(contentsOf: token.content.utf8)
+    var normalizedEntries = [AddedEntry]()
+    var nfc = [UInt8]()
+    var scalars = [UInt32]()
+    let normalizer = HFNormalizer(data: UnicodeData.shared)
+    for token in added {
+      var content = Array(token.content.utf8)
+      if token.normalized && normalizeNFC,
+        let start = content.withUnsafeBufferPointer({
+          normalizer.firstWork($0.baseAddress!, $0.count)
+        })
+      {
+        content.withUnsafeBufferPointer {
+          normalizer.normalize($0.baseAddress!, $0.count, firstWork: start, into: &nfc, scratch: &scalars)
+        }
+        content = nfc
+      }
+      let entry = AddedEntry(
+        offset: flat.count, length: content.count, id: token.id, options: UInt8(token.options))
+      if token.normalized { normalizedEntries.append(entry) } else { entries.append(entry) }
+      flat.append(contentsOf: content)
     }
+    // Longest first: the first entry that matches at a position is the longest.
+    entries.sort { $0.length > $1.length }
+    normalizedEntries.sort { $0.length > $1.length }
     bytes = .allocate(capacity: max(1, flat.count))
     bytes.initialize(from: flat, count: flat.count)
     self.entries = entries
+    self.normalizedEntries = normalizedEntries
     var first = [UInt8](repeating: 0, count: 256)
     for entry in entries { first[Int(flat[entry.offset])] = 1 }
     self.first = first
     singleFirst = first.firstIndex(of: 1).map { first.lastIndex(of: 1) == $0 ? $0 : -1 } ?? -1
+    var normalizedFirst = [UInt8](repeating: 0, count: 256)
+    for entry in normalizedEntries { normalizedFirst[Int(flat[entry.offset])] = 1 }
+    self.normalizedFirst = normalizedFirst
+    plain = added.allSatisfy { $0.options == 0 }
   }
 }
 
@@ -248,7 +281,7 @@ extension TokenizerParts {
     let bytes = pieceBytes
     let offsets = pieceOffsets
     // The added tokens are not needed to build the tables.
-    let noAdded = AddedMatching([])
+    let noAdded = AddedMatching([], normalizeNFC: false)
     defer { noAdded.bytes.deallocate() }
     var builder = core(added: noAdded)
 
@@ -296,7 +329,8 @@ extension TokenizerParts {
       }
     }
     for token in added {
-      hash.add(UInt64(token.id) | (token.special ? 1 << 40 : 0))
+      // Options only when set, so that the fingerprint of a file without them stays what it was.
+      hash.add(UInt64(token.id) | (token.special ? 1 << 40 : 0) | token.options << 41)
       hash.add(bytes: Array(token.content.utf8)[...])
     }
     builder.fillDensePairs()

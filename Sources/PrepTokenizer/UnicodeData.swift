@@ -4,7 +4,8 @@
 /// Built once per process from `GeneratedUnicodeTables` into flat tables indexed by scalar, and never
 /// changed afterwards.
 final class UnicodeData: @unchecked Sendable {
-  /// Class of a scalar in the low 3 bits (see `ScalarClass`), `nfcWork` bit when NFC may change it.
+  /// Class of a scalar in the low 3 bits (see `ScalarClass`), `nfcWork` bit when NFC may change it, `word` and
+  /// `whiteSpace` bits for the added-token options.
   let flags: UnsafeMutablePointer<UInt8>
   /// Canonical combining class HF knows (0 for scalars its tables lack).
   let combiningClass: UnsafeMutablePointer<UInt8>
@@ -19,6 +20,10 @@ final class UnicodeData: @unchecked Sendable {
 
   static let scalarCount = 0x11_0000
   static let nfcWork: UInt8 = 8
+  /// The `regex` crate's `\w` and `\s`, which HF's added-token options test (`single_word`, `lstrip`,
+  /// `rstrip`); not the pre-tokenizer's classes.
+  static let word: UInt8 = 16
+  static let whiteSpace: UInt8 = 32
 
   /// The one shared copy.
   static let shared = UnicodeData()
@@ -37,13 +42,18 @@ final class UnicodeData: @unchecked Sendable {
       let value = UInt8(runs[index] & 7)
       if value != 0 { (flags + start).update(repeating: value, count: end - start) }
     }
-    let boundaries = GeneratedUnicodeTables.nfcWorkBoundaries
-    var index = 0
-    while index < boundaries.count {
-      let start = Int(boundaries[index])
-      let end = index + 1 < boundaries.count ? Int(boundaries[index + 1]) : count
-      for scalar in start..<end { flags[scalar] |= UnicodeData.nfcWork }
-      index += 2
+    for (boundaries, bit) in [
+      (GeneratedUnicodeTables.nfcWorkBoundaries, UnicodeData.nfcWork),
+      (GeneratedUnicodeTables.wordBoundaries, UnicodeData.word),
+      (GeneratedUnicodeTables.whiteSpaceBoundaries, UnicodeData.whiteSpace),
+    ] {
+      var index = 0
+      while index < boundaries.count {
+        let start = Int(boundaries[index])
+        let end = index + 1 < boundaries.count ? Int(boundaries[index + 1]) : count
+        for scalar in start..<end { flags[scalar] |= bit }
+        index += 2
+      }
     }
     for entry in GeneratedUnicodeTables.combiningClasses {
       combiningClass[Int(entry >> 8)] = UInt8(entry & 0xFF)

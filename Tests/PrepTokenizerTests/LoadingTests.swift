@@ -147,16 +147,6 @@ struct LoadingTests {
     expectRefusal({ $0.model = $0.model.replacing(#""BPE""#, with: #""WordPiece""#) }, mentions: "type")
     expectRefusal({ $0.decoder = "null" }, mentions: "decoder")
     expectRefusal({ $0.decoder = #"{"type":"Metaspace"}"# }, mentions: "Metaspace")
-    expectRefusal(
-      { $0.addedFlags = $0.addedFlags.replacing(#""lstrip":false"#, with: #""lstrip":true"#) },
-      mentions: "lstrip")
-    expectRefusal(
-      { $0.addedFlags = $0.addedFlags.replacing(#""normalized":false"#, with: #""normalized":true"#) },
-      mentions: "normalized")
-    expectRefusal(
-      {
-        $0.addedFlags = $0.addedFlags.replacing(#""single_word":false"#, with: #""single_word":true"#)
-      }, mentions: "single_word")
   }
 
   /// HF numbers added tokens itself when it loads a file (a vocabulary entry keeps its id, any other token

@@ -37,7 +37,7 @@ struct ShortcutTests {
       guard let bytes = qwen3.pieceBytes(for: id), bytes.contains(where: { $0 >= 0x80 }) else { continue }
       guard let text = String(validating: bytes, as: UTF8.self), text.unicodeScalars.count > 1 else { continue }
       for scalar in text.unicodeScalars
-      where flags[Int(scalar.value)] == ScalarClass.letter {  // a letter, and no NFC work
+      where flags[Int(scalar.value)] & (7 | UnicodeData.nfcWork) == ScalarClass.letter {  // a letter, no NFC work
         pool.insert(String(scalar))
       }
     }

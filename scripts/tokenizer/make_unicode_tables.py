@@ -10,7 +10,10 @@ from Swift's and Python's current ones. So every fact here is measured by runnin
   Split regex cuts `x?x`, `?!` and `??x`;
 - which scalars fold to the letters of the case-insensitive contractions `(?i:'s|'t|'re|'ve|'m|'ll|'d)`;
 - which canonical decompositions, combining classes and compositions HF's NFC knows (mappings and
-  class values come from Python's unicodedata, kept only where HF's NFD/NFC shows it knows them).
+  class values come from Python's unicodedata, kept only where HF's NFD/NFC shows it knows them);
+- which scalars the `regex` crate's `\w` and `\s` match, as the added-token options see them: a
+  `single_word` token after the scalar is kept only when it is no `\w`, and an `lstrip` token takes the
+  scalar before it only when it is `\s`.
 
 Run: /work/main/.venv/bin/python scripts/tokenizer/make_unicode_tables.py   (about 30 s)
 """
@@ -19,7 +22,7 @@ import sys
 import unicodedata
 
 import tokenizers
-from tokenizers import Regex, normalizers, pre_tokenizers
+from tokenizers import AddedToken, Regex, Tokenizer, normalizers, pre_tokenizers
 
 PATTERN = r"""(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"""
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -63,6 +66,41 @@ def classify(c):
             return NEWLINE
         raise SystemExit(f"U+{c:04X}: unexpected {b}")
     raise SystemExit(f"U+{c:04X}: unexpected {a}")
+
+
+def boundaries(members):
+    """Each value flips membership, starting outside."""
+    out = []
+    prev = False
+    for c in range(0x110000):
+        v = c in members
+        if v != prev:
+            out.append(c)
+            prev = v
+    return out
+
+
+def added_token_classes():
+    """The scalars `\\w` and `\\s` of the added-token options match, measured on HF (any tokenizer file will do:
+    the options are the added vocabulary's, before any model runs)."""
+    path = os.environ.get("PREP_TOKENIZER", os.path.join(ROOT, ".cache", "tokenizer", "qwen3"))
+    tok = Tokenizer.from_file(os.path.join(path, "tokenizer.json"))
+    tok.add_tokens([AddedToken("<SW>", single_word=True, normalized=False),
+                    AddedToken("<LS>", lstrip=True, normalized=False)])
+    sw = tok.token_to_id("<SW>")
+    ls = tok.token_to_id("<LS>")
+    chars = [chr(c) for c in scalars()]
+    word = set()
+    for ch, enc in zip(chars, tok.encode_batch([ch + "<SW>" for ch in chars], add_special_tokens=False)):
+        if sw not in enc.ids:
+            word.add(ord(ch))
+    space = set()
+    for ch, enc in zip(chars, tok.encode_batch(["a" + ch + "<LS>" for ch in chars], add_special_tokens=False)):
+        start = enc.offsets[enc.ids.index(ls)][0]
+        assert start in (1, 1 + len(ch)), (hex(ord(ch)), enc.offsets)
+        if start == 1:
+            space.add(ord(ch))
+    return word, space
 
 
 def main():
@@ -170,6 +208,8 @@ def main():
             need_runs.append(c)
             prev = v
 
+    word, space = added_token_classes()
+
     def hexlist(values, per=10):
         lines = []
         for i in range(0, len(values), per):
@@ -208,11 +248,21 @@ def main():
     out.append("  static let nfcWorkBoundaries: [UInt32] = [")
     out.append(hexlist(need_runs))
     out.append("  ]")
+    out.append("  /// Boundaries of the runs of scalars the `regex` crate's `\\w` matches in the added-token options")
+    out.append("  /// (`single_word`), starting outside: each value flips the state.")
+    out.append("  static let wordBoundaries: [UInt32] = [")
+    out.append(hexlist(boundaries(word)))
+    out.append("  ]")
+    out.append("  /// The same for its `\\s` (`lstrip`, `rstrip`).")
+    out.append("  static let whiteSpaceBoundaries: [UInt32] = [")
+    out.append(hexlist(boundaries(space)))
+    out.append("  ]")
     out.append("}")
     with open(OUT, "w") as f:
         f.write("\n".join(out) + "\n")
     print(f"{len(runs)} class runs, {len(folds)} folds {[(hex(c), chr(f)) for c, f in folds]}, {len(ccc)} ccc, "
-          f"{len(decomp)} decompositions, {len(comps)} compositions, {len(need_runs)} nfc boundaries", file=sys.stderr)
+          f"{len(decomp)} decompositions, {len(comps)} compositions, {len(need_runs)} nfc boundaries, "
+          f"{len(word)} word and {len(space)} whitespace scalars", file=sys.stderr)
 
 
 if __name__ == "__main__":
