@@ -328,6 +328,7 @@ public struct PipelineConfig: Sendable {
       let labels = try r.choice("labels", ["all", "assistant_only"], default: "assistant_only")
       c.labels = labels == "all" ? .all : .assistantOnly
       c.maxLength = try maxLength(nil)
+      c.forceQwen3Template = try r.choice("template", ["tokenizer", "qwen3"], default: "tokenizer") == "qwen3"
       let config = c
       return (.chat(try wrap("labels") { () throws(TemplateError) in try ChatRecipe(config) }), false)
     default:

@@ -35,18 +35,39 @@ public struct ChatRecipe: Recipe, Equatable {
     public var labels: LabelPolicy
     /// Length limit, cut from the right; nil = none (default).
     public var maxLength: Int?
+    /// Whether to render Qwen3's template even when the tokenizer's own chat template is another
+    /// (`template: qwen3`); by default such a tokenizer is refused (see `checkTemplate`).
+    public var forceQwen3Template: Bool
 
     /// Creates a configuration.
     public init(
       messagesField: String = "messages", roleKey: String = "role", contentKey: String = "content",
-      labels: LabelPolicy = .all, maxLength: Int? = nil
+      labels: LabelPolicy = .all, maxLength: Int? = nil, forceQwen3Template: Bool = false
     ) {
       self.messagesField = messagesField
       self.roleKey = roleKey
       self.contentKey = contentKey
       self.labels = labels
       self.maxLength = maxLength
+      self.forceQwen3Template = forceQwen3Template
     }
+  }
+
+  /// SHA-256 of the chat template this recipe renders: Qwen3's, as its `tokenizer_config.json` has it.
+  public static let qwen3TemplateSHA256 = "87a2728cb8dc9fe424d624542f6060ec05a1d285ebbec578bb078900e33396b5"
+
+  /// Refuses a tokenizer whose own chat template (`template`, read from `file`) is not the Qwen3 template this
+  /// recipe renders: HF `apply_chat_template` would render that one, and the samples would silently differ
+  /// from it (Qwen2.5's adds a default system prompt, for one). A tokenizer without a template, and
+  /// `forceQwen3Template`, pass.
+  public func checkTemplate(_ template: String?, file: String) throws(TemplateError) {
+    guard let template, !config.forceQwen3Template else { return }
+    if SHA256.hash(Array(template.utf8)).description == ChatRecipe.qwen3TemplateSHA256 { return }
+    throw .invalidSetting(
+      key: "recipe.kind",
+      message: "chat renders Qwen3's chat template, and the tokenizer's own template (\(file)) is another one, "
+        + "which HF apply_chat_template would render instead: use recipe.kind: conversation for other models "
+        + "(LLaMA-Factory's qwen template), or set recipe.template: qwen3 to render Qwen3's template anyway")
   }
 
   /// The settings.

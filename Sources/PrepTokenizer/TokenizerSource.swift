@@ -63,6 +63,35 @@ public enum TokenizerSource {
     return "sha256:" + sha.finalize().description
   }
 
+  /// The chat template of a tokenizer directory as transformers loads it: `chat_template.jinja` when there is
+  /// one, else `chat_template` of `tokenizer_config.json` (a string, or the entry named `default` of a list of
+  /// named templates); nil when the directory has none. Also the file it came from.
+  public static func chatTemplate(directory: String) throws(TokenizerError) -> (template: String, file: String)? {
+    let jinja = directory + "/chat_template.jinja"
+    if FileManager.default.fileExists(atPath: jinja) {
+      let bytes = try readBytes(jinja)
+      guard let text = String(validating: bytes, as: UTF8.self) else {
+        throw .inconsistent(file: jinja, message: "not UTF-8 text")
+      }
+      return (text, jinja)
+    }
+    let config = directory + "/tokenizer_config.json"
+    guard FileManager.default.fileExists(atPath: config) else { return nil }
+    var scanner = JSONScanner(bytes: try readBytes(config), file: config)
+    let root = try scanner.parseValue()
+    switch root["chat_template"] {
+    case .string(let text)?:
+      return (text, config)
+    case .array(let named)?:
+      for entry in named where entry["name"]?.string == "default" {
+        if let text = entry["template"]?.string { return (text, config) }
+      }
+      return nil
+    default:
+      return nil
+    }
+  }
+
   /// The whole file at `path`, read straight into an array (no intermediate copy).
   static func readBytes(_ path: String) throws(TokenizerError) -> [UInt8] {
     #if canImport(Glibc)

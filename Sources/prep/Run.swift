@@ -3,6 +3,7 @@ import PrepCore
 import PrepInput
 import PrepPipeline
 import PrepShard
+import PrepTemplate
 import PrepTokenizer
 
 /// `prep run`: a pipeline file from input to shards.
@@ -136,6 +137,14 @@ struct Run: ParsableCommand {
       writeStderr("resuming the interrupted run in \(outputDirectory)\n")
     }
     let tok = try Tokenizer.load(directory: dir, cache: tokenizerCache, fingerprint: tokFingerprint)
+    if case .chat(let recipe) = config.recipe {
+      let template = try TokenizerSource.chatTemplate(directory: dir)
+      do throws(TemplateError) {
+        try recipe.checkTemplate(template?.template, file: template?.file ?? "")
+      } catch {
+        fail("\(config.file): \(error.description)", code: 1)
+      }
+    }
     var options = RunOptions(
       workers: workerOptions.count, force: replace, quiet: quiet, maxRejects: maxRejects.flatMap(RejectLimit.parse))
     options.fingerprint = fingerprint

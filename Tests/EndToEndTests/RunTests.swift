@@ -429,3 +429,25 @@ func outputIsIdenticalForAnyWorkerCountAndOnRerun(_ pipeline: String) throws {
     #expect(Array(broken.utf8)[offset..<(offset + 5)] == Array("<page".utf8)[...])
   }
 }
+
+/// `chat` renders Qwen3's template; a tokenizer whose own chat template is another stops the run before any
+/// output (HF would render that template), unless `recipe.template: qwen3` says to render Qwen3's anyway.
+@Test func chatRefusesATokenizerWithAnotherChatTemplate() throws {
+  let tokenizer = TestPaths.temporaryDirectory("other-template")
+  try FileManager.default.copyItem(
+    atPath: TestPaths.tokenizer + "/tokenizer.json", toPath: tokenizer + "/tokenizer.json")
+  try #"{"chat_template":"{% for m in messages %}{{ m.content }}{% endfor %}"}"#.write(
+    toFile: tokenizer + "/tokenizer_config.json", atomically: true, encoding: .utf8)
+  let out = TestPaths.temporaryDirectory("other-template-out") + "/chat"
+  let refused = try prep(["run", "chat", "--set", "tokenizer=\(tokenizer)", "--set", "output=\(out)", "--quiet"])
+  #expect(refused.status == 1)
+  #expect(refused.stderr.contains(tokenizer + "/tokenizer_config.json"), "\(refused.stderr)")
+  #expect(refused.stderr.contains("recipe.template: qwen3"))
+  #expect(!FileManager.default.fileExists(atPath: out + "/index.json"))
+  let forced = try prep([
+    "run", "chat", "--set", "tokenizer=\(tokenizer)", "--set", "recipe.template=qwen3", "--set", "output=\(out)",
+    "--quiet",
+  ])
+  #expect(forced.status == 0, "\(forced.stderr)")
+  #expect(FileManager.default.fileExists(atPath: out + "/index.json"))
+}

@@ -1,7 +1,15 @@
 import PrepCore
 import PrepJSON
 import PrepTemplate
+import PrepTestSupport
+import PrepTokenizer
 import Testing
+
+#if canImport(FoundationEssentials)
+  import FoundationEssentials
+#else
+  import Foundation
+#endif
 
 private func messages(_ pairs: [(String, String)]) -> JSONObject {
   object([("messages", .array(pairs.map { .object(object([("role", .string($0.0)), ("content", .string($0.1))])) }))])
@@ -86,5 +94,48 @@ private func messages(_ pairs: [(String, String)]) -> JSONObject {
     #expect(try recipe.apply(calls, context: context()).rejectReason == .invalidConversation)
     let number = record([("content", .string("A")), ("reasoning_content", .number("1"))])
     #expect(try recipe.apply(number, context: context()).rejectReason == .wrongFieldType)
+  }
+}
+
+/// The chat recipe renders Qwen3's template: a tokenizer whose own template is another is refused, since HF
+/// `apply_chat_template` would render that one.
+@Suite struct ChatTemplateCheckTests {
+  func directory(config: String?, jinja: String? = nil) throws -> String {
+    let dir = TestPaths.temporaryDirectory("chat-template")
+    if let config { try config.write(toFile: dir + "/tokenizer_config.json", atomically: true, encoding: .utf8) }
+    if let jinja { try jinja.write(toFile: dir + "/chat_template.jinja", atomically: true, encoding: .utf8) }
+    return dir
+  }
+
+  @Test func qwen3sOwnTemplatePassesAndAnotherIsRefused() throws {
+    let qwen3 = try #require(try TokenizerSource.chatTemplate(directory: TestPaths.tokenizer))
+    #expect(qwen3.file.hasSuffix("tokenizer_config.json"))
+    let recipe = try ChatRecipe()
+    try recipe.checkTemplate(qwen3.template, file: qwen3.file)
+    try recipe.checkTemplate(nil, file: "")
+    let other = qwen3.template.replacing("<think>", with: "<thonk>")
+    #expect(throws: TemplateError.self) { try recipe.checkTemplate(other, file: "x/tokenizer_config.json") }
+    do {
+      try recipe.checkTemplate(other, file: "x/tokenizer_config.json")
+    } catch {
+      #expect(error.description.contains("x/tokenizer_config.json"))
+      #expect(error.description.contains("recipe.template: qwen3"))
+    }
+    try ChatRecipe(ChatRecipe.Config(forceQwen3Template: true)).checkTemplate(other, file: "x")
+  }
+
+  @Test func theTemplateIsReadAsTransformersReadsIt() throws {
+    #expect(try TokenizerSource.chatTemplate(directory: directory(config: #"{"eos_token":"<|im_end|>"}"#)) == nil)
+    #expect(try TokenizerSource.chatTemplate(directory: directory(config: nil)) == nil)
+    let plain = try TokenizerSource.chatTemplate(directory: directory(config: #"{"chat_template":"A"}"#))
+    #expect(plain?.template == "A")
+    let named = try directory(
+      config: #"{"chat_template":[{"name":"tool_use","template":"T"},{"name":"default","template":"D"}]}"#)
+    #expect(try TokenizerSource.chatTemplate(directory: named)?.template == "D")
+    // chat_template.jinja, which newer transformers save, comes first.
+    let both = try directory(config: #"{"chat_template":"A"}"#, jinja: "J")
+    let read = try TokenizerSource.chatTemplate(directory: both)
+    #expect(read?.template == "J")
+    #expect(read?.file.hasSuffix("chat_template.jinja") == true)
   }
 }
