@@ -149,8 +149,9 @@ public struct ConversationRecipe: Recipe, Equatable {
     func push(_ flag: UInt8, _ from: Int) { trained += repeatElement(flag, count: ids.count - from) }
     let prompt: UInt8 = config.trainOnPrompt ? 1 : 0
 
-    if !system.isEmpty {
-      // [im_start] + enc("system") + nl + enc(system) + [im_end] + nl
+    do {
+      // [im_start] + enc("system") + nl + enc(system) + [im_end] + nl, even for an empty system text, as the
+      // seed and the oracle write it.
       let structural: UInt8 = qwen1 ? 1 : prompt
       ids.append(tokens.imStart)
       push(structural, ids.count - 1)
@@ -232,6 +233,18 @@ public struct ConversationRecipe: Recipe, Equatable {
     for (index, item) in items.enumerated() {
       guard case .object(let turn) = item else {
         throw RecordFailure(.wrongFieldType, "\(field)[\(index)] is \(item.typeName), expected an object")
+      }
+      if index == 0 && config.labels == .qwen1, let role = turn[config.roleKey],
+        !config.userTags.contains(role.stringValue ?? "")
+      {
+        // The oracle drops a leading turn that is not a user turn without looking at it (any role, any content);
+        // a system turn with text may supply the system text.
+        if let tag = role.stringValue, config.systemTags.contains(tag), config.systemFromData,
+          let content = turn[config.contentKey]?.stringValue, !content.isEmpty
+        {
+          system = content
+        }
+        continue
       }
       let tag = try requireString(turn, config.roleKey, in: "\(field)[\(index)]")
       let content = try requireString(turn, config.contentKey, in: "\(field)[\(index)]")

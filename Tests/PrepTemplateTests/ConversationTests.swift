@@ -63,6 +63,54 @@ private func sharegpt(_ turns: [(String, String)]) -> JSONObject {
     }
   }
 
+  /// An empty system text still gives the system block under qwen1 (`<|im_start|>system\n<|im_end|>\n`), as the
+  /// seed and the oracle write it; LLaMA-Factory (`assistant_only`) leaves the block out.
+  @Test func anEmptySystemTextKeepsTheBlockUnderQwen1Only() throws {
+    let pair = Array(turns.prefix(2))
+    let qwen1 = try ConversationRecipe(.init(system: "", maxLength: 160))
+    let sample = try #require(try qwen1.apply(sharegpt(pair), context: context()).sample)
+    let expected = oracleBelle(pair, system: "", maxLength: 160)
+    #expect(sample.ids == expected.ids)
+    #expect(sample.labels == expected.labels)
+    #expect(fake.decode(sample.ids).hasPrefix("<|im_start|>system\n<|im_end|>\n<|im_start|>human\n"))
+    let lf = try ConversationRecipe(.init(system: "", labels: .assistantOnly, maxLength: 160))
+    let other = try #require(try lf.apply(sharegpt(pair), context: context()).sample)
+    #expect(!fake.decode(other.ids).contains("system"))
+  }
+
+  /// Under qwen1 a leading turn that is not a user turn is dropped without looking at it, as the oracle does
+  /// (`source[0]["from"] != user_tag`): any role, null or not a string, any content. Later turns are checked.
+  @Test func qwen1DropsAnyLeadingNonUserTurnAsTheOracle() throws {
+    let recipe = try ConversationRecipe(.init(maxLength: 160))
+    let expected = oracleBelle(turns, maxLength: 160)
+    func record(leading: JSONValue) -> JSONObject {
+      var items = [leading]
+      items += turns.map { .object(object([("from", .string($0.0)), ("value", .string($0.1))])) }
+      return object([("conversations", .array(items))])
+    }
+    let leads: [JSONValue] = [
+      .object(object([("from", .string("gpt")), ("value", .null)])),
+      .object(object([("from", .null), ("value", .string("x"))])),
+      .object(object([("from", .string("bot")), ("value", .number("5"))])),
+      .object(object([("from", .string("gpt"))])),
+      .object(object([("from", .string("system")), ("value", .null)])),
+    ]
+    for lead in leads {
+      let sample = try #require(try recipe.apply(record(leading: lead), context: context()).sample, "\(lead)")
+      #expect(sample.ids == expected.ids, "\(lead)")
+      #expect(sample.labels == expected.labels, "\(lead)")
+    }
+    // What the oracle fails on stays a reject: a leading turn without a role, an unknown role later.
+    let noRole = record(leading: .object(object([("value", .string("x"))])))
+    #expect(try recipe.apply(noRole, context: context()).rejectReason == .missingField)
+    let later = sharegpt(turns + [("bot", "x")])
+    #expect(try recipe.apply(later, context: context()).rejectReason == .invalidConversation)
+    // LLaMA-Factory's policy still refuses what it drops.
+    let lf = try ConversationRecipe(.init(labels: .assistantOnly, maxLength: 160))
+    let unknown = record(leading: .object(object([("from", .string("bot")), ("value", .string("x"))])))
+    #expect(try lf.apply(unknown, context: context()).rejectReason == .invalidConversation)
+  }
+
   @Test func qwen1TrainsStructuralTokensOfEveryTurn() throws {
     let recipe = try ConversationRecipe(.init(maxLength: 160))
     let sample = try #require(try recipe.apply(sharegpt(Array(turns.prefix(2))), context: context()).sample)
