@@ -1,6 +1,7 @@
 /// How the records of an input file are laid out.
 public enum InputFormat: String, Sendable, Equatable, CaseIterable {
-  /// One JSON value per line.
+  /// One JSON value per line; a file whose first non-whitespace byte (after a BOM) is `[` is read as a JSON
+  /// array, as the oracle and HF `datasets` read it.
   case jsonl
   /// `.json`: a JSON array if the first non-whitespace byte (after a BOM) is `[`, else JSON lines.
   case json

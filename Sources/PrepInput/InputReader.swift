@@ -82,15 +82,14 @@ public final class InputReader {
     return doneBytes + min(max(0, current.source.file.consumed - slice.from), slice.ownedBytes)
   }
 
-  /// Whether `path` can be cut between lines: JSON lines, without compression (a `.json` file is sniffed the
-  /// way `RecordSplitter` reads it: `[` first makes it an array).
+  /// Whether `path` can be cut between lines: JSON lines, without compression (the file is sniffed the way
+  /// `RecordSplitter` reads it: `[` first makes it an array).
   static func canSplitBetweenLines(_ path: String, options: InputOptions) throws(InputError) -> Bool {
     let kind = options.kind(of: path)
     guard kind.compression == .none else { return false }
     switch kind.format {
-    case .jsonl: return true
     case .jsonArray, .xml: return false
-    case .json:
+    case .jsonl, .json:
       let source = try ByteSource(path: path, compression: .none, blockSize: 1 << 16)
       let splitter = RecordSplitter(source: source, path: path, format: .json, options: options)
       while try !splitter.prepare() {}

@@ -71,8 +71,9 @@ final class RecordSplitter {
     self.options = options
     self.endOffset = endOffset
     switch format {
-    case .jsonl: mode = .lines
     case .jsonArray: mode = .array
+    // JSON lines too are sniffed: a `.jsonl` file that starts with `[` holds an array (no line of one can be a
+    // record), which the oracle's `records()` and HF `datasets` read as one.
     default: mode = .sniff
     }
     declaredArray = format == .jsonArray
@@ -81,6 +82,7 @@ final class RecordSplitter {
   /// JSON lines from the line at `start` (the source is positioned there) to `endOffset`.
   convenience init(source: ByteSource, path: String, options: InputOptions, start: LineStart, endOffset: Int) {
     self.init(source: source, path: path, format: .jsonl, options: options, endOffset: endOffset)
+    mode = .lines
     bomChecked = true
     scanOffset = start.offset
     lineStartOffset = start.offset
@@ -234,7 +236,8 @@ final class RecordSplitter {
         scanPos = buf.count
         if dropping {
           dropTail()
-        } else if buf.count &- keptEnd > limit {
+        } else if buf.count &- keptEnd > limit &+ 1 || (eof && lineLength(keptEnd, buf.count) > limit) {
+          // (One byte more may be the `\r` of a CRLF ending whose `\n` is still to come.)
           rejectTooLong(line, lineStartOffset)
           dropTail()
         }
@@ -249,7 +252,7 @@ final class RecordSplitter {
       if dropping {
         dropping = false
         dropRange(keptEnd, j &+ 1)
-      } else if j &- keptEnd > limit {
+      } else if lineLength(keptEnd, j) > limit {
         rejectTooLong(line, lineStartOffset)
         dropRange(keptEnd, j &+ 1)
       } else {
@@ -267,6 +270,12 @@ final class RecordSplitter {
       }
       if chunkFull { return true }
     }
+  }
+
+  /// The length of the line `buf[start..<end]` without its line end (the `\r` of CRLF; `end` is at the `\n`).
+  @inline(__always)
+  func lineLength(_ start: Int, _ end: Int) -> Int {
+    end &- start &- (end > start && buf[end &- 1] == 0x0D ? 1 : 0)
   }
 
   func emitLine(_ start: Int, _ endIn: Int) {

@@ -1,11 +1,12 @@
 import Dispatch
 import PrepCore
 import PrepDecompress
-import PrepInput
 import PrepJSON
 import PrepTestSupport
 import PrepZstd
 import Testing
+
+@testable import PrepInput
 
 #if canImport(Glibc)
   import Glibc
@@ -30,6 +31,25 @@ import Testing
     #expect(outcomes[1].value?.lookup("m.1.1.0") == .number("4"))
     #expect(outcomes[2].value?["e"] == .string("\\\""))
     #expect(outcomes[5].value?.lookup("n.1") == .number("2"))
+  }
+
+  /// A `.jsonl` (or `.ndjson`) file that holds a JSON array is read as one, as the oracle's `records()` and HF
+  /// `datasets` read it (no line of it could be a record), also when split for a partition; one that does not
+  /// start with `[` stays JSON lines.
+  @Test func aJSONLinesFileHoldingAnArrayIsReadAsOne() throws {
+    let dir = TestPaths.temporaryDirectory("input-array-jsonl")
+    let arrayText = "\n  [{\"a\": 1},\n{\"a\": 2}\n]\n"
+    for name in ["a.jsonl", "a.ndjson", "a.json"] {
+      writeFile(dir + "/" + name, Array(arrayText.utf8))
+      let (seen, _) = try readAll([dir + "/" + name], InputOptions())
+      #expect(seen.map(\.text) == [#"{"a": 1}"#, #"{"a": 2}"#], "\(name)")
+      #expect(seen.map(\.line) == [2, 3], "\(name)")
+      #expect(try !InputReader.canSplitBetweenLines(dir + "/" + name, options: InputOptions()))
+    }
+    writeFile(dir + "/lines.jsonl", Array("{\"a\": 1}\n[1]\n".utf8))
+    let (lines, _) = try readAll([dir + "/lines.jsonl"], InputOptions())
+    #expect(lines.map(\.text) == [#"{"a": 1}"#, "[1]"])
+    #expect(try InputReader.canSplitBetweenLines(dir + "/lines.jsonl", options: InputOptions()))
   }
 
   /// A file that ends inside the array (a cut-off download) keeps every element before the cut, and the

@@ -80,6 +80,20 @@ import Testing
     }
   }
 
+  /// `max_line_bytes` counts a line without its line end: the `\r` of CRLF is not part of it.
+  @Test func theLineLimitLeavesOutTheLineEnd() throws {
+    let dir = TestPaths.temporaryDirectory("input-long-crlf")
+    let path = dir + "/crlf.jsonl"
+    let ten = #"{"a": 12}"# + " "  // 10 bytes
+    let eleven = #"{"a": 123}"# + " "
+    writeFile(path, Array((ten + "\n" + ten + "\r\n" + eleven + "\r\n" + ten + "\r").utf8))
+    for block in [1, 2, 3, 11, 12, 13, 4096] {
+      let (seen, _) = try readAll([path], InputOptions(maxRecordBytes: 10, readBlockSize: block))
+      #expect(seen.map(\.reject) == [nil, nil, .lineTooLong, nil], "block \(block)")
+      #expect(seen.map(\.line) == [1, 2, 3, 4], "block \(block)")
+    }
+  }
+
   @Test func invalidUTF8AnywhereInALineIsInvalidUTF8() throws {
     let dir = TestPaths.temporaryDirectory("input-utf8")
     var bytes: [UInt8] = []
