@@ -13,9 +13,11 @@ import Synchronization
 /// Both give the same bytes, and so does `append(_ sample:)` with any number of `threads`.
 ///
 /// Each shard is written to `.shard-NNNNN.bin.tmp`, fsynced and renamed to `shard-NNNNN.bin` when it
-/// is complete; index.json is written last (temporary name, fsync, rename). If anything fails, or the
-/// writer is dropped or aborted before `finish`, every file it created is removed: a failed run never
-/// leaves something that looks like a dataset or a finished shard.
+/// is complete; index.json is written last (temporary name, fsync, rename). If anything fails, the writer stops
+/// and its owner chooses: `abort` (or dropping the writer) removes every file it created, so that a failed run
+/// never leaves something that looks like a dataset or a finished shard; `release` keeps them for a resume from
+/// the last checkpoint (nothing looks complete: no index.json, and the shard in progress keeps its temporary
+/// name).
 public final class ShardWriter {
   /// The output directory.
   public let directory: String
@@ -45,7 +47,7 @@ public final class ShardWriter {
   private var frameCount = 0
   private var counts = ShardCounts()
 
-  private enum State { case open, finished, closed }
+  private enum State { case open, finished, closed, failed }
 
   /// Opens `directory` for a new dataset, creating it if needed. A directory that already holds
   /// index.json or shard files is refused unless `force`; with `force`, index.json is removed first,
@@ -90,7 +92,7 @@ public final class ShardWriter {
   }
 
   deinit {
-    if state == .open { abort() }
+    if state == .open || state == .failed { abort() }
   }
 
   /// Reopens the dataset of an interrupted run at a state written by `checkpoint(into:)`: the shards it had
@@ -218,7 +220,7 @@ public final class ShardWriter {
   public func append(_ sample: Sample) throws(ShardError) {
     try checkOpen()
     if let reason = FramePayload.problem(sample) {
-      abort()
+      fail()
       throw .invalidSample(index: appended, reason: reason)
     }
     appended += 1
@@ -238,13 +240,13 @@ public final class ShardWriter {
   public func append(frame: EncodedFrame) throws(ShardError) {
     try checkOpen()
     if batcher.pendingCount > 0 || !waiting.isEmpty {
-      abort()
+      fail()
       throw .badConfiguration("append(frame:) while samples given to append(_:) are pending")
     }
     if frame.compressed.count > Int(UInt32.max) || frame.rawSize > Int(UInt32.max) || frame.sampleCount < 1
       || frame.tokenCount > Int(UInt32.max)
     {
-      abort()
+      fail()
       throw .badConfiguration("a frame must hold 1 or more samples and fit the format's 32-bit sizes")
     }
     try write(frame)
@@ -291,7 +293,7 @@ public final class ShardWriter {
       // Return what a reader will see (object keys of pipeline and stats come back sorted).
       return PreparedIndex(bytes: bytes, index: try DatasetIndex.decode(bytes, file: DatasetIndex.fileName))
     } catch {
-      abort()
+      fail()
       throw error
     }
   }
@@ -302,7 +304,7 @@ public final class ShardWriter {
     do throws(ShardError) {
       try Platform.writeFileAtomically(prepared.bytes, directory: directory, name: DatasetIndex.fileName)
     } catch {
-      abort()
+      fail()
       throw error
     }
     state = .finished
@@ -315,7 +317,7 @@ public final class ShardWriter {
   /// Stops writing but leaves every file as it is, for a later resume from the last checkpoint: the shard being
   /// written keeps its temporary name, so nothing looks complete.
   public func release() {
-    guard state == .open else { return }
+    guard state == .open || state == .failed else { return }
     state = .closed
     if fd >= 0 {
       _ = try? Platform.closeFile(fd, path: tempPath)
@@ -323,10 +325,10 @@ public final class ShardWriter {
     }
   }
 
-  /// Stops writing and removes every file this writer created (finished shards included).
-  /// Called automatically on any error and when an unfinished writer is dropped.
+  /// Stops writing and removes every file this writer created (finished shards included). Called automatically
+  /// when an unfinished writer is dropped (one that failed and was not released included).
   public func abort() {
-    guard state == .open else { return }
+    guard state == .open || state == .failed else { return }
     release()
     if !tempPath.isEmpty { try? Platform.remove(tempPath) }
     for path in created { try? Platform.remove(path) }
@@ -343,7 +345,7 @@ public final class ShardWriter {
       do {
         frame = try encoder.encode(groups[0])
       } catch {
-        abort()
+        fail()
         throw error
       }
       try write(frame)
@@ -360,12 +362,23 @@ public final class ShardWriter {
       switch r {
       case .success(let frame)?: try write(frame)
       case .failure(let error)?:
-        abort()
+        fail()
         throw error
       case nil:
-        abort()
+        fail()
         throw .compression("a frame was not compressed")
       }
+    }
+  }
+
+  /// After an error: stops writing (the shard in progress is closed) but removes nothing yet; the owner calls
+  /// `abort` or `release`, and dropping the writer aborts.
+  private func fail() {
+    guard state == .open else { return }
+    state = .failed
+    if fd >= 0 {
+      _ = try? Platform.closeFile(fd, path: tempPath)
+      fd = -1
     }
   }
 
@@ -395,7 +408,7 @@ public final class ShardWriter {
       if frame.maxID > maxID { maxID = frame.maxID }
       if frame.endsShard { try closeShard() }
     } catch {
-      abort()
+      fail()
       throw error
     }
   }

@@ -1,6 +1,12 @@
 import ArgumentParser
 import CMalloc
 
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
 /// The `prep` command: raw corpora in, training-ready Qwen token shards out.
 @main
 struct Prep: ParsableCommand {
@@ -30,6 +36,9 @@ struct Prep: ParsableCommand {
     // and a run faults fresh zeroed pages in again, more the longer its input (monkey over the dev corpus:
     // 16-22k page faults; with it, about 11k, and as many over the corpus twice).
     _ = prep_keep_freed_memory()
+    // A file-size limit (`ulimit -f`) makes a write fail with EFBIG, reported like a full disk (and a run
+    // past its first checkpoint can be resumed), instead of killing prep with SIGXFSZ in the middle of a shard.
+    signal(SIGXFSZ, SIG_IGN)
     var command: ParsableCommand
     do {
       command = try parseAsRoot()

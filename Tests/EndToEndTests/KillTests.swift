@@ -232,7 +232,7 @@ func allFiles(_ dir: String) throws -> [String: Data] {
   let stderr = String(decoding: contents(errPath), as: UTF8.self)
   try #require(process.terminationStatus != 0, "the run finished before the file was moved")
   #expect(stderr.contains("b.jsonl"), "\(stderr)")
-  #expect(stderr.contains("continue with --resume"), "\(stderr)")
+  #expect(stderr.contains("File too large") && stderr.contains("continue with --resume"), "\(stderr)")
   #expect(!FileManager.default.fileExists(atPath: out + "/index.json"))
   #expect(FileManager.default.fileExists(atPath: out + "/.prep-resume"))
 
@@ -274,4 +274,58 @@ func waitForCheckpoint(_ process: Process, in out: String) {
     usleep(1_000)
     waited += 1
   }
+}
+
+/// A write that fails after a checkpoint (a full disk; here a file-size limit, `ulimit -f`, which prep turns from
+/// SIGXFSZ into a write error) keeps the finished shards and the checkpoint: `--resume` then finishes the run
+/// byte for byte as an uninterrupted one, validation part included. (The writer used to delete its finished
+/// shards on any write error, so the resume that the error message offered always failed.)
+@Test func aWriteErrorAfterACheckpointResumesToTheBytesOfAnUninterruptedRun() throws {
+  let dir = TestPaths.temporaryDirectory("write-error")
+  let input = dir + "/input.jsonl"
+  var text = ""
+  let lines = String(decoding: contents(TestPaths.fixture("alpaca/train.jsonl")), as: UTF8.self).split(separator: "\n")
+  for line in lines { text += line + "\n" }
+  // Then answers far longer than anything before: their shard is the first file to pass the size limit (one
+  // sample a shard, so that the checkpoint holds no samples waiting for a frame and stays small).
+  var state: UInt64 = 11
+  for _ in 0..<3 {
+    var answer = ""
+    for _ in 0..<48_000 {
+      state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+      let letters = Array("abcdefghijklmnopqrstuvwxyz0123456789 ")
+      answer.append(letters[Int((state >> 33) % UInt64(letters.count))])
+    }
+    text += #"{"instruction": "long", "input": "", "output": ""# + answer + "\"}\n"
+  }
+  try Data(text.utf8).write(to: URL(fileURLWithPath: input))
+  let out = dir + "/out"
+  let arguments = [
+    "run", "alpaca", "--set", "input=\(input)", "--set", "output=\(out)", "--set", "recipe.cutoff_len=100000",
+    "--set", "output.samples_per_shard=1", "--set", "input.chunk_bytes=4096", "--quiet",
+  ]
+  let uninterrupted = try prep(arguments)
+  #expect(uninterrupted.status == 0, "\(uninterrupted.stderr)")
+  let reference = try allFiles(out)
+  #expect(reference.keys.contains("validation/index.json"))
+  try FileManager.default.removeItem(atPath: out)
+
+  // Files of at most 40 blocks of 512 bytes: the short shards fit, the long answers' shard does not.
+  let errPath = dir + "/stderr"
+  let limited = try prepProcess([], stderr: errPath)
+  limited.executableURL = URL(fileURLWithPath: "/bin/sh")
+  limited.arguments = ["-c", #"ulimit -f 40 && exec "$0" "$@""#, TestPaths.binary] + arguments
+  try limited.run()
+  limited.waitUntilExit()
+  let stderr = String(decoding: contents(errPath), as: UTF8.self)
+  #expect(limited.terminationReason == .exit && limited.terminationStatus == 1, "\(stderr)")
+  #expect(stderr.contains("File too large") && stderr.contains("continue with --resume"), "\(stderr)")
+  let left = try FileManager.default.contentsOfDirectory(atPath: out)
+  #expect(left.contains("shard-00000.bin"), "\(left)")
+  #expect(left.contains(".prep-resume"))
+  #expect(!left.contains("index.json"))
+
+  let resumed = try prep(arguments + ["--resume"])
+  #expect(resumed.status == 0, "\(resumed.stderr)")
+  #expect(try allFiles(out) == reference)
 }
