@@ -67,6 +67,7 @@ public func percent(_ x: Double) -> String { fixed(x * 100, 1) + "%" }
 
 /// A number with `digits` decimals.
 public func fixed(_ x: Double, _ digits: Int) -> String {
+  guard x.isFinite else { return x.isNaN ? "nan" : "\(x)" }  // inf, -inf
   var scale = 1.0
   for _ in 0..<digits { scale *= 10 }
   let r = (x * scale).rounded() / scale

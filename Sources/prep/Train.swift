@@ -38,7 +38,8 @@ struct Train: ParsableCommand {
 
   func validate() throws {
     if steps < 1 { throw ValidationError("--steps must be at least 1, not \(steps)") }
-    if !(lr > 0) { throw ValidationError("--lr must be positive, not \(lr)") }
+    // (A value past Float's range, such as 1e39, reads as inf.)
+    if !(lr > 0) || !lr.isFinite { throw ValidationError("--lr must be a positive finite number, not \(lr)") }
   }
 
   func run() throws {
@@ -82,6 +83,11 @@ struct Train: ParsableCommand {
       "loss \(fixed(summary.firstLoss, 4)) -> \(fixed(summary.lastLoss, 4)) in \(summary.steps) steps, "
         + "\(group(summary.tokensSeen)) tokens (\(group(summary.trainedTokensSeen)) trained), "
         + "\(fixed(summary.seconds, 1)) s, sgemm \(fixed(summary.sgemmGFLOPS, 1)) GFLOP/s")
+    if !summary.lastLoss.isFinite {
+      fail(
+        "training diverged: the loss is \(fixed(summary.lastLoss, 4)) after \(summary.steps) steps (a lower --lr may help)"
+          + (save != nil ? "; nothing saved" : ""), code: 1)
+    }
     if let save {
       do { try trainer.save(to: save) } catch { fail(error.description, code: 1) }
       print("saved model.safetensors, config.json and vocab_map.json to \(save)")
@@ -92,6 +98,7 @@ struct Train: ParsableCommand {
 /// `0.001` → `1.0e-03`.
 func scientific(_ x: Double) -> String {
   guard x != 0 else { return "0" }
+  guard x.isFinite else { return "\(x)" }
   var e = 0
   var m = abs(x)
   while m >= 10 { m /= 10; e += 1 }

@@ -274,6 +274,23 @@ func outputIsIdenticalForAnyWorkerCountAndOnRerun(_ pipeline: String) throws {
   #expect(!run.text.contains("loss"), "nothing should have been trained")
 }
 
+/// A learning rate past Float's range is refused before training (it read as inf, and printing it hung); a run
+/// whose loss becomes nan fails, and saves nothing.
+@Test func trainRefusesAnInfiniteRateAndFailsWhenTheLossDiverges() throws {
+  let dir = TestPaths.temporaryDirectory("train-diverge")
+  #expect(try prep(["run", "fudan", "--set", "output=\(dir)/data", "--quiet"]).status == 0)
+  for lr in ["inf", "1e39"] {
+    let refused = try prep(["train", "\(dir)/data", "--steps", "1", "--lr=\(lr)"])
+    #expect(refused.status == 64, "\(lr)")
+    #expect(refused.stderr.contains("--lr must be a positive finite number, not inf"), "\(refused.stderr)")
+  }
+  let diverged = try prep(["train", "\(dir)/data", "--steps", "3", "--lr=1e30", "--save", "\(dir)/model"])
+  #expect(diverged.status == 1)
+  #expect(diverged.stderr.contains("training diverged: the loss is nan"), "\(diverged.stderr)")
+  #expect(diverged.stderr.contains("nothing saved"))
+  #expect(!FileManager.default.fileExists(atPath: dir + "/model/model.safetensors"))
+}
+
 /// Pretraining blocks: `prep stats` counts documents only when their boundaries are recorded (reset_positions).
 @Test func statsCountsDocumentsInBlocksOnlyWhenTheyAreDelimited() throws {
   let plain = TestPaths.temporaryDirectory("stats-blocks")
