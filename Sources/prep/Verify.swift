@@ -3,6 +3,12 @@ import PrepPipeline
 import PrepShard
 import PrepTokenizer
 
+#if canImport(FoundationEssentials)
+  import FoundationEssentials
+#else
+  import Foundation
+#endif
+
 /// `prep verify`: everything a training job relies on, checked.
 struct Verify: ParsableCommand {
   static let configuration = CommandConfiguration(
@@ -47,9 +53,17 @@ struct Verify: ParsableCommand {
       tokenizer = try tokenizerOptions.load(fingerprint: sourceFingerprint)
       fingerprint = sourceFingerprint
     }
-    let faults = DatasetVerifier.verify(
+    var faults = DatasetVerifier.verify(
       directory: directory, vocabularySize: noTokenizer ? nil : tokenizer?.vocabularySize,
       tokenizerFingerprint: noTokenizer ? nil : fingerprint)
+    // The validation part of a split run is part of the output: it is checked too.
+    let validation = directory + "/validation"
+    let hasValidation = FileManager.default.fileExists(atPath: validation)
+    if hasValidation {
+      faults += DatasetVerifier.verify(
+        directory: validation, vocabularySize: noTokenizer ? nil : tokenizer?.vocabularySize,
+        tokenizerFingerprint: noTokenizer ? nil : fingerprint)
+    }
     if faults.isEmpty && source, let tokenizer, let fingerprint {
       let check = try checkAgainstSource(
         directory: directory, tokenizer: tokenizer, fingerprint: fingerprint,
@@ -60,10 +74,12 @@ struct Verify: ParsableCommand {
       print("source: \(group(check.compared)) samples equal what the recorded pipeline gives on its input today")
     }
     if faults.isEmpty {
-      let index = try DatasetIndex.read(directory: directory)
-      print(
-        "ok: \(directory): \(index.shards.count) shards, \(group(index.totals.samples)) samples, "
-          + "\(group(index.totals.tokens)) tokens verified")
+      for part in [directory] + (hasValidation ? [validation] : []) {
+        let index = try DatasetIndex.read(directory: part)
+        print(
+          "ok: \(part): \(index.shards.count) shards, \(group(index.totals.samples)) samples, "
+            + "\(group(index.totals.tokens)) tokens verified")
+      }
       return
     }
     for fault in faults { writeStderr("fault: \(fault)\n") }

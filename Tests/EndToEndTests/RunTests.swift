@@ -468,3 +468,19 @@ func outputIsIdenticalForAnyWorkerCountAndOnRerun(_ pipeline: String) throws {
   #expect(forced.status == 0, "\(forced.stderr)")
   #expect(FileManager.default.fileExists(atPath: out + "/index.json"))
 }
+
+/// `prep verify OUTPUT` checks the validation part of a split run too: a damaged validation shard is a fault.
+@Test func verifyChecksTheValidationPart() throws {
+  let out = TestPaths.temporaryDirectory("verify-validation") + "/alpaca"
+  #expect(try prep(["run", "alpaca", "--set", "output=\(out)", "--quiet"]).status == 0)
+  let sound = try prep(["verify", out])
+  #expect(sound.status == 0, "\(sound.stderr)")
+  #expect(sound.text.contains("ok: \(out)/validation: 1 shards, 4 samples"), "\(sound.text)")
+  let shard = out + "/validation/shard-00000.bin"
+  var bytes = [UInt8](contents(shard))
+  bytes[bytes.count / 2] ^= 1
+  try Data(bytes).write(to: URL(fileURLWithPath: shard))
+  let damaged = try prep(["verify", out])
+  #expect(damaged.status == 1)
+  #expect(damaged.stderr.contains("fault: \(shard): SHA-256"), "\(damaged.stderr)")
+}
