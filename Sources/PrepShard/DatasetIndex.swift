@@ -191,6 +191,17 @@ public struct DatasetIndex: Sendable, Equatable {
   /// Whether `directory` holds an index.json (finished or not, valid or not).
   public static func exists(directory: String) -> Bool { Platform.exists(directory + "/" + fileName) }
 
+  /// The first shard this index lists that `directory` lacks or holds at another size (a cheap look, not a
+  /// verification: `DatasetVerifier` reads every byte), as a message; nil when every one is there.
+  public func firstMissingShard(in directory: String) -> String? {
+    for shard in shards {
+      let path = directory + "/" + shard.file
+      guard let size = Platform.fileSize(path) else { return "\(path) is missing" }
+      if size != shard.bytes { return "\(path) has \(size) bytes, index.json says \(shard.bytes)" }
+    }
+    return nil
+  }
+
   /// Reads and parses `directory/index.json`.
   public static func read(directory: String) throws(ShardError) -> DatasetIndex {
     let path = directory + "/" + fileName

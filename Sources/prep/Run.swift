@@ -113,7 +113,20 @@ struct Run: ParsableCommand {
     var replace = force
     if !force, let existing = try? DatasetIndex.read(directory: outputDirectory) {
       let recorded = RunFingerprint(recorded: existing.stats)
-      if recorded == fingerprint {
+      // A shard gone or cut since (a partial copy, a deleted file) is not up to date, whatever the fingerprints say.
+      var damage = existing.firstMissingShard(in: outputDirectory)
+      let validation = outputDirectory + "/validation"
+      if damage == nil, DatasetIndex.exists(directory: validation) {
+        do throws(ShardError) {
+          damage = try DatasetIndex.read(directory: validation).firstMissingShard(in: validation)
+        } catch {
+          damage = error.description
+        }
+      }
+      if recorded == fingerprint, let damage {
+        writeStderr("\(outputDirectory) is damaged (\(damage)): rebuilding\n")
+        replace = true
+      } else if recorded == fingerprint {
         // A run killed between writing index.json and removing its checkpoint is finished.
         try? ResumeCheckpoint.remove(directory: outputDirectory)
         print(
@@ -122,7 +135,7 @@ struct Run: ParsableCommand {
         return
       }
       let samePipeline = existing.pipeline.lookup("file")?.stringValue == config.file
-      if let recorded, samePipeline {
+      if let recorded, samePipeline, recorded != fingerprint {
         let what = fingerprint.changes(since: recorded).joined(separator: ", ")
         writeStderr("\(outputDirectory) is out of date (\(what) changed since it was made): rebuilding\n")
         replace = true

@@ -484,3 +484,22 @@ func outputIsIdenticalForAnyWorkerCountAndOnRerun(_ pipeline: String) throws {
   #expect(damaged.status == 1)
   #expect(damaged.stderr.contains("fault: \(shard): SHA-256"), "\(damaged.stderr)")
 }
+
+/// A rerun is not "up to date" when a shard the index lists is gone or cut (the validation part's too): it says
+/// so and rebuilds, and the result verifies.
+@Test func aRerunRebuildsADatasetWithAMissingOrCutShard() throws {
+  let out = TestPaths.temporaryDirectory("rerun-damaged") + "/alpaca"
+  let arguments = ["run", "alpaca", "--set", "output=\(out)", "--quiet"]
+  #expect(try prep(arguments).status == 0)
+  #expect(try prep(arguments).text.hasPrefix("up to date"))
+  try FileManager.default.removeItem(atPath: out + "/validation/shard-00000.bin")
+  let missing = try prep(arguments)
+  #expect(missing.status == 0)
+  #expect(missing.stderr.contains("is damaged (\(out)/validation/shard-00000.bin is missing): rebuilding"))
+  try Data("x".utf8).write(to: URL(fileURLWithPath: out + "/shard-00000.bin"))
+  let cut = try prep(arguments)
+  #expect(cut.status == 0)
+  #expect(cut.stderr.contains("\(out)/shard-00000.bin has 1 bytes"), "\(cut.stderr)")
+  #expect(try prep(["verify", out]).status == 0)
+  #expect(try prep(arguments).text.hasPrefix("up to date"))
+}
