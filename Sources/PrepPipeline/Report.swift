@@ -21,10 +21,15 @@ extension RunSummary {
     }
     lines.append(samples)
     if packing.droppedTokens > 0 {
-      // Pretraining blocks drop what is left after the last whole block (seed compat: after every batch too).
-      let what =
-        packing.dropped > 0
-        ? "of samples longer than a block" : "after the last whole block (packing.remainder: pad keeps them)"
+      // Samples longer than a block lose tokens (cut or dropped: SFT packing, fixed length); pretraining blocks
+      // drop what is left after the last whole block (seed compat: after every batch too), and nothing else.
+      let what: String
+      switch (packing.truncated > 0, packing.dropped > 0) {
+      case (true, true): what = "of samples longer than a block (cut to it or dropped)"
+      case (true, false): what = "cut from samples longer than a block"
+      case (false, true): what = "of samples longer than a block, dropped"
+      case (false, false): what = "after the last whole block (packing.remainder: pad keeps them)"
+      }
       lines.append("  dropped   \(group(packing.droppedTokens)) tokens \(what)")
     }
     if train.samples == 0 && records > rejectCount {

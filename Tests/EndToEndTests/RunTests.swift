@@ -210,6 +210,9 @@ func outputIsIdenticalForAnyWorkerCountAndOnRerun(_ pipeline: String) throws {
     "--quiet",
   ])
   #expect(run.status == 0, "\(run.stderr)")
+  // The tokens lost are the cut tails, not a remainder after the last block (remainder is for pretraining).
+  #expect(run.text.contains("tokens cut from samples longer than a block"), "\(run.text)")
+  #expect(!run.text.contains("after the last whole block"))
   let json = try JSONSerialization.jsonObject(with: try prep(["stats", out, "--json"]).stdout) as? [String: Any]
   let cut = try #require(json?["truncated_by_packing"] as? Int)
   #expect(cut > 0)
