@@ -168,7 +168,19 @@ class ShardDataset:
         with open(self._files[s], "rb") as fh:
             fh.seek(int(offsets[f]))
             blob = fh.read(int(sizes[f, 0]))
-        frame = _Frame(self._dctx.decompress(blob, max_output_size=int(sizes[f, 1])))
+        where = "%s: frame %d" % (self._files[s], f)
+        # zstd allocates what the frame header declares: a damaged header must not decide the allocation.
+        try:
+            declared = zstandard.frame_content_size(blob)
+        except zstandard.ZstdError as error:
+            raise FormatError("%s: %s" % (where, error))
+        if declared != int(sizes[f, 1]):
+            raise FormatError("%s: the frame says %d bytes of payload, the frame table %d" % (where, declared, sizes[f, 1]))
+        try:
+            payload = self._dctx.decompress(blob, max_output_size=int(sizes[f, 1]))
+        except zstandard.ZstdError as error:
+            raise FormatError("%s: %s" % (where, error))
+        frame = _Frame(payload)
         self._cache[key] = frame
         if len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)

@@ -89,6 +89,28 @@ def test_a_damaged_frame_table_or_header_is_refused_without_verify(tmp_path):
     assert len(ShardDataset(d)) == len(expected())
 
 
+def test_a_damaged_frame_header_is_a_format_error_without_verify(tmp_path):
+    # zstd allocates what a frame header declares: one flipped bit of its content size asked for exabytes
+    # (MemoryError). Every flip of the first frame's header either reads right or is a FormatError.
+    d = copy_fixture(tmp_path)
+    path = os.path.join(d, "shard-00000.bin")
+    raw = open(path, "rb").read()
+    table_at = int(np.frombuffer(raw[-40:], "<u8", 1)[0])
+    frame_at = int(np.frombuffer(raw[table_at:table_at + 8], "<u8", 1)[0])
+    want = expected()
+    for at in range(frame_at, frame_at + 18):
+        for bit in (0x01, 0x80):
+            damaged = bytearray(raw)
+            damaged[at] ^= bit
+            open(path, "wb").write(bytes(damaged))
+            try:
+                got = [ShardDataset(d)[i] for i in range(len(want))]
+            except FormatError:
+                continue
+            assert [g["input_ids"].tolist() for g in got] == [w["input_ids"] for w in want]
+    open(path, "wb").write(raw)
+
+
 def test_a_flipped_index_byte_is_refused(tmp_path):
     d = copy_fixture(tmp_path)
     path = os.path.join(d, "index.json")
