@@ -183,8 +183,32 @@ public struct DatasetIndex: Sendable, Equatable {
     try checkSelfChecksum(bytes, file: file)
     do {
       return try JSONDecoder().decode(IndexFile.self, from: Data(bytes)).index
+    } catch let error as DecodingError {
+      throw .badIndex(file: file, reason: describe(error))
     } catch {
       throw .badIndex(file: file, reason: "cannot decode: \(error)")
+    }
+  }
+
+  /// A decoding error in the words of the file: which key, where, and what is wrong with it.
+  static func describe(_ error: DecodingError) -> String {
+    func path(_ keys: [any CodingKey]) -> String {
+      guard !keys.isEmpty else { return "the top level" }
+      var text = ""
+      for key in keys {
+        if let i = key.intValue { text += "[\(i)]" } else { text += (text.isEmpty ? "" : ".") + key.stringValue }
+      }
+      return text
+    }
+    switch error {
+    case .keyNotFound(let key, let context):
+      return "\(context.codingPath.isEmpty ? "" : path(context.codingPath) + ": ")missing key '\(key.stringValue)'"
+    case .typeMismatch(let type, let context), .valueNotFound(let type, let context):
+      return "\(path(context.codingPath)): expected \(type)"
+    case .dataCorrupted(let context):
+      return "\(path(context.codingPath)): \(context.debugDescription)"
+    @unknown default:
+      return "cannot decode: \(error)"
     }
   }
 

@@ -222,3 +222,34 @@ func verifyCatchesMalformedIDBytes(_ ids: [UInt8]) throws {
   #expect(!DatasetVerifier.verify(directory: dir).isEmpty)
   #expect(throws: ShardError.self) { try Dataset(directory: dir).sample(at: 0) }
 }
+
+/// An index.json that passes its checksum but lacks a key or holds a wrong type says which key, in the file's own
+/// words (not Swift's `DecodingError` text).
+@Test func anIndexWithAMissingOrMistypedKeyNamesIt() throws {
+  let original = String(decoding: try readBytes(TestPaths.fixture("shard/sample-dataset/index.json")), as: UTF8.self)
+  func resigned(_ text: String) -> [UInt8] {
+    // The self-checksum over the file with its own value zeroed, as the writer computes it.
+    let zero = String(repeating: "0", count: 64)
+    var bytes = Array(text.utf8)
+    let key = Array("\"index_sha256\" : \"".utf8)
+    let at = (0...(bytes.count - key.count)).first { bytes[$0..<($0 + key.count)].elementsEqual(key) }! + key.count
+    bytes.replaceSubrange(at..<(at + 64), with: Array(zero.utf8))
+    bytes.replaceSubrange(at..<(at + 64), with: Array(SHA256.hash(bytes).hexString.utf8))
+    return bytes
+  }
+  #expect(throws: Never.self) { try DatasetIndex.decode(resigned(original), file: "index.json") }
+  let cases = [
+    (original.replacing("\"label_convention\" : \"aligned\",\n", with: ""), "missing key 'label_convention'"),
+    (original.replacing("\"frames\" : 3,", with: "\"frames\" : \"3\","), "shards[0].frames: expected Int"),
+  ]
+  for (text, message) in cases {
+    #expect(text != original)
+    do {
+      _ = try DatasetIndex.decode(resigned(text), file: "index.json")
+      Issue.record("decoded: \(message)")
+    } catch {
+      #expect(error.description.contains(message), "\(error.description)")
+      #expect(!error.description.contains("CodingKeys"), "\(error.description)")
+    }
+  }
+}
