@@ -61,6 +61,8 @@ final class DatasetSink {
     } else {
       writer = try ShardWriter(directory: directory, configuration: shard, force: force)
     }
+    // The run decides what a failure leaves: the work for `--resume` after a checkpoint (`release`), else nothing.
+    writer.keepsFilesOnFailure = true
     encoder = writer.encoder
     checkpointShards = writer.finishedShards
   }

@@ -13,11 +13,12 @@ import Synchronization
 /// Both give the same bytes, and so does `append(_ sample:)` with any number of `threads`.
 ///
 /// Each shard is written to `.shard-NNNNN.bin.tmp`, fsynced and renamed to `shard-NNNNN.bin` when it
-/// is complete; index.json is written last (temporary name, fsync, rename). If anything fails, the writer stops
-/// and its owner chooses: `abort` (or dropping the writer) removes every file it created, so that a failed run
-/// never leaves something that looks like a dataset or a finished shard; `release` keeps them for a resume from
-/// the last checkpoint (nothing looks complete: no index.json, and the shard in progress keeps its temporary
-/// name).
+/// is complete; index.json is written last (temporary name, fsync, rename). If anything fails, or the
+/// writer is dropped or aborted before `finish`, every file it created is removed: a failed run never
+/// leaves something that looks like a dataset or a finished shard. An owner that checkpoints for a resume sets
+/// `keepsFilesOnFailure`: a failure then only stops the writer, and the owner chooses between `abort` (or
+/// dropping the writer) and `release`, which keeps the files for a resume from the last checkpoint (nothing
+/// looks complete: no index.json, and the shard in progress keeps its temporary name).
 public final class ShardWriter {
   /// The output directory.
   public let directory: String
@@ -48,6 +49,9 @@ public final class ShardWriter {
   private var counts = ShardCounts()
 
   private enum State { case open, finished, closed, failed }
+
+  /// Whether a failure leaves the files for the owner to `abort` or `release` (default false: a failure aborts).
+  public var keepsFilesOnFailure = false
 
   /// Opens `directory` for a new dataset, creating it if needed. A directory that already holds
   /// index.json or shard files is refused unless `force`; with `force`, index.json is removed first,
@@ -371,10 +375,14 @@ public final class ShardWriter {
     }
   }
 
-  /// After an error: stops writing (the shard in progress is closed) but removes nothing yet; the owner calls
-  /// `abort` or `release`, and dropping the writer aborts.
+  /// After an error: aborts, or with `keepsFilesOnFailure` stops writing (the shard in progress is closed) but
+  /// removes nothing yet; the owner then calls `abort` or `release`, and dropping the writer aborts.
   private func fail() {
     guard state == .open else { return }
+    guard keepsFilesOnFailure else {
+      abort()
+      return
+    }
     state = .failed
     if fd >= 0 {
       _ = try? Platform.closeFile(fd, path: tempPath)
