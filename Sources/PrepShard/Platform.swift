@@ -128,8 +128,10 @@ enum Platform {
     if let slash = path.lastIndex(of: "/"), slash != path.startIndex {
       try makeDirectories(String(path[..<slash]))
     }
-    if mkdir(path, 0o755) != 0 && errno != EEXIST {
-      throw .io(path: path, operation: "mkdir", message: errorMessage())
+    if mkdir(path, 0o755) != 0 {
+      if errno != EEXIST { throw .io(path: path, operation: "mkdir", message: errorMessage()) }
+      // Made by someone else meanwhile, or a file of that name: only a directory will do.
+      if !isDirectory(path) { throw .io(path: path, operation: "mkdir", message: "a file of that name exists") }
     }
   }
 

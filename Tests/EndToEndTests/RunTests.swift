@@ -248,7 +248,7 @@ func outputIsIdenticalForAnyWorkerCountAndOnRerun(_ pipeline: String) throws {
   #expect(FileManager.default.createFile(atPath: file, contents: Data("x".utf8)))
   let run = try prep(["run", "fudan", "--set", "output=\(file)/out", "--quiet"])
   #expect(run.status == 1)
-  #expect(run.stderr == "error: \(file)/out: mkdir failed: Not a directory\n", "\(run.stderr)")
+  #expect(run.stderr == "error: \(file): mkdir failed: a file of that name exists\n", "\(run.stderr)")
 }
 
 /// prep's own errors read `error: <what and where>` (exit 1); usage errors and help keep ArgumentParser's output.
@@ -273,8 +273,13 @@ func outputIsIdenticalForAnyWorkerCountAndOnRerun(_ pipeline: String) throws {
   #expect(FileManager.default.createFile(atPath: file, contents: Data("x".utf8)))
   let run = try prep(["train", "\(dir)/data", "--steps", "1", "--save", "\(file)/model"])
   #expect(run.status == 1)
-  #expect(run.stderr == "error: \(file)/model: mkdir failed: Not a directory\n", "\(run.stderr)")
+  #expect(run.stderr == "error: \(file): mkdir failed: a file of that name exists\n", "\(run.stderr)")
   #expect(!run.text.contains("loss"), "nothing should have been trained")
+  // The save path itself an existing file: refused before training too.
+  let onFile = try prep(["train", "\(dir)/data", "--steps", "1", "--save", file])
+  #expect(onFile.status == 1)
+  #expect(onFile.stderr == "error: \(file): mkdir failed: a file of that name exists\n", "\(onFile.stderr)")
+  #expect(!onFile.text.contains("loss"), "nothing should have been trained")
 }
 
 /// A learning rate past Float's range is refused before training (it read as inf, and printing it hung); a run
