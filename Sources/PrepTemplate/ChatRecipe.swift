@@ -121,30 +121,42 @@ public struct ChatRecipe: Recipe, Equatable {
       throw RecordFailure(.wrongFieldType, "field '\(field)' is \(value.typeName), expected a list of messages")
     }
     var messages = [(role: String, content: String, reasoning: String?)]()
+    // Assistant messages whose reasoning_content is neither a string nor null: the template fails on them only
+    // where it renders the reasoning (checked once the last user query is known).
+    var oddReasoning = [(index: Int, value: JSONValue)]()
     for (index, item) in items.enumerated() {
       guard case .object(let message) = item else {
         throw RecordFailure(.wrongFieldType, "\(field)[\(index)] is \(item.typeName), expected an object")
       }
       var pair = (role: "", content: "", reasoning: String?.none)
-      for (key, slot) in [(config.roleKey, 0), (config.contentKey, 1)] {
-        guard let v = message[key] else {
-          throw RecordFailure(.missingField, "\(field)[\(index)]: missing field '\(key)'")
-        }
-        guard case .string(let s) = v else {
-          throw RecordFailure(.wrongFieldType, "\(field)[\(index)].\(key) is \(v.typeName), expected a string")
-        }
-        if slot == 0 { pair.role = s } else { pair.content = s }
+      guard let roleValue = message[config.roleKey] else {
+        throw RecordFailure(.missingField, "\(field)[\(index)]: missing field '\(config.roleKey)'")
       }
+      guard case .string(let role) = roleValue else {
+        throw RecordFailure(
+          .wrongFieldType, "\(field)[\(index)].\(config.roleKey) is \(roleValue.typeName), expected a string")
+      }
+      pair.role = role
       guard ["system", "user", "assistant", "tool"].contains(pair.role) else {
         throw RecordFailure(.invalidConversation, "\(field)[\(index)]: unsupported role '\(pair.role)'")
       }
+      switch message[config.contentKey] {
+      case .string(let s)?:
+        pair.content = s
+      case let other where role == "tool":
+        // `{{ message.content }}`: missing or null renders empty, any other value as Python's str() of it.
+        pair.content = other.map { $0 == .null ? "" : pythonStr($0) } ?? ""
+      case nil:
+        throw RecordFailure(.missingField, "\(field)[\(index)]: missing field '\(config.contentKey)'")
+      case let other?:
+        // The template concatenates or searches the content of other roles: it fails on anything but a string.
+        throw RecordFailure(
+          .wrongFieldType, "\(field)[\(index)].\(config.contentKey) is \(other.typeName), expected a string")
+      }
       if pair.role == "assistant" {
         // The template renders an assistant's tool calls (their arguments through its `tojson`): refused rather
-        // than dropped.
-        switch message["tool_calls"] {
-        case nil, .null?, .bool(false)?: break
-        case .array(let calls)? where calls.isEmpty: break
-        default:
+        // than dropped. `{% if message.tool_calls %}`: a false value (null, [], {}, "", 0, false) is none.
+        if let calls = message["tool_calls"], jinjaTruth(calls) {
           throw RecordFailure(.invalidConversation, "\(field)[\(index)]: tool_calls are not supported")
         }
         // A reasoning_content that is not none replaces the reasoning written inline as <think>…</think>.
@@ -152,8 +164,9 @@ public struct ChatRecipe: Recipe, Equatable {
         case nil, .null?: break
         case .string(let text)?: pair.reasoning = text
         case let other?:
-          throw RecordFailure(
-            .wrongFieldType, "\(field)[\(index)].reasoning_content is \(other.typeName), expected a string")
+          // Not none: the inline split is not made either (the content stays whole).
+          pair.reasoning = ""
+          oddReasoning.append((index, other))
         }
       }
       messages.append(pair)
@@ -173,6 +186,12 @@ public struct ChatRecipe: Recipe, Equatable {
         lastQuery = index
         break
       }
+    }
+    for (index, value) in oddReasoning
+    where index > lastQuery && (index == messages.count - 1 || jinjaTruth(value)) {
+      // Rendered: the template's reasoning_content.strip('\n') fails on it.
+      throw RecordFailure(
+        .wrongFieldType, "\(field)[\(index)].reasoning_content is \(value.typeName), expected a string")
     }
     var pieces = [(text: String, assistant: Bool)]()
     func add(_ text: String, _ assistant: Bool) {
@@ -218,6 +237,18 @@ public struct ChatRecipe: Recipe, Equatable {
       }
     }
     return pieces
+  }
+}
+
+/// Jinja's truth value of what `json.loads` gave (`{% if x %}`): false for null, false, 0, "", [] and {}.
+private func jinjaTruth(_ value: JSONValue) -> Bool {
+  switch value {
+  case .null: return false
+  case .bool(let b): return b
+  case .number(let literal): return PythonNumber.double(literal).map { $0 != 0 } ?? true
+  case .string(let s): return !s.isEmpty
+  case .array(let items): return !items.isEmpty
+  case .object(let members): return !members.keys.isEmpty
   }
 }
 

@@ -94,6 +94,70 @@ private func messages(_ pairs: [(String, String)]) -> JSONObject {
     #expect(try recipe.apply(calls, context: context()).rejectReason == .invalidConversation)
     let number = record([("content", .string("A")), ("reasoning_content", .number("1"))])
     #expect(try recipe.apply(number, context: context()).rejectReason == .wrongFieldType)
+    // `{% if message.tool_calls %}`: every false value is no tool calls.
+    for none in [JSONValue.object(object([])), .string(""), .number("0"), .number("0.0"), .bool(false)] {
+      let falsy = record([("content", .string("A")), ("tool_calls", none)])
+      #expect(try recipe.apply(falsy, context: context()).sample != nil, "\(none)")
+    }
+  }
+
+  /// What HF `apply_chat_template` renders for values the template does not reject (strings checked by hand
+  /// against it): a tool message's content through `{{ message.content }}` (null or missing empty, other values
+  /// as Python's str()), and a non-string reasoning_content of a turn before the last user query, which the
+  /// template does not render (but, not being none, it keeps the content from the inline `</think>` split).
+  /// Where it would render one, the record is rejected (the template fails there).
+  @Test func valuesTheTemplateRendersOrIgnores() throws {
+    let recipe = try ChatRecipe()
+    let prefix =
+      "<|im_start|>user\nq<|im_end|>\n<|im_start|>assistant\na<|im_end|>\n<|im_start|>user\n<tool_response>\n"
+    func tool(_ content: JSONValue?) -> JSONObject {
+      var toolMessage = [("role", JSONValue.string("tool"))]
+      if let content { toolMessage.append(("content", content)) }
+      let messages: [JSONValue] = [
+        .object(object([("role", .string("user")), ("content", .string("q"))])),
+        .object(object([("role", .string("assistant")), ("content", .string("a"))])),
+        .object(object(toolMessage)),
+      ]
+      return object([("messages", .array(messages))])
+    }
+    let cases: [(JSONValue?, String)] = [
+      (nil, ""), (.null, ""), (.number("42"), "42"), (.number("1.5"), "1.5"), (.bool(true), "True"),
+      (.number("1e20"), "1e+20"), (.number("-0.0"), "-0.0"),
+      (
+        .object(object([("a", .number("1")), ("b", .array([.number("1"), .string("x")]))])), "{'a': 1, 'b': [1, 'x']}"
+      ),
+      (.array([.number("1"), .number("2")]), "[1, 2]"),
+    ]
+    for (content, shown) in cases {
+      let sample = try #require(
+        try recipe.apply(tool(content), context: context()).sample, "\(String(describing: content))")
+      #expect(sample.ids == enc(prefix + shown + "\n</tool_response><|im_end|>\n"), "\(String(describing: content))")
+    }
+    func turns(_ reasoning: JSONValue, last: Bool) -> JSONObject {
+      var messages: [JSONValue] = [
+        .object(object([("role", .string("user")), ("content", .string("q"))])),
+        .object(
+          object([("role", .string("assistant")), ("content", .string("x</think>a")), ("reasoning_content", reasoning)])
+        ),
+      ]
+      if !last {
+        messages += [
+          .object(object([("role", .string("user")), ("content", .string("q2"))])),
+          .object(object([("role", .string("assistant")), ("content", .string("b"))])),
+        ]
+      }
+      return object([("messages", .array(messages))])
+    }
+    let early = try #require(try recipe.apply(turns(.number("5"), last: false), context: context()).sample)
+    #expect(
+      early.ids
+        == enc(
+          "<|im_start|>user\nq<|im_end|>\n<|im_start|>assistant\nx</think>a<|im_end|>\n<|im_start|>user\nq2<|im_end|>\n"
+            + "<|im_start|>assistant\n<think>\n\n</think>\n\nb<|im_end|>\n"))
+    #expect(try recipe.apply(turns(.number("5"), last: true), context: context()).rejectReason == .wrongFieldType)
+    // A user message's content must be a string: the template concatenates it.
+    let user = object([("messages", .array([.object(object([("role", .string("user")), ("content", .number("5"))]))]))])
+    #expect(try recipe.apply(user, context: context()).rejectReason == .wrongFieldType)
   }
 }
 
