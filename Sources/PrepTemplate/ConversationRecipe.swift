@@ -247,6 +247,10 @@ public struct ConversationRecipe: Recipe, Equatable {
         continue
       }
       let tag = try requireString(turn, config.roleKey, in: "\(field)[\(index)]")
+      if index == 0 && config.systemTags.contains(tag) && turn[config.contentKey] == .null {
+        // A leading system turn without text: LLaMA-Factory's `system or default_system` takes the default.
+        continue
+      }
       let content = try requireString(turn, config.contentKey, in: "\(field)[\(index)]")
       if index == 0 && !config.userTags.contains(tag) {
         // The oracle drops a leading non-user turn; a system turn may supply the system text.

@@ -111,6 +111,26 @@ private func sharegpt(_ turns: [(String, String)]) -> JSONObject {
     #expect(try lf.apply(unknown, context: context()).rejectReason == .invalidConversation)
   }
 
+  /// A leading system message whose content is null leaves the default system text, as LLaMA-Factory's
+  /// `system or default_system` does (it used to be a wrong_field_type reject).
+  @Test func aNullLeadingSystemMessageLeavesTheDefault() throws {
+    var config = ConversationRecipe.Config.openAI()
+    config.labels = .assistantOnly
+    let recipe = try ConversationRecipe(config)
+    func record(_ leading: [JSONValue]) -> JSONObject {
+      let pair: [JSONValue] = [
+        .object(object([("role", .string("user")), ("content", .string("U"))])),
+        .object(object([("role", .string("assistant")), ("content", .string("A"))])),
+      ]
+      return object([("messages", .array(leading + pair))])
+    }
+    let plain = try #require(try recipe.apply(record([]), context: context()).sample)
+    let null = JSONValue.object(object([("role", .string("system")), ("content", .null)]))
+    let withNull = try #require(try recipe.apply(record([null]), context: context()).sample)
+    #expect(withNull.ids == plain.ids)
+    #expect(withNull.labels == plain.labels)
+  }
+
   @Test func qwen1TrainsStructuralTokensOfEveryTurn() throws {
     let recipe = try ConversationRecipe(.init(maxLength: 160))
     let sample = try #require(try recipe.apply(sharegpt(Array(turns.prefix(2))), context: context()).sample)
