@@ -573,7 +573,10 @@ struct EncoderCore {
           stop &+= length
         }
       }
-      matches.append((start, stop, entry.id))
+      // A match left empty (an lstrip token inside whitespace the match before took) is dropped, as HF drops
+      // empty splits. As in HF, the next lstrip stops at this match's end, even one that overlaps the match
+      // before (an rstrip that took whitespace the search then matched again).
+      if start < stop { matches.append((start, stop, entry.id)) }
       taken = stop
     }
     return matches

@@ -43,6 +43,17 @@ struct HFNormalizer {
     return nil
   }
 
+  /// The NFC of `bytes` (valid UTF-8).
+  func normalized(_ bytes: [UInt8]) -> [UInt8] {
+    bytes.withUnsafeBufferPointer { buffer -> [UInt8] in
+      guard let p = buffer.baseAddress, let start = firstWork(p, buffer.count) else { return bytes }
+      var out = [UInt8]()
+      var scalars = [UInt32]()
+      normalize(p, buffer.count, firstWork: start, into: &out, scratch: &scalars)
+      return out
+    }
+  }
+
   /// Writes the NFC of `p[0..<n]` to `out` (cleared first); `start` is `firstWork(p, n)`.
   func normalize(
     _ p: UnsafePointer<UInt8>, _ n: Int, firstWork start: Int, into out: inout [UInt8],

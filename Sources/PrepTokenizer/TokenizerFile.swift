@@ -122,8 +122,17 @@ enum TokenizerFileReader {
     if case .array(let tokens) = config["added_tokens"] ?? .array([]) {
       for token in tokens {
         // HF refuses an entry of added_tokens without all five flags ("missing field `normalized`").
-        for key in ["single_word", "lstrip", "rstrip", "normalized", "special"] where token[key] == nil {
-          throw .inconsistent(file: path, message: "added token \(token["content"]?.description ?? "") has no '\(key)'")
+        for key in ["single_word", "lstrip", "rstrip", "normalized", "special"] {
+          let name = token["content"]?.description ?? ""
+          guard let value = token[key] else {
+            throw .inconsistent(file: path, message: "added token \(name) has no '\(key)'")
+          }
+          // HF refuses anything but a JSON boolean there ("invalid type: string, expected a boolean").
+          guard case .bool = value else {
+            throw .inconsistent(
+              file: path,
+              message: "added token \(name): '\(key)' is \(value), not true or false")
+          }
         }
         spec.added.append(try addedToken(token, id: nil, file: path))
       }
@@ -149,11 +158,26 @@ enum TokenizerFileReader {
     // By bytes, as HF's map is keyed: canonically equivalent contents are other tokens.
     var given: [[UInt8]: UInt32] = [:]
     var highest: UInt32? = nil
+    // Many added tokens: look them up in a table of the vocabulary rather than scanning it for each one.
+    var entriesByKey: [[UInt8]: UInt32]? = nil
+    if spec.added.count > 64 {
+      var table = [[UInt8]: UInt32](minimumCapacity: spec.vocabIDs.count)
+      for k in 0..<spec.vocabIDs.count {
+        let bytes = Array(spec.vocabBytes[Int(spec.vocabOffsets[k])..<Int(spec.vocabOffsets[k + 1])])
+        table[[spec.vocabIsByteLevel[k] ? 1 : 0] + bytes] = spec.vocabIDs[k]
+      }
+      entriesByKey = table
+    }
+    func entry(_ text: String) -> UInt32? {
+      guard let entriesByKey else { return vocabularyID(of: text, in: spec) }
+      let (byteLevel, key) = vocabularyKey(of: text)
+      return entriesByKey[[byteLevel ? 1 : 0] + key]
+    }
     for token in spec.added {
       let id: UInt32
       if let earlier = given[Array(token.content.utf8)] {
         id = earlier
-      } else if let entry = vocabularyID(of: token.content, in: spec) {
+      } else if let entry = entry(token.content) {
         id = entry
       } else if let highest, highest >= entries || entries == 0 {
         id = highest &+ 1

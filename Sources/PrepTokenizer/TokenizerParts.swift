@@ -149,21 +149,10 @@ struct AddedMatching {
     var flat = [UInt8]()
     var entries = [AddedEntry]()
     var normalizedEntries = [AddedEntry]()
-    var nfc = [UInt8]()
-    var scalars = [UInt32]()
     let normalizer = HFNormalizer(data: UnicodeData.shared)
     for token in added {
       var content = Array(token.content.utf8)
-      if token.normalized && normalizeNFC,
-        let start = content.withUnsafeBufferPointer({
-          normalizer.firstWork($0.baseAddress!, $0.count)
-        })
-      {
-        content.withUnsafeBufferPointer {
-          normalizer.normalize($0.baseAddress!, $0.count, firstWork: start, into: &nfc, scratch: &scalars)
-        }
-        content = nfc
-      }
+      if token.normalized && normalizeNFC { content = normalizer.normalized(content) }
       let entry = AddedEntry(
         offset: flat.count, length: content.count, id: token.id, options: UInt8(token.options))
       if token.normalized { normalizedEntries.append(entry) } else { entries.append(entry) }
@@ -216,7 +205,10 @@ extension TokenizerParts {
           continue
         }
       }
-      addedContentBytes[id] = Array(token.content.utf8)
+      // HF keeps a normalized token's content normalized, and decodes that.
+      let content = Array(token.content.utf8)
+      addedContentBytes[id] =
+        token.normalized && spec.normalizeNFC ? HFNormalizer(data: UnicodeData.shared).normalized(content) : content
     }
     var bytes = [UInt8]()
     var offsets = [UInt32]()

@@ -11,7 +11,7 @@ import Testing
 
 /// Added tokens with HF's matching options (`single_word`, `lstrip`, `rstrip`, `normalized`), as users add them
 /// to a Qwen tokenizer with `add_tokens` / `add_special_tokens`: `fixtures/tokenizer/added_options.jsonl` holds,
-/// per tokenizer, the `added_tokens` array HF saved and HF's ids for 300 texts
+/// per tokenizer, the `added_tokens` array HF saved, HF's decoding of each added token and HF's ids for 300 texts
 /// (`scripts/tokenizer/make_added_options_golden.py`).
 struct AddedOptionsTests {
   /// Where the JSON array that is the value of `key` starts and ends (past its `]`) in `bytes`.
@@ -61,7 +61,7 @@ struct AddedOptionsTests {
 
   @Test func everyConfigMatchesHF() throws {
     let lines = try fixtureLines("added_options.jsonl")
-    #expect(lines.count == 6)
+    #expect(lines.count == 7)
     for line in lines {
       let node = try parseLine(line)
       let config = node["config"]?.string ?? "?"
@@ -85,6 +85,20 @@ struct AddedOptionsTests {
         }
       }
       #expect(mismatches == 0, "\(config)")
+      // Each added token decodes as HF decodes it (a normalized one as its normalized content).
+      guard case .array(let decoded)? = node["decoded"] else {
+        Issue.record("\(config): no decoded")
+        continue
+      }
+      #expect(!decoded.isEmpty)
+      for pair in decoded {
+        guard case .array(let items) = pair, items.count == 2, let text = items[1].string else {
+          Issue.record("\(config): bad decoded entry")
+          continue
+        }
+        let id = ids(.array([items[0]]))
+        #expect(tokenizer.decode(id) == text, "\(config): \(id)")
+      }
       // What a token with options matches depends on the text around it: no constant prefix is proven.
       let options = tokenizer.addedTokens.contains { $0.options != 0 }
       #expect((tokenizer.addedTokenContents == nil) == options, "\(config)")

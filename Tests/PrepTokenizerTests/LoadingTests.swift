@@ -182,6 +182,12 @@ struct LoadingTests {
     var flags = TinyFile()
     flags.addedFlags = flags.addedFlags.replacing(#","normalized":false"#, with: "")
     #expect(refusal(flags)?.contains("has no 'normalized'") == true)
+    // A flag that is not a JSON boolean: HF refuses the file (prep used to read it as false).
+    for value in [#""true""#, "1", "null"] {
+      var typed = TinyFile()
+      typed.addedFlags = typed.addedFlags.replacing(#""lstrip":false"#, with: #""lstrip":"# + value)
+      #expect(refusal(typed)?.contains("'lstrip' is") == true, "\(value): \(refusal(typed) ?? "loaded")")
+    }
   }
 
   @Test func rejectsInconsistentFiles() {

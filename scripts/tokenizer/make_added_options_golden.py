@@ -4,7 +4,7 @@ tokens that use HF's matching options (single_word, lstrip, rstrip, normalized),
 `add_tokens` / `add_special_tokens` and save them.
 
 Each line is one tokenizer: {"config", "added_tokens": the file's whole added_tokens array as HF saved it,
-"cases": [{"text", "ids"}]}. `AddedOptionsTests` splices the array into the Qwen3 file and checks the ids.
+"decoded": [[id, HF decode([id])] for each added token], "cases": [{"text", "ids"}]}. `AddedOptionsTests` splices the array into the Qwen3 file and checks the ids.
 
 Run: /work/main/.venv/bin/python scripts/tokenizer/make_added_options_golden.py [.cache/tokenizer/qwen3] [CASES]
 """
@@ -46,6 +46,11 @@ CONFIGS = {
                    T("\ufb01", normalized=True)],
     # Canonically equivalent contents are other tokens (HF compares bytes).
     "equivalent": [T("<\u00c5>", special=True), T("<A\u030a>", special=True), T("<\u212b>", special=True)],
+    # Whitespace tokens that take whitespace: a match left empty inside what the match before took is dropped;
+    # overlapping matches (an rstrip that took what the search then matches again) are all kept.
+    "whitespace": [T("\n", lstrip=True, rstrip=True), T(" ", lstrip=True, rstrip=True, normalized=False),
+                   T("\n\n", rstrip=True, normalized=False), T("e", rstrip=True), T("\t", special=True),
+                   T("\nz", lstrip=True, rstrip=True)],
 }
 WHITESPACE = [" ", "\t", "\n", "\r", "\x0b", "\x0c", "\x85", "\xa0", "\u1680", "\u2000", "\u2005", "\u200a", "\u2028",
               "\u2029", "\u202f", "\u205f", "\u3000", "\u200b", "\u180e", "\ufeff", "  ", "\r\n"]
@@ -93,7 +98,9 @@ def main():
         contents += [unicodedata.normalize(form, c) for c, _ in spec for form in ("NFC", "NFD")]
         texts = [text(rng, contents) for _ in range(CASES)]
         ids = [e.ids for e in tok.encode_batch(texts, add_special_tokens=False)]
-        lines.append(json.dumps({"config": name, "added_tokens": added,
+        # HF decodes a normalized token as its normalized content.
+        decoded = [[a["id"], tok.decode([a["id"]], skip_special_tokens=False)] for a in added if a["id"] >= 151669]
+        lines.append(json.dumps({"config": name, "added_tokens": added, "decoded": decoded,
                                  "cases": [{"text": t, "ids": i} for t, i in zip(texts, ids)]}, ensure_ascii=False))
     with open(OUT, "w", encoding="utf-8") as f:
         f.write("\n".join(lines) + "\n")
