@@ -90,12 +90,9 @@ func aKilledRunResumesToTheBytesOfAnUninterruptedRun(_ c: ResumeCase) throws {
   for s in c.settings { arguments += ["--set", s] }
   arguments += ["--quiet", "--workers", "2"]
 
-  let uninterrupted = try prep(arguments)
-  #expect(uninterrupted.status == 0, "\(uninterrupted.stderr)")
-  let reference = try allFiles(out)
+  let reference = try uninterruptedRun(arguments, out: out)
   #expect(reference.keys.contains("index.json"))
   #expect(c.badEvery == 0 || reference.keys.contains("rejects.jsonl"))
-  try FileManager.default.removeItem(atPath: out)
 
   var state: UInt64 = 7
   func random(_ bound: UInt64) -> UInt64 {
@@ -151,6 +148,15 @@ func aKilledRunResumesToTheBytesOfAnUninterruptedRun(_ c: ResumeCase) throws {
 }
 
 /// Every file under `dir` (relative path → bytes), hidden ones included.
+/// The files of an uninterrupted run of `arguments` into `out`, which is then removed for the run under test.
+func uninterruptedRun(_ arguments: [String], out: String) throws -> [String: Data] {
+  let run = try prep(arguments)
+  #expect(run.status == 0, "\(run.stderr)")
+  let files = try allFiles(out)
+  try FileManager.default.removeItem(atPath: out)
+  return files
+}
+
 func allFiles(_ dir: String) throws -> [String: Data] {
   var out: [String: Data] = [:]
   guard let walker = FileManager.default.enumerator(atPath: dir) else { return out }
@@ -217,10 +223,7 @@ func allFiles(_ dir: String) throws -> [String: Data] {
     "run", "monkey", "--set", "input=\(dir)/*.jsonl", "--set", "output=\(out)", "--set", "input.chunk_bytes=4096",
     "--set", "output.samples_per_shard=20", "--quiet", "--workers", "2",
   ]
-  let uninterrupted = try prep(arguments)
-  #expect(uninterrupted.status == 0, "\(uninterrupted.stderr)")
-  let reference = try allFiles(out)
-  try FileManager.default.removeItem(atPath: out)
+  let reference = try uninterruptedRun(arguments, out: out)
 
   let errPath = dir + "/stderr"
   let process = try prepProcess(arguments, stderr: errPath)
@@ -304,11 +307,8 @@ func waitForCheckpoint(_ process: Process, in out: String) {
     "run", "alpaca", "--set", "input=\(input)", "--set", "output=\(out)", "--set", "recipe.cutoff_len=100000",
     "--set", "output.samples_per_shard=1", "--set", "input.chunk_bytes=4096", "--quiet",
   ]
-  let uninterrupted = try prep(arguments)
-  #expect(uninterrupted.status == 0, "\(uninterrupted.stderr)")
-  let reference = try allFiles(out)
+  let reference = try uninterruptedRun(arguments, out: out)
   #expect(reference.keys.contains("validation/index.json"))
-  try FileManager.default.removeItem(atPath: out)
 
   // Files of at most 40 blocks of 512 bytes: the short shards fit, the long answers' shard does not.
   let errPath = dir + "/stderr"

@@ -200,13 +200,7 @@ def main():
             needs.add(c)
         elif nfc.normalize_str(ch) != ch:
             needs.add(c)
-    need_runs = []
-    prev = False
-    for c in range(0x110000):
-        v = c in needs
-        if v != prev:
-            need_runs.append(c)
-            prev = v
+    need_runs = boundaries(needs)
 
     word, space = added_token_classes()
 
