@@ -86,7 +86,8 @@ public enum TokenizerSource {
       for entry in named where entry["name"]?.string == "default" {
         if let text = entry["template"]?.string { return (text, config) }
       }
-      return nil
+      // Named templates without a default: transformers refuses to pick one, so none of them is Qwen3's as used.
+      return ("named chat templates without a 'default' one", config)
     default:
       return nil
     }

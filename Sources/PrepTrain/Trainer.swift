@@ -303,6 +303,13 @@ public final class Trainer {
     return count > 0 ? lossSum / Double(count) : 0
   }
 
+  /// Whether every weight is a finite number (a diverged step can overflow them after the last loss was taken).
+  public var parametersAreFinite: Bool {
+    let p = model.params.pointer
+    for i in 0..<model.layout.total where !p[i].isFinite { return false }
+    return true
+  }
+
   /// Names of the parameter tensors, in storage order (transformers' `Qwen2ForCausalLM` names).
   public var parameterNames: [String] { model.layout.slots.map(\.name) }
 

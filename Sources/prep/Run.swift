@@ -122,6 +122,9 @@ struct Run: ParsableCommand {
         } catch {
           damage = error.description
         }
+      } else if damage == nil, config.split != nil {
+        // A split run always writes its validation part, even an empty one.
+        damage = "\(validation)/index.json is missing"
       }
       if recorded == fingerprint, let damage {
         writeStderr("\(outputDirectory) is damaged (\(damage)): rebuilding\n")

@@ -83,9 +83,12 @@ struct Train: ParsableCommand {
       "loss \(fixed(summary.firstLoss, 4)) -> \(fixed(summary.lastLoss, 4)) in \(summary.steps) steps, "
         + "\(group(summary.tokensSeen)) tokens (\(group(summary.trainedTokensSeen)) trained), "
         + "\(fixed(summary.seconds, 1)) s, sgemm \(fixed(summary.sgemmGFLOPS, 1)) GFLOP/s")
-    if !summary.lastLoss.isFinite {
+    if !summary.lastLoss.isFinite || !trainer.parametersAreFinite {
+      let what =
+        summary.lastLoss.isFinite
+        ? "weights are no longer finite numbers" : "the loss is \(fixed(summary.lastLoss, 4))"
       fail(
-        "training diverged: the loss is \(fixed(summary.lastLoss, 4)) after \(summary.steps) steps (a lower --lr may help)"
+        "training diverged: \(what) after \(summary.steps) steps (a lower --lr may help)"
           + (save != nil ? "; nothing saved" : ""), code: 1)
     }
     if let save {

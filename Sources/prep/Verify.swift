@@ -63,6 +63,13 @@ struct Verify: ParsableCommand {
       faults += DatasetVerifier.verify(
         directory: validation, vocabularySize: noTokenizer ? nil : tokenizer?.vocabularySize,
         tokenizerFingerprint: noTokenizer ? nil : fingerprint)
+    } else if let index = try? DatasetIndex.read(directory: directory),
+      let valSize = index.pipeline.lookup("split.val_size")?.stringValue.flatMap(Double.init), valSize != 0
+    {
+      // A split run always writes its validation part, even an empty one.
+      faults.append(
+        ShardFault(
+          file: validation, message: "missing, though the run split off a validation part (split.val_size \(valSize))"))
     }
     if faults.isEmpty && source, let tokenizer, let fingerprint {
       let check = try checkAgainstSource(

@@ -297,6 +297,14 @@ func outputIsIdenticalForAnyWorkerCountAndOnRerun(_ pipeline: String) throws {
   #expect(diverged.stderr.contains("training diverged: the loss is nan"), "\(diverged.stderr)")
   #expect(diverged.stderr.contains("nothing saved"))
   #expect(!FileManager.default.fileExists(atPath: dir + "/model/model.safetensors"))
+  // The last step's update overflows after the last loss was taken: the weights are checked too.
+  let overflow = try prep([
+    "train", "\(dir)/data", "--steps", "1", "--warmup", "1", "--hidden", "32", "--layers", "1", "--batch-tokens",
+    "512", "--lr=3.4e38", "--save", "\(dir)/model2",
+  ])
+  #expect(overflow.status == 1)
+  #expect(overflow.stderr.contains("weights are no longer finite numbers"), "\(overflow.stderr)")
+  #expect(!FileManager.default.fileExists(atPath: dir + "/model2/model.safetensors"))
 }
 
 /// Pretraining blocks: `prep stats` counts documents only when their boundaries are recorded (reset_positions).
@@ -491,6 +499,11 @@ func outputIsIdenticalForAnyWorkerCountAndOnRerun(_ pipeline: String) throws {
   let damaged = try prep(["verify", out])
   #expect(damaged.status == 1)
   #expect(damaged.stderr.contains("fault: \(shard): SHA-256"), "\(damaged.stderr)")
+  // No validation part at all, though the run split one off.
+  try FileManager.default.removeItem(atPath: out + "/validation")
+  let missing = try prep(["verify", out])
+  #expect(missing.status == 1)
+  #expect(missing.stderr.contains("fault: \(out)/validation: missing"), "\(missing.stderr)")
 }
 
 /// A rerun is not "up to date" when a shard the index lists is gone or cut (the validation part's too): it says
@@ -510,4 +523,9 @@ func outputIsIdenticalForAnyWorkerCountAndOnRerun(_ pipeline: String) throws {
   #expect(cut.stderr.contains("\(out)/shard-00000.bin has 1 bytes"), "\(cut.stderr)")
   #expect(try prep(["verify", out]).status == 0)
   #expect(try prep(arguments).text.hasPrefix("up to date"))
+  // The whole validation part gone: a split run always writes one.
+  try FileManager.default.removeItem(atPath: out + "/validation")
+  let gone = try prep(arguments)
+  #expect(gone.stderr.contains("is damaged (\(out)/validation/index.json is missing): rebuilding"), "\(gone.stderr)")
+  #expect(FileManager.default.fileExists(atPath: out + "/validation/index.json"))
 }

@@ -196,6 +196,10 @@ private func messages(_ pairs: [(String, String)]) -> JSONObject {
     let named = try directory(
       config: #"{"chat_template":[{"name":"tool_use","template":"T"},{"name":"default","template":"D"}]}"#)
     #expect(try TokenizerSource.chatTemplate(directory: named)?.template == "D")
+    // Named templates without a default: transformers refuses to choose, so it is not Qwen3's template either.
+    let noDefault = try directory(config: #"{"chat_template":[{"name":"tool_use","template":"T"}]}"#)
+    let unusable = try #require(try TokenizerSource.chatTemplate(directory: noDefault))
+    #expect(throws: TemplateError.self) { try ChatRecipe().checkTemplate(unusable.template, file: unusable.file) }
     // chat_template.jinja, which newer transformers save, comes first.
     let both = try directory(config: #"{"chat_template":"A"}"#, jinja: "J")
     let read = try TokenizerSource.chatTemplate(directory: both)
