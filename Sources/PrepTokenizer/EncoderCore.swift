@@ -524,10 +524,11 @@ struct EncoderCore {
     }
   }
 
-  /// The added tokens of `entries` in `p[0..<n]` as HF's `find_matches` finds them: leftmost-longest without
-  /// overlaps; a `singleWord` match with a word character (`UnicodeData.word`) right before or after it is
-  /// dropped (and the search goes on after it); `lstrip` and `rstrip` widen a match over the whitespace
-  /// (`UnicodeData.whiteSpace`) before it (not into the match before) and after it.
+  /// The added tokens of `entries` in `p[0..<n]` as HF's `find_matches` finds them: leftmost-longest, the search
+  /// going on after each match (kept or not); a `singleWord` match with a word character (`UnicodeData.word`)
+  /// right before or after it is dropped; `lstrip` and `rstrip` widen a match over the whitespace
+  /// (`UnicodeData.whiteSpace`) before it (not past the end of the match before) and after it, so a match may
+  /// overlap the one before (both are kept, as in HF).
   func addedMatches(
     _ p: UnsafePointer<UInt8>, _ n: Int, entries: [AddedEntry], first: [UInt8]
   ) -> [(start: Int, stop: Int, id: UInt32)] {
