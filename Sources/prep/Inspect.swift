@@ -31,7 +31,17 @@ struct Inspect: ParsableCommand {
 
   func run() throws {
     let dataset = try openDataset(directory)
-    let tokenizer = try tokenizerOptions.load()
+    let location = try TokenizerLocation.resolve(tokenizerOptions.tokenizer)
+    let fingerprint =
+      try TokenizerCache.fromEnvironment()?.fingerprint(directory: location)
+      ?? TokenizerSource.fingerprint(directory: location)
+    let tokenizer = try tokenizerOptions.load(fingerprint: fingerprint)
+    if fingerprint != dataset.index.tokenizerFingerprint {
+      // Other tokenizer files may number tokens otherwise: the text shown would not be what the model sees.
+      writeStderr(
+        "warning: \(directory) was made with another tokenizer (\(dataset.index.tokenizerFingerprint), this one is "
+          + "\(fingerprint)): the text below may be wrong; --tokenizer DIR names the one it was made with\n")
+    }
     let total = dataset.count
     guard total > 0 else {
       print("\(directory) holds no samples")

@@ -529,3 +529,19 @@ func outputIsIdenticalForAnyWorkerCountAndOnRerun(_ pipeline: String) throws {
   #expect(gone.stderr.contains("is damaged (\(out)/validation/index.json is missing): rebuilding"), "\(gone.stderr)")
   #expect(FileManager.default.fileExists(atPath: out + "/validation/index.json"))
 }
+
+/// `prep inspect` with tokenizer files other than the dataset's warns: the decoded text may not be what the model
+/// sees. With the dataset's own tokenizer it says nothing.
+@Test func inspectWarnsAboutAnotherTokenizer() throws {
+  let dir = TestPaths.temporaryDirectory("inspect-tokenizer")
+  #expect(try prep(["run", "fudan", "--set", "output=\(dir)/data", "--quiet"]).status == 0)
+  let same = try prep(["inspect", "\(dir)/data", "--index", "0", "--plain"])
+  #expect(same.status == 0)
+  #expect(!same.stderr.contains("warning"), "\(same.stderr)")
+  let other = dir + "/other-tokenizer"
+  try FileManager.default.createDirectory(atPath: other, withIntermediateDirectories: true)
+  try FileManager.default.copyItem(atPath: TestPaths.tokenizer + "/tokenizer.json", toPath: other + "/tokenizer.json")
+  let warned = try prep(["inspect", "\(dir)/data", "--index", "0", "--plain", "--tokenizer", other])
+  #expect(warned.status == 0)
+  #expect(warned.stderr.contains("was made with another tokenizer"), "\(warned.stderr)")
+}
