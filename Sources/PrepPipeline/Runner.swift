@@ -54,6 +54,9 @@ public enum RunError: Error, CustomStringConvertible {
   case configuration(String)
   /// Too many records were rejected.
   case tooManyRejects(rejects: Int, records: Int, limit: RejectLimit, rejectsFile: String)
+  /// Every record was rejected and no limit was set: most likely a field name or a recipe that does not fit the
+  /// data, not a dataset to write.
+  case everyRecordRejected(records: Int, rejectsFile: String)
   /// Reading the input failed (a file vanished, a compressed stream is corrupt, ...).
   case input(InputError)
   /// Writing the output failed.
@@ -71,6 +74,9 @@ public enum RunError: Error, CustomStringConvertible {
       case .percent(let p): what = "more than \(p)% of records"
       }
       return "\(r) of \(n) records rejected, \(what): stopping (see \(file); --max-rejects raises the limit)"
+    case .everyRecordRejected(let n, let file):
+      return "all \(n) records were rejected (see \(file): the reasons name the fields and values): nothing written; "
+        + "--max-rejects 100% writes the empty dataset anyway"
     case .input(let e): return e.description
     case .output(let e): return e.description
     case .interrupted(let what, let directory):
@@ -353,6 +359,10 @@ public final class PipelineRunner {
       if let limit, limit.exceeded(rejects: summary.rejectCount, records: summary.records) {
         throw RunError.tooManyRejects(
           rejects: summary.rejectCount, records: summary.records, limit: limit, rejectsFile: rejectsFile.path)
+      }
+      // (A partition's slice may hold only bad lines of a sound input: judged on whole runs only.)
+      if limit == nil && options.partition == nil && summary.records > 0 && summary.rejectCount == summary.records {
+        throw RunError.everyRecordRejected(records: summary.records, rejectsFile: rejectsFile.path)
       }
       try rejectsFile.close()
       summary.seconds = progress.elapsed

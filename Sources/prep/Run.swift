@@ -174,6 +174,7 @@ struct Run: ParsableCommand {
       summary = try runner.run()
     } catch let error as RunError {
       if case .tooManyRejects = error { fail(error.description, code: 3) }
+      if case .everyRecordRejected = error { fail(error.description, code: 3) }
       fail(error.description, code: 1)
     }
     print(summary.report(pipeline: config.file))

@@ -545,3 +545,18 @@ func outputIsIdenticalForAnyWorkerCountAndOnRerun(_ pipeline: String) throws {
   #expect(warned.status == 0)
   #expect(warned.stderr.contains("was made with another tokenizer"), "\(warned.stderr)")
 }
+
+/// A run whose every record is rejected (a field name that matches nothing) fails with exit 3 and writes no
+/// dataset, keeping rejects.jsonl; `--max-rejects 100%` writes the empty dataset as asked.
+@Test func aRunThatRejectsEveryRecordFails() throws {
+  let out = TestPaths.temporaryDirectory("all-rejected") + "/alpaca"
+  let arguments = ["run", "alpaca", "--set", "recipe.instruction_field=instr", "--set", "output=\(out)", "--quiet"]
+  let failed = try prep(arguments)
+  #expect(failed.status == 3)
+  #expect(failed.stderr.contains("all 39 records were rejected"), "\(failed.stderr)")
+  #expect(!FileManager.default.fileExists(atPath: out + "/index.json"))
+  #expect(FileManager.default.fileExists(atPath: out + "/rejects.jsonl"))
+  let allowed = try prep(arguments + ["--max-rejects", "100%", "--force"])
+  #expect(allowed.status == 0, "\(allowed.stderr)")
+  #expect(FileManager.default.fileExists(atPath: out + "/index.json"))
+}
