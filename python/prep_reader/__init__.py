@@ -259,5 +259,10 @@ try:  # optional: torch wrappers
         def __getitem__(self, i):
             return self._dataset()[i]
 
-except ImportError:  # torch is optional
-    TorchShardDataset = None
+except ImportError:  # torch is optional: say so when the wrapper is used
+
+    class TorchShardDataset:
+        """Stands in for the torch wrapper when torch is not installed."""
+
+        def __init__(self, *args, **kwargs):
+            raise ImportError("TorchShardDataset needs torch (pip install torch); ShardDataset works without it")

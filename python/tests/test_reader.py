@@ -169,3 +169,19 @@ def test_torch_wrapper_and_tensors_with_a_stub_torch(monkeypatch):
     finally:
         monkeypatch.undo()
         importlib.reload(prep_reader)
+
+
+def test_torch_wrapper_without_torch_says_so(monkeypatch):
+    # README's example used to fail with "'NoneType' object is not callable" when torch was missing.
+    import importlib
+    import prep_reader
+
+    monkeypatch.setitem(sys.modules, "torch", None)  # makes `import torch` raise ImportError
+    try:
+        mod = importlib.reload(prep_reader)
+        with pytest.raises(ImportError, match="needs torch"):
+            mod.TorchShardDataset(FIXTURE)
+        assert len(mod.ShardDataset(FIXTURE)) == len(expected())
+    finally:
+        monkeypatch.undo()
+        importlib.reload(prep_reader)
