@@ -31,10 +31,7 @@ struct Inspect: ParsableCommand {
 
   func run() throws {
     let dataset = try openDataset(directory)
-    let location = try TokenizerLocation.resolve(tokenizerOptions.tokenizer)
-    let fingerprint =
-      try TokenizerCache.fromEnvironment()?.fingerprint(directory: location)
-      ?? TokenizerSource.fingerprint(directory: location)
+    let fingerprint = try tokenizerOptions.fingerprint()
     let tokenizer = try tokenizerOptions.load(fingerprint: fingerprint)
     if fingerprint != dataset.index.tokenizerFingerprint {
       // Other tokenizer files may number tokens otherwise: the text shown would not be what the model sees.

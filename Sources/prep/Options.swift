@@ -21,12 +21,21 @@ struct TokenizerOptions: ParsableArguments {
         """))
   var tokenizer: String?
 
+  /// The resolved directory's `TokenizerSource.fingerprint`.
+  func fingerprint() throws -> String { try tokenizerFingerprint(directory: try TokenizerLocation.resolve(tokenizer)) }
+
   /// Resolves and loads the tokenizer (`fingerprint`: its `TokenizerSource.fingerprint`, when known).
   func load(fingerprint: String? = nil) throws -> Tokenizer {
     try Tokenizer.load(
       directory: try TokenizerLocation.resolve(tokenizer), cache: TokenizerCache.fromEnvironment(),
       fingerprint: fingerprint)
   }
+}
+
+/// `TokenizerSource.fingerprint(directory:)`, remembered by the compiled-tokenizer cache when there is one.
+func tokenizerFingerprint(directory: String) throws -> String {
+  try TokenizerCache.fromEnvironment()?.fingerprint(directory: directory)
+    ?? TokenizerSource.fingerprint(directory: directory)
 }
 
 /// Where the default tokenizer lives.

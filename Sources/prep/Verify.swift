@@ -47,9 +47,7 @@ struct Verify: ParsableCommand {
     var tokenizer: Tokenizer? = nil
     var fingerprint: String? = nil
     if !noTokenizer || source {
-      let dir = try TokenizerLocation.resolve(tokenizerOptions.tokenizer)
-      let sourceFingerprint =
-        try TokenizerCache.fromEnvironment()?.fingerprint(directory: dir) ?? TokenizerSource.fingerprint(directory: dir)
+      let sourceFingerprint = try tokenizerOptions.fingerprint()
       tokenizer = try tokenizerOptions.load(fingerprint: sourceFingerprint)
       fingerprint = sourceFingerprint
     }
