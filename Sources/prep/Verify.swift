@@ -51,16 +51,17 @@ struct Verify: ParsableCommand {
       tokenizer = try tokenizerOptions.load(fingerprint: sourceFingerprint)
       fingerprint = sourceFingerprint
     }
-    var faults = DatasetVerifier.verify(
-      directory: directory, vocabularySize: noTokenizer ? nil : tokenizer?.vocabularySize,
-      tokenizerFingerprint: noTokenizer ? nil : fingerprint)
+    func check(_ part: String) -> [ShardFault] {
+      DatasetVerifier.verify(
+        directory: part, vocabularySize: noTokenizer ? nil : tokenizer?.vocabularySize,
+        tokenizerFingerprint: noTokenizer ? nil : fingerprint)
+    }
+    var faults = check(directory)
     // The validation part of a split run is part of the output: it is checked too.
     let validation = directory + "/validation"
     let hasValidation = FileManager.default.fileExists(atPath: validation)
     if hasValidation {
-      faults += DatasetVerifier.verify(
-        directory: validation, vocabularySize: noTokenizer ? nil : tokenizer?.vocabularySize,
-        tokenizerFingerprint: noTokenizer ? nil : fingerprint)
+      faults += check(validation)
     } else if let index = try? DatasetIndex.read(directory: directory),
       let valSize = index.pipeline.lookup("split.val_size")?.stringValue.flatMap(Double.init), valSize != 0
     {
